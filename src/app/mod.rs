@@ -1,0 +1,8 @@
+//! Application services: the few operations every front end (CLI, local web API, Tauri shell)
+//! performs, each a plain function over the store, returning report types made for display.
+
+pub mod record;
+pub mod report;
+
+pub use record::{record_intents, RecordError};
+pub use report::{EventRow, MappingRow, StatusReport};

@@ -1,0 +1,69 @@
+//! Recording intents: validate drafts exactly the same way for every input path, then append them
+//! durably (one flush for the whole batch).
+
+use uuid::Uuid;
+
+use crate::domain::{EntityKind, Event, FieldError, Intent, IntentDraft, IntentSource};
+use crate::store::{Store, StoreError};
+
+/// Why intents were not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The input is invalid; nothing was recorded. Fix the named fields and try again.
+    #[error("invalid {kind}: {}; fix the value{} and try again (nothing was recorded)", list(.errors), if .errors.len() > 1 { "s" } else { "" })]
+    Invalid {
+        kind: EntityKind,
+        errors: Vec<FieldError>,
+    },
+    /// The store refused the write; see the store error for what to do.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn list(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Validates one draft into an intent stamped with a fresh UUIDv7 and the given time.
+pub fn build_intent(
+    kind: EntityKind,
+    draft: &IntentDraft,
+    source: IntentSource,
+    requested_at_ms: i64,
+) -> Result<Intent, Vec<FieldError>> {
+    let (external_id, fields) = draft.validate(kind)?;
+    Ok(Intent {
+        id: Uuid::now_v7(),
+        kind,
+        external_id,
+        fields,
+        source,
+        requested_at_ms,
+    })
+}
+
+/// Validates every draft and, only if all are valid, records them in one durable append.
+pub fn record_intents(
+    store: &Store,
+    drafts: &[(EntityKind, IntentDraft)],
+    source: IntentSource,
+) -> Result<Vec<Intent>, RecordError> {
+    let now_ms = store.clock().now_ms();
+    let intents = drafts
+        .iter()
+        .map(|(kind, draft)| {
+            build_intent(*kind, draft, source.clone(), now_ms).map_err(|errors| {
+                RecordError::Invalid {
+                    kind: *kind,
+                    errors,
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    store.append(intents.iter().cloned().map(Event::IntentRecorded).collect())?;
+    Ok(intents)
+}

@@ -1,0 +1,270 @@
+//! Report types for display and JSON output (`status`, `events`, `mappings`). These are the
+//! shapes other tools rely on; the stored types stay free to be what storage needs.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::clock::format_ms;
+use crate::domain::{Counters, Envelope, Event, FailedEntry, Mapping, PushOutcome, RecordKey};
+use crate::store::{Result, Store};
+
+/// The sync state in one word (kebab-case in JSON): what a person needs to know first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncState {
+    /// Nothing waits and nothing failed.
+    Idle,
+    /// Intents wait to be pushed.
+    Pending,
+    /// The engine is pushing.
+    Syncing,
+    /// Twenty cannot be reached; intents are queued.
+    Offline,
+    /// Pushing is paused by the settings (`enabled = false`).
+    Paused,
+    /// The sync mode is `disabled`: intents are recorded but never pushed.
+    Disabled,
+    /// Records are parked as failed, or the key was refused: a person must act.
+    NeedsAttention,
+}
+
+/// Counts of mapped records per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MappingCounts {
+    pub companies: u64,
+    pub people: u64,
+}
+
+/// What `status --json` and `GET /api/status` print.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusReport {
+    pub state: SyncState,
+    pub pending: u64,
+    pub failed: u64,
+    pub synced: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped_unchanged: u64,
+    pub intents: u64,
+    pub events: u64,
+    pub imports: u64,
+    pub mappings: MappingCounts,
+    pub last_push_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl StatusReport {
+    /// The status as the store alone knows it (no engine running in this process).
+    pub fn from_store(store: &Store) -> Result<StatusReport> {
+        let counters = store.counters()?;
+        let state = if counters.failed > 0 {
+            SyncState::NeedsAttention
+        } else if counters.pending > 0 {
+            SyncState::Pending
+        } else {
+            SyncState::Idle
+        };
+        Ok(StatusReport::new(counters, state, None))
+    }
+
+    pub fn new(counters: Counters, state: SyncState, last_error: Option<String>) -> StatusReport {
+        StatusReport {
+            state,
+            pending: counters.pending,
+            failed: counters.failed,
+            synced: counters.synced(),
+            created: counters.created,
+            updated: counters.updated,
+            skipped_unchanged: counters.skipped_unchanged,
+            intents: counters.intents,
+            events: counters.events,
+            imports: counters.imports,
+            mappings: MappingCounts {
+                companies: counters.mapped_companies,
+                people: counters.mapped_people,
+            },
+            last_push_at: counters.last_push_ms.map(format_ms),
+            last_error,
+        }
+    }
+}
+
+/// One event for display.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    pub seq: u64,
+    pub id: String,
+    pub recorded_at: String,
+    pub kind: &'static str,
+    pub record_kind: Option<&'static str>,
+    pub external_id: Option<String>,
+    pub summary: String,
+    pub details: Value,
+}
+
+impl From<&Envelope> for EventRow {
+    fn from(envelope: &Envelope) -> EventRow {
+        let key = envelope.event.record_key();
+        let (summary, details) = describe(&envelope.event);
+        EventRow {
+            seq: envelope.seq,
+            id: envelope.id.to_string(),
+            recorded_at: format_ms(envelope.recorded_at_ms),
+            kind: envelope.event.kind_name(),
+            record_kind: key.as_ref().map(|k| k.kind.as_str()),
+            external_id: key.map(|k| k.external_id),
+            summary,
+            details,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn describe(event: &Event) -> (String, Value) {
+    match event {
+        Event::IntentRecorded(intent) => (
+            format!(
+                "upsert {} {} ({}) from {}",
+                intent.kind,
+                intent.external_id,
+                intent.fields.name.as_deref().unwrap_or(""),
+                intent.source.describe()
+            ),
+            json!({
+                "intent_id": intent.id.to_string(),
+                "fields": intent.fields,
+                "source": intent.source.describe(),
+            }),
+        ),
+        Event::PushSucceeded {
+            intent_id,
+            key,
+            twenty_id,
+            outcome,
+            fields_hash,
+        } => (
+            format!("{} {key} in Twenty as {twenty_id}", outcome_name(*outcome)),
+            json!({
+                "intent_id": intent_id.to_string(),
+                "twenty_id": twenty_id,
+                "outcome": outcome_name(*outcome),
+                "fields_hash": hex(fields_hash),
+            }),
+        ),
+        Event::PushSkipped { intent_id, key } => (
+            format!("skipped {key}: unchanged since the last push"),
+            json!({ "intent_id": intent_id.to_string() }),
+        ),
+        Event::PushFailed {
+            intent_id,
+            key,
+            code,
+            message,
+            attempt,
+            retryable,
+        } => (
+            format!(
+                "push of {key} failed ({}): {message}{}",
+                code.as_str(),
+                if *retryable {
+                    " (will retry)"
+                } else {
+                    " (parked)"
+                }
+            ),
+            json!({
+                "intent_id": intent_id.to_string(),
+                "code": code.as_str(),
+                "message": message,
+                "attempt": attempt,
+                "retryable": retryable,
+            }),
+        ),
+        Event::RetryRequested { key } => (format!("retry requested for {key}"), json!({})),
+        Event::MappingInvalidated { key, twenty_id } => (
+            format!("mapping of {key} to {twenty_id} dropped: the record is gone from Twenty"),
+            json!({ "twenty_id": twenty_id }),
+        ),
+        Event::ImportCompleted(summary) => (
+            if summary.duplicate_of_earlier_import {
+                format!(
+                    "import of {}: same content as an earlier import, nothing new",
+                    summary.file_name
+                )
+            } else {
+                format!(
+                    "import of {}: {} rows, {} recorded, {} invalid",
+                    summary.file_name, summary.rows_read, summary.recorded, summary.invalid
+                )
+            },
+            serde_json::to_value(summary).unwrap_or(Value::Null),
+        ),
+    }
+}
+
+fn outcome_name(outcome: PushOutcome) -> &'static str {
+    match outcome {
+        PushOutcome::Created => "created",
+        PushOutcome::Updated => "updated",
+    }
+}
+
+/// One mapping (or parked failure) for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappingRow {
+    pub kind: &'static str,
+    pub external_id: String,
+    pub twenty_id: Option<String>,
+    pub last_synced_at: Option<String>,
+    pub state: &'static str,
+    pub error: Option<String>,
+}
+
+impl MappingRow {
+    pub fn synced(key: &RecordKey, mapping: &Mapping, pending: bool) -> MappingRow {
+        MappingRow {
+            kind: key.kind.as_str(),
+            external_id: key.external_id.clone(),
+            twenty_id: Some(mapping.twenty_id.clone()),
+            last_synced_at: Some(format_ms(mapping.last_synced_ms)),
+            state: if pending { "pending" } else { "synced" },
+            error: None,
+        }
+    }
+
+    pub fn failed(key: &RecordKey, failed: &FailedEntry, mapping: Option<&Mapping>) -> MappingRow {
+        MappingRow {
+            kind: key.kind.as_str(),
+            external_id: key.external_id.clone(),
+            twenty_id: mapping.map(|m| m.twenty_id.clone()),
+            last_synced_at: mapping.map(|m| format_ms(m.last_synced_ms)),
+            state: "failed",
+            error: Some(format!("{}: {}", failed.code.as_str(), failed.message)),
+        }
+    }
+}
+
+/// Every mapping plus every parked failure, for `twenty-sync mappings`.
+pub fn mapping_rows(store: &Store) -> Result<Vec<MappingRow>> {
+    let mut rows = Vec::new();
+    let failures: std::collections::BTreeMap<RecordKey, FailedEntry> =
+        store.failures()?.into_iter().collect();
+    for (key, mapping) in store.mappings()? {
+        match failures.get(&key) {
+            Some(failed) => rows.push(MappingRow::failed(&key, failed, Some(&mapping))),
+            None => {
+                let pending = store.pending(&key)?.is_some();
+                rows.push(MappingRow::synced(&key, &mapping, pending));
+            }
+        }
+    }
+    for (key, failed) in &failures {
+        if store.mapping(key)?.is_none() {
+            rows.push(MappingRow::failed(key, failed, None));
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,183 @@
+//! The command line: the argument grammar (clap) and one function per command. Each command is a
+//! thin layer over `twenty_sync::app`; output formats live in `output`.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use twenty_sync::domain::{EntityKind, IntentDraft, IntentFields};
+
+/// Keeps a directory's companies and people in sync with a Twenty CRM workspace.
+#[derive(Debug, Parser)]
+#[command(name = "twenty-sync", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where the store, logs and inbox live.
+    #[arg(long, global = true, env = twenty_sync::paths::DATA_DIR_ENV, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record an upsert of a company or a person (flushed to disk before this returns).
+    Push {
+        #[command(subcommand)]
+        record: PushRecord,
+    },
+    /// Show the sync state and counts.
+    Status(JsonFlag),
+    /// Show the event log, newest last.
+    Events {
+        /// How many of the newest events to show.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        tail: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List the records known in Twenty (and the ones parked as failed).
+    Mappings(JsonFlag),
+    /// Recompute every projection from the event log.
+    RebuildProjections,
+    /// Run the agent in the foreground until interrupted.
+    Run,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushRecord {
+    /// Upsert a company.
+    Company(CompanyArgs),
+    /// Upsert a person.
+    Person(PersonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompanyArgs {
+    /// Your id for the company (unique among your companies).
+    #[arg(long, value_name = "ID")]
+    pub external_id: String,
+    #[arg(long)]
+    pub name: String,
+    /// The company's website or domain (acme.com or https://acme.com).
+    #[arg(long, value_name = "URL")]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PersonArgs {
+    /// Your id for the person (unique among your people).
+    #[arg(long, value_name = "ID")]
+    pub external_id: String,
+    /// The full name; split on the first space unless --first-name/--last-name are given.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: String,
+    /// The external id of the person's company.
+    #[arg(long, value_name = "ID")]
+    pub company_external_id: Option<String>,
+    /// The company's name, used to create it when it is not known yet.
+    #[arg(long, requires = "company_external_id")]
+    pub company_name: Option<String>,
+    #[arg(long, requires = "last_name")]
+    pub first_name: Option<String>,
+    #[arg(long, requires = "first_name")]
+    pub last_name: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub job_title: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+}
+
+impl PushRecord {
+    pub fn into_draft(self) -> (EntityKind, IntentDraft) {
+        match self {
+            PushRecord::Company(args) => (
+                EntityKind::Company,
+                IntentDraft {
+                    external_id: Some(args.external_id),
+                    fields: IntentFields {
+                        name: Some(args.name),
+                        website: args.website,
+                        ..IntentFields::default()
+                    },
+                },
+            ),
+            PushRecord::Person(args) => (
+                EntityKind::Person,
+                IntentDraft {
+                    external_id: Some(args.external_id),
+                    fields: IntentFields {
+                        name: Some(args.name),
+                        email: Some(args.email),
+                        company_external_id: args.company_external_id,
+                        company_name: args.company_name,
+                        first_name: args.first_name,
+                        last_name: args.last_name,
+                        phone: args.phone,
+                        job_title: args.job_title,
+                        city: args.city,
+                        ..IntentFields::default()
+                    },
+                },
+            ),
+        }
+    }
+}
+
+/// A command's failure: the sentence for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl Failure {
+    /// Bad usage or invalid input: nothing was recorded.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            exit_code: 2,
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            exit_code: 1,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(twenty_sync::paths::default_data_dir);
+    let default_filter = match cli.command {
+        Command::Run => "info",
+        _ => "warn",
+    };
+    let _logging = twenty_sync::logging::init(Some(&data_dir), default_filter);
+    match commands::run(cli.command, &data_dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.exit_code)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Text and JSON output of the read commands.
+
+use serde::Serialize;
+use twenty_sync::app::{EventRow, MappingRow, StatusReport};
+
+use super::Failure;
+
+pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::other(format!("cannot format the output as JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+pub fn print_status(report: &StatusReport) {
+    let state = serde_json::to_value(report.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    println!("state:      {state}");
+    println!("pending:    {}", report.pending);
+    println!("failed:     {}", report.failed);
+    println!(
+        "synced:     {} ({} created, {} updated)",
+        report.synced, report.created, report.updated
+    );
+    println!("unchanged:  {}", report.skipped_unchanged);
+    println!(
+        "mapped:     {} companies, {} people",
+        report.mappings.companies, report.mappings.people
+    );
+    println!("intents:    {}", report.intents);
+    println!("imports:    {}", report.imports);
+    if let Some(at) = &report.last_push_at {
+        println!("last push:  {at}");
+    }
+    if let Some(error) = &report.last_error {
+        println!("last error: {error}");
+    }
+}
+
+pub fn print_events(rows: &[EventRow]) {
+    if rows.is_empty() {
+        println!("no events yet");
+    }
+    for row in rows {
+        println!(
+            "#{:<6} {}  {:<17} {}",
+            row.seq, row.recorded_at, row.kind, row.summary
+        );
+    }
+}
+
+pub fn print_mappings(rows: &[MappingRow]) {
+    if rows.is_empty() {
+        println!("no records mapped yet");
+    }
+    for row in rows {
+        println!(
+            "{:<8} {:<30} {:<38} {:<8} {}",
+            row.kind,
+            row.external_id,
+            row.twenty_id.as_deref().unwrap_or("-"),
+            row.state,
+            row.error.as_deref().unwrap_or("")
+        );
+    }
+}

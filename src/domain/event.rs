@@ -1,0 +1,194 @@
+//! The events of the log: past-tense facts inside a versioned envelope, and their frozen binary
+//! encoding (bincode 2). Changing the encoding of an existing event requires a store migration.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::intent::{EntityKind, Intent, RecordKey};
+
+/// The schema version written into every new envelope.
+pub const SCHEMA_VERSION: u16 = 1;
+
+/// Decoding refuses any single envelope larger than this: a corrupt or hostile length prefix must
+/// not make us allocate gigabytes.
+pub const MAX_ENVELOPE_BYTES: usize = 4 * 1024 * 1024;
+
+/// One entry of the append-only log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub schema_version: u16,
+    /// UUIDv7 of the event itself.
+    pub id: Uuid,
+    /// Position in the log, from 1, without gaps.
+    pub seq: u64,
+    /// When the event was appended, in milliseconds since the Unix epoch.
+    pub recorded_at_ms: i64,
+    pub event: Event,
+}
+
+/// Everything that ever happens to the store is one of these. Variants are only ever added at the
+/// end; existing variants and their fields are frozen (see the golden tests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A caller asked to upsert a record.
+    IntentRecorded(Intent),
+    /// Twenty accepted the intent's fields; the record has this Twenty id.
+    PushSucceeded {
+        intent_id: Uuid,
+        key: RecordKey,
+        twenty_id: String,
+        outcome: PushOutcome,
+        fields_hash: [u8; 16],
+    },
+    /// Nothing was sent: Twenty already holds exactly these fields.
+    PushSkipped { intent_id: Uuid, key: RecordKey },
+    /// A push failed. Retryable failures stay queued; the others are parked until retried.
+    PushFailed {
+        intent_id: Uuid,
+        key: RecordKey,
+        code: FailureCode,
+        message: String,
+        attempt: u32,
+        retryable: bool,
+    },
+    /// Someone asked to retry a parked record.
+    RetryRequested { key: RecordKey },
+    /// The Twenty id we had for a record is gone (deleted in Twenty); the mapping is dropped.
+    MappingInvalidated { key: RecordKey, twenty_id: String },
+    /// A dropped or named file was imported (or recognised as a duplicate of an earlier import).
+    ImportCompleted(ImportSummary),
+}
+
+/// Whether a successful push created the record in Twenty or updated an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PushOutcome {
+    Created,
+    Updated,
+}
+
+/// Why a push failed, in the vocabulary of the original integration's typed errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureCode {
+    AuthError,
+    RateLimit,
+    Timeout,
+    NetworkError,
+    NotFound,
+    ServerError,
+    Duplicate,
+    ValidationError,
+    QuotaExhausted,
+    OperationFailed,
+}
+
+impl FailureCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCode::AuthError => "AUTH_ERROR",
+            FailureCode::RateLimit => "RATE_LIMIT",
+            FailureCode::Timeout => "TIMEOUT",
+            FailureCode::NetworkError => "NETWORK_ERROR",
+            FailureCode::NotFound => "NOT_FOUND",
+            FailureCode::ServerError => "SERVER_ERROR",
+            FailureCode::Duplicate => "DUPLICATE",
+            FailureCode::ValidationError => "VALIDATION_ERROR",
+            FailureCode::QuotaExhausted => "QUOTA_EXHAUSTED",
+            FailureCode::OperationFailed => "OPERATION_FAILED",
+        }
+    }
+}
+
+/// What an import did, recorded atomically with the intents it produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub file_name: String,
+    /// BLAKE3 of the file's bytes, hex.
+    pub content_hash: String,
+    pub rows_read: u64,
+    pub recorded: u64,
+    pub invalid: u64,
+    /// Rows whose external id repeated later in the same file (the last row won).
+    pub duplicate_rows: u64,
+    /// The same content had been imported before: nothing new was recorded.
+    pub duplicate_of_earlier_import: bool,
+    pub duration_ms: u64,
+}
+
+impl Event {
+    /// A short, stable name for filtering and display.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Event::IntentRecorded(_) => "IntentRecorded",
+            Event::PushSucceeded { .. } => "PushSucceeded",
+            Event::PushSkipped { .. } => "PushSkipped",
+            Event::PushFailed { .. } => "PushFailed",
+            Event::RetryRequested { .. } => "RetryRequested",
+            Event::MappingInvalidated { .. } => "MappingInvalidated",
+            Event::ImportCompleted(_) => "ImportCompleted",
+        }
+    }
+
+    /// The record the event is about, if it is about one.
+    pub fn record_key(&self) -> Option<RecordKey> {
+        match self {
+            Event::IntentRecorded(intent) => Some(intent.key()),
+            Event::PushSucceeded { key, .. }
+            | Event::PushSkipped { key, .. }
+            | Event::PushFailed { key, .. }
+            | Event::RetryRequested { key }
+            | Event::MappingInvalidated { key, .. } => Some(key.clone()),
+            Event::ImportCompleted(_) => None,
+        }
+    }
+
+    pub fn entity_kind(&self) -> Option<EntityKind> {
+        self.record_key().map(|key| key.kind)
+    }
+}
+
+/// Why stored bytes could not be turned back into an envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the event bytes are corrupt or truncated: {0}")]
+    Corrupt(String),
+    #[error("the event was written by a newer version (schema {found}, this binary knows up to {known}); upgrade twenty-sync")]
+    TooNew { found: u16, known: u16 },
+    #[error("{trailing} unexpected bytes follow the event")]
+    TrailingBytes { trailing: usize },
+}
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_ENVELOPE_BYTES>()
+}
+
+impl Envelope {
+    /// The frozen binary form stored in the log.
+    pub fn encode(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode_config())
+            .expect("encoding an in-memory envelope into a Vec cannot fail")
+    }
+
+    /// Decodes stored bytes, refusing anything malformed, truncated, oversized or from the future.
+    pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
+        let (version, _) = bincode::serde::decode_from_slice::<u16, _>(bytes, bincode_config())
+            .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+        if version > SCHEMA_VERSION {
+            return Err(DecodeError::TooNew {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let (envelope, read) =
+            bincode::serde::decode_from_slice::<Envelope, _>(bytes, bincode_config())
+                .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+        if read != bytes.len() {
+            return Err(DecodeError::TrailingBytes {
+                trailing: bytes.len() - read,
+            });
+        }
+        Ok(envelope)
+    }
+}
+
+#[cfg(test)]
+mod tests;

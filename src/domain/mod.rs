@@ -1,0 +1,46 @@
+//! The domain: intents, events, validation and the fold that builds projections. No I/O lives here.
+//!
+//! # Layout
+//! - [`intent`]: what a caller asks for (upsert a company or a person) and its validation.
+//! - [`event`]: the past-tense events of the log and their versioned, frozen binary envelope.
+//! - [`projection`]: the fold from events to projections (mappings, pending queue, parked failures, counters).
+//! - [`fields_hash`]: the stable hash of the fields last pushed, used to skip unchanged records.
+//!
+//! Invariant: nothing in this module touches sled, the network, files or the system clock; time and
+//! identifiers are passed in by the caller.
+
+pub mod event;
+pub mod intent;
+pub mod projection;
+
+pub use event::{Envelope, Event, FailureCode, PushOutcome, SCHEMA_VERSION};
+pub use intent::{
+    EntityKind, FieldError, Intent, IntentDraft, IntentFields, IntentSource, RecordKey,
+};
+pub use projection::{
+    fold, Counters, FailedEntry, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
+};
+
+/// A stable 128-bit hash of an intent's kind and fields: equal hashes mean "nothing to push".
+///
+/// The encoding is explicit (length-prefixed, field by field) so it never changes with a
+/// serde or bincode upgrade; a change here would make every record look changed once.
+pub fn fields_hash(kind: EntityKind, fields: &IntentFields) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&[kind.as_byte()]);
+    for value in fields.in_hash_order() {
+        match value {
+            None => {
+                hasher.update(&[0]);
+            }
+            Some(text) => {
+                hasher.update(&[1]);
+                hasher.update(&(text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+        }
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    out
+}

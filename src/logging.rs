@@ -1,0 +1,84 @@
+//! Logging: `tracing` to stderr and, through `tracing-appender`, to daily-rolling files in the data
+//! directory's `logs/` folder. Secrets are never passed to a log macro; see `redact`.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+/// Keeps the file writer flushing; drop it last.
+pub struct LoggingGuard {
+    _file: Option<WorkerGuard>,
+}
+
+/// Installs the global subscriber. `RUST_LOG` overrides `default_filter` (e.g. "info"). When the
+/// logs folder cannot be created, logging continues on stderr only and says so.
+pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
+    let filter =
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(filter());
+
+    let mut file_problem = None;
+    let (file_layer, guard) = match data_dir {
+        Some(dir) => {
+            let logs = crate::paths::logs_dir(dir);
+            match std::fs::create_dir_all(&logs).and_then(|()| {
+                tracing_appender::rolling::Builder::new()
+                    .rotation(tracing_appender::rolling::Rotation::DAILY)
+                    .filename_prefix("twenty-sync")
+                    .filename_suffix("log")
+                    .max_log_files(14)
+                    .build(&logs)
+                    .map_err(std::io::Error::other)
+            }) {
+                Ok(appender) => {
+                    let (writer, guard) = tracing_appender::non_blocking(appender);
+                    let layer = fmt::layer()
+                        .with_writer(writer)
+                        .with_ansi(false)
+                        .with_filter(filter());
+                    (Some(layer), Some(guard))
+                }
+                Err(error) => {
+                    file_problem = Some(format!("{}: {error}", logs.display()));
+                    (None, None)
+                }
+            }
+        }
+        None => (None, None),
+    };
+
+    // A second init (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
+    if let Some(problem) = file_problem {
+        tracing::warn!("logging to stderr only: cannot write log files in {problem}");
+    }
+    LoggingGuard { _file: guard }
+}
+
+/// Replaces every literal occurrence of `secret` in `text` with its mask. No pattern is built
+/// from the secret, so no character of it can change the meaning of the search.
+pub fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    text.replace(secret, &mask_secret(secret))
+}
+
+/// `****` followed by the last four characters (`****` alone for short values).
+pub fn mask_secret(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 8 {
+        return "****".to_string();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("****{tail}")
+}
