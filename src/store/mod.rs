@@ -106,6 +106,9 @@ impl Store {
         let path = data_dir.join(STORE_DIR_NAME);
         let mut report = OpenReport::default();
 
+        // sled may read a damaged or foreign log as empty: an existing database file must never
+        // be taken for a new store (and written over by the initial migration).
+        let existed = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
         let db = open_sled(&path)?;
         let found = read_format_version(&db, &path)?;
         let db = match found {
@@ -117,9 +120,12 @@ impl Store {
                 })
             }
             Some(version) if version == migrations::CURRENT_FORMAT => db,
-            None if is_blank(&db) => {
+            None if !existed && is_blank(&db) => {
                 report.migrated = run_migrations(&db, &path, 0, None)?;
-                db
+                // Reopening once makes sled write its first snapshot; from then on sled detects
+                // damage to the log instead of recovering it as an empty one.
+                drop(db);
+                open_sled(&path)?
             }
             None => {
                 return Err(StoreError::Corrupt {
@@ -165,6 +171,7 @@ impl Store {
                 _lock: lock,
             }),
         };
+        store.check_consistency()?;
         if store
             .inner
             .meta
@@ -175,6 +182,35 @@ impl Store {
             report.resumed_rebuild = true;
         }
         Ok((store, report))
+    }
+
+    /// A cheap check at open: the newest event decodes and the log has no gap.
+    fn check_consistency(&self) -> Result<()> {
+        let last = self.last_seq();
+        if last == 0 {
+            return Ok(());
+        }
+        let newest = self
+            .event(last)?
+            .ok_or_else(|| self.corrupt("the newest event cannot be read".to_string()))?;
+        if newest.seq != last {
+            return Err(self.corrupt(format!(
+                "the event stored at {last} says it is number {}",
+                newest.seq
+            )));
+        }
+        let rebuilding = self
+            .inner
+            .meta
+            .contains_key(META_REBUILDING)
+            .map_err(|e| self.sled_error(e))?;
+        let folded = self.counters()?.events;
+        if !rebuilding && folded > last {
+            return Err(self.corrupt(format!(
+                "the projections count {folded} events but the log holds {last}"
+            )));
+        }
+        Ok(())
     }
 
     /// The folder of the sled database.
@@ -582,28 +618,47 @@ fn is_disk_full(error: &std::io::Error) -> bool {
 }
 
 /// Opens sled, turning its errors and panics on damaged files into a clear refusal.
+///
+/// sled's own file lock outlives a dropped handle for a moment (its flusher thread lets go last).
+/// We hold the data directory's lock, so a busy sled lock can only be our own closing handle:
+/// wait for it, briefly.
 fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(64 * 1024 * 1024)
         .flush_every_ms(Some(1_000));
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
-    match opened {
-        Ok(Ok(db)) => Ok(db),
-        Ok(Err(sled::Error::Io(io))) if io.kind() == std::io::ErrorKind::PermissionDenied => {
-            Err(StoreError::DataDir {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        return match opened {
+            Ok(Ok(db)) => Ok(db),
+            Ok(Err(sled::Error::Io(io)))
+                if io.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            Ok(Err(sled::Error::Io(io))) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(StoreError::DataDir {
+                    path: path.to_path_buf(),
+                    source: io,
+                })
+            }
+            Ok(Err(sled::Error::Io(io))) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    detail: format!("the database file stayed locked: {io}"),
+                })
+            }
+            Ok(Err(error)) => Err(match sled_error(path, error) {
+                StoreError::Io { path, detail } => StoreError::Corrupt { path, detail },
+                other => other,
+            }),
+            Err(_) => Err(StoreError::Corrupt {
                 path: path.to_path_buf(),
-                source: io,
-            })
-        }
-        Ok(Err(error)) => Err(match sled_error(path, error) {
-            StoreError::Io { path, detail } => StoreError::Corrupt { path, detail },
-            other => other,
-        }),
-        Err(_) => Err(StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the database files could not be read".to_string(),
-        }),
+                detail: "the database files could not be read".to_string(),
+            }),
+        };
     }
 }
 

@@ -1,1 +1,190 @@
-//! Tests.
+//! Golden tests: the stored bytes of every event kind are frozen. If one of these fails, the
+//! on-disk format changed: revert the change, or write a migration (see `migrations/`) and only
+//! then update the expected bytes.
+
+use super::*;
+use crate::domain::intent::{IntentFields, IntentSource};
+
+fn uuid(n: u8) -> Uuid {
+    Uuid::from_bytes([n; 16])
+}
+
+fn key() -> RecordKey {
+    RecordKey::new(EntityKind::Person, "p-1")
+}
+
+fn envelope(event: Event) -> Envelope {
+    Envelope {
+        schema_version: 1,
+        id: uuid(1),
+        seq: 7,
+        recorded_at_ms: 1_764_000_000_000,
+        event,
+    }
+}
+
+/// One example of every event kind, in declaration order.
+fn examples() -> Vec<(&'static str, Event)> {
+    vec![
+        (
+            "IntentRecorded",
+            Event::IntentRecorded(Intent {
+                id: uuid(2),
+                kind: EntityKind::Person,
+                external_id: "p-1".into(),
+                fields: IntentFields {
+                    name: Some("Ada Lovelace".into()),
+                    email: Some("ada@example.com".into()),
+                    company_external_id: Some("c-1".into()),
+                    ..IntentFields::default()
+                },
+                source: IntentSource::Import {
+                    file: "people.csv".into(),
+                    row: 3,
+                },
+                requested_at_ms: 1_764_000_000_000,
+            }),
+        ),
+        (
+            "PushSucceeded",
+            Event::PushSucceeded {
+                intent_id: uuid(2),
+                key: key(),
+                twenty_id: "af4dfae7-33f2-42bc-9e4f-1a53c7ee8c4a".into(),
+                outcome: PushOutcome::Created,
+                fields_hash: [9; 16],
+            },
+        ),
+        (
+            "PushSkipped",
+            Event::PushSkipped {
+                intent_id: uuid(2),
+                key: key(),
+            },
+        ),
+        (
+            "PushFailed",
+            Event::PushFailed {
+                intent_id: uuid(2),
+                key: key(),
+                code: FailureCode::Duplicate,
+                message: "Duplicate Emails".into(),
+                attempt: 2,
+                retryable: false,
+            },
+        ),
+        ("RetryRequested", Event::RetryRequested { key: key() }),
+        (
+            "MappingInvalidated",
+            Event::MappingInvalidated {
+                key: key(),
+                twenty_id: "t-1".into(),
+            },
+        ),
+        (
+            "ImportCompleted",
+            Event::ImportCompleted(ImportSummary {
+                file_name: "people.csv".into(),
+                content_hash: "ab".into(),
+                rows_read: 3,
+                recorded: 2,
+                invalid: 1,
+                duplicate_rows: 0,
+                duplicate_of_earlier_import: false,
+                duration_ms: 12,
+            }),
+        ),
+    ]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const ENVELOPE_PREFIX: &str = "01100101010101010101010101010101010107fd00d02f6d35030000";
+
+const GOLDEN: &[(&str, &str)] = &[
+    ("IntentRecorded", "0010020202020202020202020202020202020103702d31010c416461204c6f76656c616365010f616461406578616d706c652e636f6d000103632d31000000000000020a70656f706c652e63737603fd00d02f6d35030000"),
+    ("PushSucceeded", "0110020202020202020202020202020202020103702d312461663464666165372d333366322d343262632d396534662d3161353363376565386334610009090909090909090909090909090909"),
+    ("PushSkipped", "0210020202020202020202020202020202020103702d31"),
+    ("PushFailed", "0310020202020202020202020202020202020103702d3106104475706c696361746520456d61696c730200"),
+    ("RetryRequested", "040103702d31"),
+    ("MappingInvalidated", "050103702d3103742d31"),
+    ("ImportCompleted", "060a70656f706c652e63737602616203020100000c"),
+];
+
+#[test]
+fn every_event_kind_has_frozen_bytes() {
+    let examples = examples();
+    assert_eq!(
+        examples.len(),
+        GOLDEN.len(),
+        "add a golden entry for the new event kind"
+    );
+    let mut report = String::new();
+    for ((name, event), (golden_name, golden_hex)) in examples.into_iter().zip(GOLDEN) {
+        assert_eq!(name, *golden_name);
+        assert_eq!(event.kind_name(), name);
+        let bytes = envelope(event).encode();
+        let actual = hex(&bytes);
+        assert!(
+            actual.starts_with(ENVELOPE_PREFIX),
+            "envelope header of {name} changed: {actual}"
+        );
+        let body = &actual[ENVELOPE_PREFIX.len()..];
+        if body != *golden_hex {
+            report.push_str(&format!("    (\"{name}\", \"{body}\"),\n"));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "event encodings changed; write a migration first. Now:\n{report}"
+    );
+}
+
+#[test]
+fn envelopes_round_trip() {
+    for (_, event) in examples() {
+        let original = envelope(event);
+        assert_eq!(Envelope::decode(&original.encode()).unwrap(), original);
+    }
+}
+
+#[test]
+fn truncated_or_padded_bytes_are_refused() {
+    for (name, event) in examples() {
+        let bytes = envelope(event).encode();
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                Envelope::decode(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
+        }
+        let mut padded = bytes.clone();
+        padded.push(0);
+        assert!(matches!(
+            Envelope::decode(&padded),
+            Err(DecodeError::TrailingBytes { trailing: 1 })
+        ));
+    }
+}
+
+#[test]
+fn envelopes_from_a_newer_schema_are_refused_with_advice() {
+    let mut newer = envelope(Event::RetryRequested { key: key() });
+    newer.schema_version = SCHEMA_VERSION + 1;
+    let error = Envelope::decode(&newer.encode()).unwrap_err();
+    assert!(matches!(error, DecodeError::TooNew { .. }));
+    assert!(error.to_string().contains("upgrade twenty-sync"));
+}
+
+#[test]
+fn hostile_length_prefixes_do_not_allocate() {
+    // schema 1, then a 16-byte id, then a string length claiming 2^60 bytes.
+    let mut bytes = vec![1u8];
+    bytes.extend_from_slice(&[0u8; 16]);
+    bytes.extend_from_slice(&[7, 0, 0]);
+    bytes.push(0xff);
+    bytes.extend_from_slice(&(1u64 << 60).to_le_bytes());
+    assert!(Envelope::decode(&bytes).is_err());
+}

@@ -1,1 +1,220 @@
-//! Tests.
+//! Tests of the fold, on plain values: coalescing, settling, parking, retrying, invalidating.
+
+use super::*;
+use crate::domain::event::ImportSummary;
+use crate::domain::intent::{Intent, IntentFields, IntentSource};
+
+struct Log {
+    projections: MemoryProjections,
+    seq: u64,
+}
+
+impl Log {
+    fn new() -> Log {
+        Log {
+            projections: MemoryProjections::default(),
+            seq: 0,
+        }
+    }
+
+    fn push(&mut self, event: Event) -> u64 {
+        self.seq += 1;
+        self.projections.apply(&Envelope {
+            schema_version: 1,
+            id: Uuid::from_u128(u128::from(self.seq)),
+            seq: self.seq,
+            recorded_at_ms: 1_000 * self.seq as i64,
+            event,
+        });
+        self.seq
+    }
+
+    fn intent(&mut self, kind: EntityKind, external_id: &str, name: &str) -> Uuid {
+        let id = Uuid::from_u128(10_000 + u128::from(self.seq));
+        self.push(Event::IntentRecorded(Intent {
+            id,
+            kind,
+            external_id: external_id.into(),
+            fields: IntentFields {
+                name: Some(name.into()),
+                ..IntentFields::default()
+            },
+            source: IntentSource::Cli,
+            requested_at_ms: 0,
+        }));
+        id
+    }
+
+    fn succeed(&mut self, intent_id: Uuid, key: &RecordKey, twenty_id: &str) {
+        self.push(Event::PushSucceeded {
+            intent_id,
+            key: key.clone(),
+            twenty_id: twenty_id.into(),
+            outcome: PushOutcome::Created,
+            fields_hash: [1; 16],
+        });
+    }
+
+    fn fail(&mut self, intent_id: Uuid, key: &RecordKey, retryable: bool) {
+        self.push(Event::PushFailed {
+            intent_id,
+            key: key.clone(),
+            code: FailureCode::ValidationError,
+            message: "bad".into(),
+            attempt: 1,
+            retryable,
+        });
+    }
+
+    fn queue(&self) -> Vec<(u64, String)> {
+        self.projections
+            .queue
+            .iter()
+            .map(|(seq, key)| (*seq, key.external_id.clone()))
+            .collect()
+    }
+}
+
+fn company(id: &str) -> RecordKey {
+    RecordKey::new(EntityKind::Company, id)
+}
+
+#[test]
+fn repeated_edits_coalesce_and_the_newest_wins() {
+    let mut log = Log::new();
+    log.intent(EntityKind::Company, "c1", "Old");
+    log.intent(EntityKind::Company, "c2", "Other");
+    let newest = log.intent(EntityKind::Company, "c1", "New");
+    assert_eq!(log.projections.counters.pending, 2);
+    assert_eq!(log.projections.counters.intents, 3);
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, newest);
+    // c1 moved behind c2: the queue follows the newest intent's place in the log.
+    assert_eq!(log.queue(), vec![(2, "c2".into()), (3, "c1".into())]);
+}
+
+#[test]
+fn success_settles_only_the_pushed_intent() {
+    let mut log = Log::new();
+    let first = log.intent(EntityKind::Company, "c1", "A");
+    let second = log.intent(EntityKind::Company, "c1", "B");
+    // The push of the first intent finishes after the second was recorded.
+    log.succeed(first, &company("c1"), "t1");
+    assert_eq!(
+        log.projections.counters.pending, 1,
+        "the newer edit still waits"
+    );
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, second);
+    assert_eq!(log.projections.mappings[&company("c1")].twenty_id, "t1");
+    log.succeed(second, &company("c1"), "t1");
+    assert_eq!(log.projections.counters.pending, 0);
+    assert!(log.projections.queue.is_empty());
+    assert_eq!(log.projections.counters.mapped_companies, 1);
+    assert_eq!(log.projections.counters.synced(), 2);
+    assert_eq!(log.projections.counters.last_push_ms, Some(4_000));
+}
+
+#[test]
+fn retryable_failures_stay_queued_and_count_attempts() {
+    let mut log = Log::new();
+    let intent = log.intent(EntityKind::Company, "c1", "A");
+    log.fail(intent, &company("c1"), true);
+    log.fail(intent, &company("c1"), true);
+    let pending = &log.projections.pending[&company("c1")];
+    assert_eq!(pending.attempts, 2);
+    assert_eq!(pending.last_error.as_deref(), Some("bad"));
+    assert_eq!(log.projections.counters.failed, 0);
+}
+
+#[test]
+fn permanent_failures_park_and_unblock_the_queue_until_retried() {
+    let mut log = Log::new();
+    let bad = log.intent(EntityKind::Company, "c1", "A");
+    log.intent(EntityKind::Company, "c2", "B");
+    log.fail(bad, &company("c1"), false);
+    assert_eq!(log.queue(), vec![(2, "c2".into())]);
+    assert_eq!(log.projections.counters.failed, 1);
+    assert_eq!(log.projections.counters.pending, 1);
+    assert_eq!(log.projections.failed[&company("c1")].seq, 1);
+
+    log.push(Event::RetryRequested { key: company("c1") });
+    assert!(log.projections.failed.is_empty());
+    assert_eq!(log.queue(), vec![(1, "c1".into()), (2, "c2".into())]);
+    assert_eq!(log.projections.counters.failed, 0);
+    assert_eq!(log.projections.counters.pending, 2);
+
+    // Retrying something that is not parked changes nothing but the event count.
+    let before = log.projections.clone();
+    log.push(Event::RetryRequested {
+        key: company("nope"),
+    });
+    assert_eq!(log.projections.queue, before.queue);
+    assert_eq!(log.projections.counters.events, before.counters.events + 1);
+}
+
+#[test]
+fn a_new_intent_replaces_a_parked_failure() {
+    let mut log = Log::new();
+    let bad = log.intent(EntityKind::Company, "c1", "A");
+    log.fail(bad, &company("c1"), false);
+    let fixed = log.intent(EntityKind::Company, "c1", "A fixed");
+    assert!(log.projections.failed.is_empty());
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, fixed);
+    assert_eq!(
+        (
+            log.projections.counters.failed,
+            log.projections.counters.pending
+        ),
+        (0, 1)
+    );
+}
+
+#[test]
+fn stale_results_change_nothing_in_the_queue() {
+    let mut log = Log::new();
+    let intent = log.intent(EntityKind::Company, "c1", "A");
+    log.fail(Uuid::from_u128(42), &company("c1"), false);
+    log.push(Event::PushSkipped {
+        intent_id: Uuid::from_u128(43),
+        key: company("c1"),
+    });
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, intent);
+    assert_eq!(log.projections.counters.failed, 0);
+}
+
+#[test]
+fn invalidation_drops_only_the_named_mapping() {
+    let mut log = Log::new();
+    let intent = log.intent(EntityKind::Company, "c1", "A");
+    log.succeed(intent, &company("c1"), "t1");
+    log.push(Event::MappingInvalidated {
+        key: company("c1"),
+        twenty_id: "other".into(),
+    });
+    assert!(log.projections.mappings.contains_key(&company("c1")));
+    log.push(Event::MappingInvalidated {
+        key: company("c1"),
+        twenty_id: "t1".into(),
+    });
+    assert!(log.projections.mappings.is_empty());
+    assert_eq!(log.projections.counters.mapped_companies, 0);
+}
+
+#[test]
+fn imports_index_the_first_import_of_each_content() {
+    let mut log = Log::new();
+    let summary = |duplicate| ImportSummary {
+        file_name: "a.csv".into(),
+        content_hash: "h1".into(),
+        rows_read: 1,
+        recorded: 1,
+        invalid: 0,
+        duplicate_rows: 0,
+        duplicate_of_earlier_import: duplicate,
+        duration_ms: 1,
+    };
+    let first = log.push(Event::ImportCompleted(summary(false)));
+    log.push(Event::ImportCompleted(summary(true)));
+    log.push(Event::ImportCompleted(summary(false)));
+    assert_eq!(log.projections.imports.get("h1"), Some(&first));
+    assert_eq!(log.projections.counters.imports, 3);
+}
