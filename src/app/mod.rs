@@ -4,5 +4,5 @@
 pub mod record;
 pub mod report;
 
-pub use record::{record_intents, RecordError};
+pub use record::{record_intents, retry_failed, RecordError};
 pub use report::{EventRow, MappingRow, StatusReport};

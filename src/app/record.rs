@@ -67,3 +67,15 @@ pub fn record_intents(
     store.append(intents.iter().cloned().map(Event::IntentRecorded).collect())?;
     Ok(intents)
 }
+
+/// Puts every parked record back in the queue (one durable append). Returns how many.
+pub fn retry_failed(store: &Store) -> Result<usize, StoreError> {
+    let events: Vec<Event> = store
+        .failures()?
+        .into_iter()
+        .map(|(key, _)| Event::RetryRequested { key })
+        .collect();
+    let count = events.len();
+    store.append(events)?;
+    Ok(count)
+}

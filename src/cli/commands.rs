@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use twenty_sync::app::{self, report, RecordError, StatusReport};
 use twenty_sync::clock::SystemClock;
+use twenty_sync::config::Settings;
 use twenty_sync::domain::IntentSource;
+use twenty_sync::engine::{run_until_idle, EngineError, Runner};
 use twenty_sync::store::{Store, StoreError};
+use twenty_sync::twenty::{ClientConfig, RequestBudget, TwentyClient};
 
 use super::output;
 use super::{Command, Failure};
@@ -19,6 +22,9 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::Mappings(flag) => mappings(data_dir, flag.json),
         Command::RebuildProjections => rebuild(data_dir),
         Command::Run => run_agent(data_dir),
+        Command::Sync { until_idle } => sync(data_dir, until_idle),
+        Command::TestConnection(flag) => test_connection(flag.json),
+        Command::RetryFailed => retry_failed(data_dir),
     }
 }
 
@@ -103,17 +109,100 @@ fn rebuild(data_dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_agent(data_dir: &Path) -> Result<(), Failure> {
-    let store = open(data_dir)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async move {
+        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))
+}
+
+fn settings() -> Result<Settings, Failure> {
+    Settings::from_env().map_err(|e| Failure::usage(format!("invalid setting {e}")))
+}
+
+fn run_agent(data_dir: &Path) -> Result<(), Failure> {
+    let settings = settings()?;
+    let store = open(data_dir)?;
+    runtime()?.block_on(async move {
+        let (_settings_tx, settings_rx) = tokio::sync::watch::channel(settings);
+        let (runner, _handle) = Runner::new(store, settings_rx);
         tracing::info!(data_dir = %data_dir.display(), "agent running; press Ctrl-C to stop");
-        let _store = store;
-        let _ = tokio::signal::ctrl_c().await;
+        runner
+            .run(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
         tracing::info!("agent stopped");
     });
+    Ok(())
+}
+
+/// Exit code of `sync --until-idle` when Twenty could not be reached.
+const EXIT_UNREACHABLE: u8 = 4;
+
+fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
+    if !until_idle {
+        return Err(Failure::usage(
+            "sync needs --until-idle (the continuous sync runs with `twenty-sync run`)",
+        ));
+    }
+    let settings = settings()?;
+    if !settings.pushes_directly() {
+        return Err(Failure::usage(format!(
+            "syncing is off (sync mode {}, enabled {}); set TWENTY_CRM_SYNC_MODE=direct_crm and TWENTY_CRM_ENABLED=true",
+            settings.sync_mode.as_str(),
+            settings.enabled
+        )));
+    }
+    let store = open(data_dir)?;
+    let outcome = runtime()?.block_on(run_until_idle(&store, &settings));
+    match outcome {
+        Ok(report) if report.parked == 0 => {
+            println!("in sync: {} records settled, nothing pending", report.settled);
+            Ok(())
+        }
+        Ok(report) => Err(Failure {
+            message: format!(
+                "{} records are parked as failed (see `twenty-sync mappings`); fix them and run `twenty-sync retry-failed`",
+                report.parked
+            ),
+            exit_code: 1,
+        }),
+        Err(EngineError::Unreachable(error)) => Err(Failure {
+            message: format!("Twenty could not be reached, intents stay queued: {error}"),
+            exit_code: EXIT_UNREACHABLE,
+        }),
+        Err(EngineError::Store(error)) => Err(store_failure(error)),
+        Err(other) => Err(Failure::other(other.to_string())),
+    }
+}
+
+fn test_connection(json: bool) -> Result<(), Failure> {
+    let settings = settings()?;
+    let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
+        return Err(Failure::usage(
+            "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY first",
+        ));
+    };
+    let budget = RequestBudget::new(settings.rate_limit, 5);
+    let client = TwentyClient::new(ClientConfig::new(base_url, api_key.expose()), budget)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let report = runtime()?.block_on(client.test_connection());
+    if json {
+        output::print_json(&report)?;
+    } else {
+        output::print_connection(&report);
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Failure::other(report.message.clone()))
+    }
+}
+
+fn retry_failed(data_dir: &Path) -> Result<(), Failure> {
+    let store = open(data_dir)?;
+    let count = app::retry_failed(&store).map_err(store_failure)?;
+    println!("{count} parked records are queued again");
     Ok(())
 }

@@ -43,6 +43,17 @@ pub enum Command {
     Mappings(JsonFlag),
     /// Recompute every projection from the event log.
     RebuildProjections,
+    /// Push pending intents to Twenty.
+    Sync {
+        /// Push until nothing pushable is pending, then exit (0: all synced, 1: some records are
+        /// parked as failed, 4: Twenty could not be reached).
+        #[arg(long)]
+        until_idle: bool,
+    },
+    /// Check the Twenty URL and key: reachable, authenticated, readable, externalId present.
+    TestConnection(JsonFlag),
+    /// Put every record parked as failed back in the queue.
+    RetryFailed,
     /// Run the agent in the foreground until interrupted.
     Run,
 }
@@ -169,7 +180,7 @@ pub fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(twenty_sync::paths::default_data_dir);
     let default_filter = match cli.command {
-        Command::Run => "info",
+        Command::Run | Command::Sync { .. } => "info",
         _ => "warn",
     };
     let _logging = twenty_sync::logging::init(Some(&data_dir), default_filter);

@@ -4,6 +4,7 @@
 //! - [`intent`]: what a caller asks for (upsert a company or a person) and its validation.
 //! - [`event`]: the past-tense events of the log and their versioned, frozen binary envelope.
 //! - [`projection`]: the fold from events to projections (mappings, pending queue, parked failures, counters).
+//! - [`plan`]: what a window of pending records costs: skip, update, or resolve in Twenty.
 //! - [`fields_hash`]: the stable hash of the fields last pushed, used to skip unchanged records.
 //!
 //! Invariant: nothing in this module touches sled, the network, files or the system clock; time and
@@ -11,6 +12,7 @@
 
 pub mod event;
 pub mod intent;
+pub mod plan;
 pub mod projection;
 
 pub use event::{Envelope, Event, FailureCode, PushOutcome, SCHEMA_VERSION};

@@ -70,6 +70,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// The next sequence number; held while appending so appends are serialised.
     next_seq: Mutex<u64>,
+    /// The newest sequence number, for whoever waits for new events (the engine, the UI).
+    appended: tokio::sync::watch::Sender<u64>,
     _lock: lock::StoreLock,
 }
 
@@ -168,6 +170,7 @@ impl Store {
                 path,
                 clock,
                 next_seq: Mutex::new(next_seq),
+                appended: tokio::sync::watch::Sender::new(next_seq - 1),
                 _lock: lock,
             }),
         };
@@ -292,7 +295,13 @@ impl Store {
         }
         *next_seq += envelopes.len() as u64;
         inner.db.flush().map_err(|e| self.sled_error(e))?;
+        inner.appended.send_replace(*next_seq - 1);
         Ok(envelopes)
+    }
+
+    /// Watches the newest sequence number: wakes up whoever waits for new events.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.appended.subscribe()
     }
 
     /// The counters maintained by the fold.

@@ -57,7 +57,9 @@ impl std::fmt::Debug for RequestBudget {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere while holding the lock leaves plain data behind; keep going with it.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn new_limiter(per_minute: u32, burst: NonZeroU32) -> Limiter {

@@ -294,7 +294,9 @@ pub(crate) fn parse_server_text(body: &[u8]) -> ServerText {
                     .iter()
                     .filter_map(|item| match item {
                         Value::String(s) => Some(s.clone()),
-                        Value::Object(o) => o.get("message").and_then(Value::as_str).map(str::to_string),
+                        Value::Object(o) => {
+                            o.get("message").and_then(Value::as_str).map(str::to_string)
+                        }
                         _ => None,
                     })
                     .collect();
@@ -334,7 +336,13 @@ fn short(text: &str) -> Option<String> {
     if collapsed.chars().count() <= BODY_PREFIX_CHARS {
         return Some(collapsed);
     }
-    Some(collapsed.chars().take(BODY_PREFIX_CHARS).collect::<String>() + "…")
+    Some(
+        collapsed
+            .chars()
+            .take(BODY_PREFIX_CHARS)
+            .collect::<String>()
+            + "…",
+    )
 }
 
 /// The `<title>` of an HTML page (proxies' 502 pages), if there is one.
@@ -425,11 +433,13 @@ pub(crate) fn classify_status(
         },
         408 => TwentyError::Timeout {
             status: Some(status),
-            message: scrub(with_text("Twenty timed out the request (408)".into(), shown)),
+            message: scrub(with_text(
+                "Twenty timed out the request (408)".into(),
+                shown,
+            )),
         },
         429 => {
-            let retry_after =
-                retry_after.or(server.retry_after_seconds.map(Duration::from_secs));
+            let retry_after = retry_after.or(server.retry_after_seconds.map(Duration::from_secs));
             let wait = match retry_after {
                 Some(wait) => format!("; it asks to wait {} s", wait.as_secs_f64().ceil()),
                 None => String::new(),

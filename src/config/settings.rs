@@ -1,0 +1,245 @@
+//! The validated settings and their sources. Every value is checked the same way whether it comes
+//! from a flag, the environment or the persisted configuration; errors name the setting.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// How intents reach Twenty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Record intents, never push them.
+    Disabled,
+    /// Forward intents to a relay (another twenty-sync) instead of Twenty.
+    Platform,
+    /// Push to Twenty's REST API directly.
+    DirectCrm,
+}
+
+impl SyncMode {
+    pub fn parse(text: &str) -> Option<SyncMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "disabled" => Some(SyncMode::Disabled),
+            "platform" => Some(SyncMode::Platform),
+            "direct_crm" | "direct-crm" => Some(SyncMode::DirectCrm),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncMode::Disabled => "disabled",
+            SyncMode::Platform => "platform",
+            SyncMode::DirectCrm => "direct_crm",
+        }
+    }
+}
+
+/// A secret value (API key, token): never printed, masked in `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The clear value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        crate::logging::mask_secret(&self.0)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.masked())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// A setting that failed validation; the message names it and says what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}{}: {message}", source_name.as_ref().map(|s| format!(" (from {s})")).unwrap_or_default())]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub source_name: Option<String>,
+    pub message: String,
+}
+
+/// The effective settings of the agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub base_url: Option<String>,
+    pub api_key: Option<Secret>,
+    pub enabled: bool,
+    pub sync_mode: SyncMode,
+    /// Requests per minute to Twenty, for every request the agent makes.
+    pub rate_limit: u32,
+    /// Records per batch call (Twenty documents 60 as the maximum).
+    pub batch_size: usize,
+    pub drop_dir: Option<PathBuf>,
+    pub stability_delay_ms: u64,
+    pub ui_port: u16,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            base_url: None,
+            api_key: None,
+            enabled: true,
+            sync_mode: SyncMode::Disabled,
+            rate_limit: 100,
+            batch_size: 60,
+            drop_dir: None,
+            stability_delay_ms: 2_000,
+            ui_port: 7420,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the environment over the defaults. The sync mode defaults to `direct_crm` when a base
+    /// URL and key are given and no mode is, `disabled` otherwise.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let mut settings = Settings::default();
+        let get = |name: &str| {
+            vars.get(name)
+                .map(String::as_str)
+                .filter(|v| !v.trim().is_empty())
+        };
+        let from = |name: &str| Some(format!("environment variable {name}"));
+        if let Some(value) = get("TWENTY_CRM_BASE_URL") {
+            settings.base_url = Some(validate_base_url(value).map_err(|message| ConfigError {
+                setting: "base_url",
+                source_name: from("TWENTY_CRM_BASE_URL"),
+                message,
+            })?);
+        }
+        if let Some(value) = get("TWENTY_CRM_API_KEY") {
+            settings.api_key = Some(validate_api_key(value).map_err(|message| ConfigError {
+                setting: "api_key",
+                source_name: from("TWENTY_CRM_API_KEY"),
+                message,
+            })?);
+        }
+        if let Some(value) = get("TWENTY_CRM_ENABLED") {
+            settings.enabled = parse_bool(value).ok_or_else(|| ConfigError {
+                setting: "enabled",
+                source_name: from("TWENTY_CRM_ENABLED"),
+                message: format!("'{value}' is not true or false"),
+            })?;
+        }
+        settings.sync_mode = match get("TWENTY_CRM_SYNC_MODE") {
+            Some(value) => SyncMode::parse(value).ok_or_else(|| ConfigError {
+                setting: "sync_mode",
+                source_name: from("TWENTY_CRM_SYNC_MODE"),
+                message: format!("'{value}' is not one of disabled, platform, direct_crm"),
+            })?,
+            None if settings.base_url.is_some() && settings.api_key.is_some() => {
+                SyncMode::DirectCrm
+            }
+            None => SyncMode::Disabled,
+        };
+        if let Some(value) = get("TWENTY_SYNC_RATE_LIMIT") {
+            settings.rate_limit =
+                parse_in_range(value, 1, 10_000).map_err(|message| ConfigError {
+                    setting: "rate_limit",
+                    source_name: from("TWENTY_SYNC_RATE_LIMIT"),
+                    message,
+                })?;
+        }
+        if let Some(value) = get("TWENTY_SYNC_BATCH_SIZE") {
+            settings.batch_size = parse_in_range(value, 1, 200).map_err(|message| ConfigError {
+                setting: "batch_size",
+                source_name: from("TWENTY_SYNC_BATCH_SIZE"),
+                message,
+            })? as usize;
+        }
+        if let Some(value) = get("TWENTY_SYNC_DROP_DIR") {
+            settings.drop_dir = Some(PathBuf::from(value));
+        }
+        if let Some(value) = get("TWENTY_SYNC_STABILITY_DELAY_MS") {
+            settings.stability_delay_ms = u64::from(parse_in_range(value, 0, 600_000).map_err(
+                |message| ConfigError {
+                    setting: "stability_delay_ms",
+                    source_name: from("TWENTY_SYNC_STABILITY_DELAY_MS"),
+                    message,
+                },
+            )?);
+        }
+        if let Some(value) = get("TWENTY_SYNC_UI_PORT") {
+            settings.ui_port = parse_in_range(value, 0, 65_535).map_err(|message| ConfigError {
+                setting: "ui_port",
+                source_name: from("TWENTY_SYNC_UI_PORT"),
+                message,
+            })? as u16;
+        }
+        Ok(settings)
+    }
+
+    /// True when the engine may push to Twenty directly.
+    pub fn pushes_directly(&self) -> bool {
+        self.enabled && self.sync_mode == SyncMode::DirectCrm
+    }
+}
+
+/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
+pub fn validate_base_url(value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
+    let parsed = url::Url::parse(trimmed)
+        .map_err(|e| format!("'{trimmed}' is not a URL ({e}); use e.g. https://crm.example.com"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("'{trimmed}' must start with http:// or https://"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{trimmed}' has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("'{trimmed}' must not have a query or fragment"));
+    }
+    Ok(trimmed.trim_end_matches('/').to_string())
+}
+
+/// At least 10 characters, no white space or control characters.
+pub fn validate_api_key(value: &str) -> Result<Secret, String> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() < 10 {
+        return Err("must be at least 10 characters (copy the whole key from Twenty: Settings → APIs & Webhooks)".to_string());
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces, line breaks or control characters".to_string());
+    }
+    Ok(Secret::new(trimmed))
+}
+
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_in_range(value: &str, min: u32, max: u32) -> Result<u32, String> {
+    match value.trim().parse::<u32>() {
+        Ok(number) if (min..=max).contains(&number) => Ok(number),
+        _ => Err(format!(
+            "'{value}' must be a whole number from {min} to {max}"
+        )),
+    }
+}

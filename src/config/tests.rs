@@ -1,0 +1,70 @@
+//! Tests of settings validation from the environment.
+
+use std::collections::HashMap;
+
+use super::settings::*;
+
+fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_are_disabled_until_a_url_and_key_are_given() {
+    let settings = Settings::from_vars(&vars(&[])).unwrap();
+    assert_eq!(settings.sync_mode, SyncMode::Disabled);
+    assert!(!settings.pushes_directly());
+    let settings = Settings::from_vars(&vars(&[
+        ("TWENTY_CRM_BASE_URL", "https://crm.example.com/"),
+        ("TWENTY_CRM_API_KEY", "key-0123456789"),
+    ]))
+    .unwrap();
+    assert_eq!(settings.sync_mode, SyncMode::DirectCrm);
+    assert_eq!(
+        settings.base_url.as_deref(),
+        Some("https://crm.example.com")
+    );
+    assert!(settings.pushes_directly());
+}
+
+#[test]
+fn invalid_values_name_the_setting_and_its_source() {
+    let cases = [
+        ("TWENTY_CRM_BASE_URL", "ftp://x.com", "base_url"),
+        ("TWENTY_CRM_BASE_URL", "not a url", "base_url"),
+        ("TWENTY_CRM_API_KEY", "short", "api_key"),
+        ("TWENTY_CRM_ENABLED", "maybe", "enabled"),
+        ("TWENTY_CRM_SYNC_MODE", "turbo", "sync_mode"),
+        ("TWENTY_SYNC_RATE_LIMIT", "0", "rate_limit"),
+        ("TWENTY_SYNC_BATCH_SIZE", "500", "batch_size"),
+        ("TWENTY_SYNC_UI_PORT", "70000", "ui_port"),
+    ];
+    for (name, value, setting) in cases {
+        let error = Settings::from_vars(&vars(&[(name, value)])).unwrap_err();
+        assert_eq!(error.setting, setting);
+        assert!(error.to_string().contains(name), "{error}");
+    }
+}
+
+#[test]
+fn secrets_never_print_in_clear() {
+    let secret = Secret::new("super-secret-key-1234");
+    assert_eq!(format!("{secret}"), "****1234");
+    assert!(!format!("{secret:?}").contains("super-secret"));
+    let settings = Settings {
+        api_key: Some(secret),
+        ..Settings::default()
+    };
+    assert!(!format!("{settings:?}").contains("super-secret"));
+}
+
+#[test]
+fn base_urls_keep_their_path_prefix() {
+    assert_eq!(
+        validate_base_url("https://example.com/twenty/").unwrap(),
+        "https://example.com/twenty"
+    );
+    assert!(validate_base_url("https://example.com/?x=1").is_err());
+}

@@ -1,0 +1,96 @@
+//! The push plan: for a window of pending records, decide what each one costs in requests, without
+//! doing any of it. Unchanged records cost nothing; known records need an update; unknown records
+//! must be resolved in Twenty (looked up, or upserted where the server supports it).
+
+use super::fields_hash;
+use super::intent::{EntityKind, Intent, RecordKey};
+use super::projection::{Mapping, PendingEntry};
+
+/// The most records Twenty's documentation allows in one batch call and one `in` filter.
+pub const MAX_RECORDS_PER_REQUEST: usize = 60;
+
+/// One pending record with everything needed to decide about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    pub key: RecordKey,
+    pub pending: PendingEntry,
+    pub intent: Intent,
+    pub mapping: Option<Mapping>,
+    pub fields_hash: [u8; 16],
+}
+
+impl WorkItem {
+    pub fn new(
+        key: RecordKey,
+        pending: PendingEntry,
+        intent: Intent,
+        mapping: Option<Mapping>,
+    ) -> WorkItem {
+        let fields_hash = fields_hash(intent.kind, &intent.fields);
+        WorkItem {
+            key,
+            pending,
+            intent,
+            mapping,
+            fields_hash,
+        }
+    }
+}
+
+/// What to do with one window of records of one kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushPlan {
+    /// Twenty already holds exactly these fields: record a skip, send nothing.
+    pub unchanged: Vec<WorkItem>,
+    /// Known in Twenty (mapped) with changed fields.
+    pub changed: Vec<WorkItem>,
+    /// Not mapped yet: look up by external id, then create what is missing.
+    pub unknown: Vec<WorkItem>,
+}
+
+impl PushPlan {
+    pub fn is_empty(&self) -> bool {
+        self.unchanged.is_empty() && self.changed.is_empty() && self.unknown.is_empty()
+    }
+}
+
+/// Sorts a window into unchanged, changed and unknown records, keeping log order in each.
+pub fn plan(items: Vec<WorkItem>) -> PushPlan {
+    let mut plan = PushPlan::default();
+    for item in items {
+        match &item.mapping {
+            Some(mapping) if mapping.fields_hash == item.fields_hash => plan.unchanged.push(item),
+            Some(_) => plan.changed.push(item),
+            None => plan.unknown.push(item),
+        }
+    }
+    plan
+}
+
+/// Which kind to push next from a window in log order: companies first, because people refer to
+/// them; people only once no company of the window waits.
+pub fn next_kind(window: &[(RecordKey, PendingEntry)]) -> Option<EntityKind> {
+    if window
+        .iter()
+        .any(|(key, _)| key.kind == EntityKind::Company)
+    {
+        Some(EntityKind::Company)
+    } else if window.is_empty() {
+        None
+    } else {
+        Some(EntityKind::Person)
+    }
+}
+
+/// The distinct company external ids that the people of a window refer to, in first-seen order.
+pub fn referenced_companies(people: &[WorkItem]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    people
+        .iter()
+        .filter_map(|item| item.intent.fields.company_external_id.clone())
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

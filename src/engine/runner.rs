@@ -1,0 +1,351 @@
+//! The long-running replay loop: pushes whenever something is pending, sleeps until new intents,
+//! a setting change or "sync now" wake it, goes offline (probing `/healthz` with backoff from 1 s to
+//! 60 s) when Twenty cannot be reached, and says at every moment what state it is in.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+use super::{EngineError, Pusher};
+use crate::app::report::SyncState;
+use crate::config::{Settings, SyncMode};
+use crate::store::Store;
+use crate::twenty::{ClientConfig, RequestBudget, SchemaStatus, TwentyClient};
+
+/// How long an idle engine sleeps before looking again on its own.
+const IDLE_RECHECK: Duration = Duration::from_secs(60);
+/// Offline probing backoff bounds.
+const PROBE_INITIAL: Duration = Duration::from_secs(1);
+const PROBE_MAX: Duration = Duration::from_secs(60);
+
+/// What the engine is doing, for `status`, the UI and the tray.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EngineStatus {
+    pub state: SyncState,
+    /// When the current state began (offline since …), ms since the epoch.
+    pub since_ms: Option<i64>,
+    /// When the next attempt is due while offline, ms since the epoch.
+    pub next_retry_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Default for EngineStatus {
+    fn default() -> EngineStatus {
+        EngineStatus {
+            state: SyncState::Idle,
+            since_ms: None,
+            next_retry_ms: None,
+            last_error: None,
+        }
+    }
+}
+
+/// What `sync --until-idle` ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleReport {
+    pub settled: usize,
+    pub parked: u64,
+}
+
+/// The replay loop of the agent.
+pub struct Runner {
+    store: Store,
+    settings: watch::Receiver<Settings>,
+    status: watch::Sender<EngineStatus>,
+    budget: Arc<RequestBudget>,
+    sync_now: Arc<Notify>,
+}
+
+/// Handles to watch and nudge a running [`Runner`].
+#[derive(Clone)]
+pub struct RunnerHandle {
+    pub status: watch::Receiver<EngineStatus>,
+    pub budget: Arc<RequestBudget>,
+    pub sync_now: Arc<Notify>,
+}
+
+impl Runner {
+    pub fn new(store: Store, settings: watch::Receiver<Settings>) -> (Runner, RunnerHandle) {
+        let rate = settings.borrow().rate_limit;
+        let budget = RequestBudget::new(rate, burst_for(rate));
+        let (status, status_rx) = watch::channel(EngineStatus::default());
+        let sync_now = Arc::new(Notify::new());
+        let handle = RunnerHandle {
+            status: status_rx,
+            budget: budget.clone(),
+            sync_now: sync_now.clone(),
+        };
+        (
+            Runner {
+                store,
+                settings,
+                status,
+                budget,
+                sync_now,
+            },
+            handle,
+        )
+    }
+
+    /// Runs until `shutdown` resolves.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut appended = self.store.subscribe();
+        let mut pusher: Option<(String, String, Pusher)> = None;
+        let mut schema_ready = false;
+        loop {
+            let settings = self.settings.borrow_and_update().clone();
+            self.budget.set_rate(settings.rate_limit);
+            let wait_for_change = match self
+                .next_step(&settings, &mut pusher, &mut schema_ready)
+                .await
+            {
+                Step::Continue => continue,
+                Step::Wait(duration) => duration,
+                Step::Offline(error) => {
+                    let since = self.store.clock().now_ms();
+                    let stop = self
+                        .probe_until_online(
+                            &settings,
+                            pusher.as_ref().map(|p| &p.2),
+                            since,
+                            error,
+                            &mut shutdown,
+                        )
+                        .await;
+                    if stop {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                _ = self.settings.changed() => {
+                    schema_ready = false;
+                }
+                _ = appended.changed() => {}
+                () = self.sync_now.notified() => {}
+                () = tokio::time::sleep(wait_for_change) => {}
+            }
+        }
+    }
+
+    async fn next_step(
+        &mut self,
+        settings: &Settings,
+        pusher: &mut Option<(String, String, Pusher)>,
+        schema_ready: &mut bool,
+    ) -> Step {
+        match settings.sync_mode {
+            SyncMode::Disabled => {
+                return self.set_state(SyncState::Disabled, None, Step::Wait(IDLE_RECHECK))
+            }
+            SyncMode::Platform => return self.set_state(
+                SyncState::NeedsAttention,
+                Some(
+                    "platform mode is not available in this version; choose direct_crm or disabled"
+                        .into(),
+                ),
+                Step::Wait(IDLE_RECHECK),
+            ),
+            SyncMode::DirectCrm => {}
+        }
+        if !settings.enabled {
+            return self.set_state(SyncState::Paused, None, Step::Wait(IDLE_RECHECK));
+        }
+        let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
+            return self.set_state(
+                SyncState::NeedsAttention,
+                Some("set the Twenty base URL and API key to start syncing".into()),
+                Step::Wait(IDLE_RECHECK),
+            );
+        };
+        let same_server = pusher
+            .as_ref()
+            .is_some_and(|(url, key, _)| url == base_url && key == api_key.expose());
+        if !same_server {
+            *schema_ready = false;
+            match make_client(base_url, api_key.expose(), self.budget.clone()) {
+                Ok(client) => {
+                    *pusher = Some((
+                        base_url.clone(),
+                        api_key.expose().to_string(),
+                        Pusher::new(self.store.clone(), client, settings.batch_size),
+                    ));
+                }
+                Err(error) => {
+                    return self.set_state(
+                        SyncState::NeedsAttention,
+                        Some(error.to_string()),
+                        Step::Wait(IDLE_RECHECK),
+                    )
+                }
+            }
+        }
+        let Some((_, _, pusher)) = pusher.as_mut() else {
+            return Step::Wait(IDLE_RECHECK);
+        };
+        if !*schema_ready {
+            match ensure_schema(pusher.client()).await {
+                Ok(()) => *schema_ready = true,
+                Err(error) => return self.on_error(error),
+            }
+        }
+        match pusher.push_round().await {
+            Ok(outcome) if outcome.idle => {
+                self.set_state(SyncState::Idle, None, Step::Wait(IDLE_RECHECK))
+            }
+            Ok(_) => self.set_state(SyncState::Syncing, None, Step::Continue),
+            Err(error) => self.on_error(error),
+        }
+    }
+
+    fn on_error(&self, error: EngineError) -> Step {
+        match error {
+            EngineError::Unreachable(error) => Step::Offline(error.to_string()),
+            other => {
+                tracing::warn!("sync stopped: {other}");
+                self.set_state(
+                    SyncState::NeedsAttention,
+                    Some(other.to_string()),
+                    Step::Wait(IDLE_RECHECK),
+                )
+            }
+        }
+    }
+
+    /// Probes `/healthz` with backoff until Twenty answers again. Returns true on shutdown.
+    async fn probe_until_online(
+        &mut self,
+        settings: &Settings,
+        pusher: Option<&Pusher>,
+        since_ms: i64,
+        error: String,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> bool {
+        tracing::warn!("Twenty is unreachable, intents stay queued: {error}");
+        let mut delay = PROBE_INITIAL;
+        loop {
+            let now = self.store.clock().now_ms();
+            self.status.send_replace(EngineStatus {
+                state: SyncState::Offline,
+                since_ms: Some(since_ms),
+                next_retry_ms: Some(now + delay.as_millis() as i64),
+                last_error: Some(error.clone()),
+            });
+            tokio::select! {
+                () = shutdown.as_mut() => return true,
+                _ = self.settings.changed() => return false,
+                () = self.sync_now.notified() => {}
+                () = tokio::time::sleep(jittered(delay)) => {}
+            }
+            let online = match pusher {
+                Some(pusher) => pusher.client().healthz().await.is_ok(),
+                None => true,
+            };
+            if online {
+                tracing::info!(
+                    base_url = settings.base_url.as_deref().unwrap_or(""),
+                    "Twenty answers again; draining the queue"
+                );
+                return false;
+            }
+            delay = (delay * 2).min(PROBE_MAX);
+        }
+    }
+
+    fn set_state(&self, state: SyncState, last_error: Option<String>, step: Step) -> Step {
+        self.status.send_if_modified(|status| {
+            let changed = status.state != state || status.last_error != last_error;
+            if changed {
+                *status = EngineStatus {
+                    state,
+                    since_ms: Some(self.store.clock().now_ms()),
+                    next_retry_ms: None,
+                    last_error: last_error.clone(),
+                };
+            }
+            changed
+        });
+        step
+    }
+}
+
+enum Step {
+    Continue,
+    Wait(Duration),
+    Offline(String),
+}
+
+fn jittered(delay: Duration) -> Duration {
+    let jitter = rand::random::<f64>() * 0.2;
+    delay.mul_f64(1.0 + jitter).min(PROBE_MAX)
+}
+
+/// The burst allowed on top of the steady rate: small, so the server never sees a spike.
+pub fn burst_for(requests_per_minute: u32) -> u32 {
+    (requests_per_minute / 20).clamp(1, 10)
+}
+
+fn make_client(
+    base_url: &str,
+    api_key: &str,
+    budget: Arc<RequestBudget>,
+) -> Result<TwentyClient, crate::twenty::TwentyError> {
+    TwentyClient::new(ClientConfig::new(base_url, api_key), budget)
+}
+
+/// Makes sure Twenty has the `externalId` field on people and companies, creating it if allowed.
+pub async fn ensure_schema(client: &TwentyClient) -> Result<(), EngineError> {
+    match client.ensure_external_id_fields(true).await {
+        Ok(SchemaStatus::Ready) => Ok(()),
+        Ok(SchemaStatus::MissingFields {
+            missing,
+            can_create,
+        }) => {
+            let objects = missing
+                .iter()
+                .map(|k| match k {
+                    crate::domain::EntityKind::Company => "companies",
+                    crate::domain::EntityKind::Person => "people",
+                })
+                .collect::<Vec<_>>()
+                .join(" and ");
+            Err(EngineError::SchemaMissing(if can_create {
+                format!("the externalId field could not be created on {objects}; create a unique TEXT field named externalId in Twenty (Settings → Data model). Nothing is pushed until then; nothing is lost")
+            } else {
+                format!("the externalId field is missing on {objects} and this API key may not change the data model: create a unique TEXT field named externalId in Twenty (Settings → Data model), or use a key with the Data model permission. Nothing is pushed until then; nothing is lost")
+            }))
+        }
+        Err(error) => Err(super::classify(error)),
+    }
+}
+
+/// Pushes until nothing pushable is pending (for `sync --until-idle`).
+pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleReport, EngineError> {
+    let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
+        return Err(EngineError::SchemaMissing(
+            "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY (or the settings) before syncing"
+                .into(),
+        ));
+    };
+    let budget = RequestBudget::new(settings.rate_limit, burst_for(settings.rate_limit));
+    let client = make_client(base_url, api_key.expose(), budget).map_err(EngineError::Refused)?;
+    ensure_schema(&client).await?;
+    let mut pusher = Pusher::new(store.clone(), client, settings.batch_size);
+    let mut settled = 0;
+    loop {
+        let outcome = pusher.push_round().await?;
+        settled += outcome.settled;
+        if outcome.idle {
+            break;
+        }
+    }
+    Ok(IdleReport {
+        settled,
+        parked: store.counters()?.failed,
+    })
+}

@@ -1,0 +1,253 @@
+//! The connection test ([`TwentyClient::test_connection`]): reachability, the key, read access
+//! to companies and people, and the `externalId` fields, each reported as a named check with a
+//! detail, plus one message that says what to do next. One attempt per request, no retries.
+
+use tokio::time::Instant;
+
+use super::client::{Call, TwentyClient};
+use super::error::{ErrorCode, TwentyError};
+use super::retry::RetryPolicy;
+use super::{wire, ConnectionCheck, ConnectionReport};
+use crate::domain::EntityKind;
+
+const KEY_ADVICE: &str = "the API key is wrong or lacks permission";
+
+fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> ConnectionCheck {
+    ConnectionCheck {
+        name,
+        ok,
+        detail: detail.into(),
+    }
+}
+
+fn is_network(error: &TwentyError) -> bool {
+    matches!(
+        error.root().code(),
+        ErrorCode::NetworkError | ErrorCode::Timeout
+    )
+}
+
+fn describe_read_error(error: &TwentyError) -> String {
+    if error.code() == ErrorCode::AuthError {
+        format!("{KEY_ADVICE}: {error}")
+    } else {
+        error.to_string()
+    }
+}
+
+fn external_id_check_name(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "external_id_companies",
+        EntityKind::Person => "external_id_people",
+    }
+}
+
+fn read_check_name(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "read_companies",
+        EntityKind::Person => "read_people",
+    }
+}
+
+impl TwentyClient {
+    /// `GET /rest/{plural}?limit=1&depth=0`, one attempt; returns `totalCount` when given.
+    async fn read_one(&self, kind: EntityKind) -> Result<Option<u64>, TwentyError> {
+        let path = format!(
+            "/rest/{}?{}",
+            wire::plural(kind),
+            wire::query_string(&[("limit", "1"), ("depth", "0")])
+        );
+        let (status, body) = self.execute(Call::get(path, RetryPolicy::none())).await?;
+        if wire::parse_list(kind, &body).is_none() {
+            return Err(TwentyError::unexpected(
+                status,
+                &format!("the list has no data.{}", wire::plural(kind)),
+                &self.api_key,
+            ));
+        }
+        Ok(body.get("totalCount").and_then(serde_json::Value::as_u64))
+    }
+
+    /// Checks, in order: `reachable` (`/healthz`), `authenticated` and `read_companies`
+    /// (`GET /rest/companies?limit=1&depth=0`), `read_people`, `external_id_companies` and
+    /// `external_id_people` (metadata, or a records-API probe when this key cannot read
+    /// metadata). `ok` only when every check passes. Never fails: problems are in the report.
+    pub async fn test_connection(&self) -> ConnectionReport {
+        let started = Instant::now();
+        let mut checks = Vec::new();
+
+        let health = self.healthz().await;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let unreachable = health.as_ref().err().is_some_and(is_network);
+        checks.push(match &health {
+            Ok(()) => check(
+                "reachable",
+                true,
+                format!("{} answered in {latency_ms} ms", self.base_url),
+            ),
+            Err(error) => check("reachable", false, error.to_string()),
+        });
+        if unreachable {
+            for name in [
+                "authenticated",
+                "read_companies",
+                "read_people",
+                "external_id_companies",
+                "external_id_people",
+            ] {
+                checks.push(check(
+                    name,
+                    false,
+                    "not checked: the server is not reachable",
+                ));
+            }
+            return self.report(latency_ms, checks);
+        }
+
+        let companies = self.read_one(EntityKind::Company).await;
+        let key_refused = matches!(&companies, Err(e) if e.code() == ErrorCode::AuthError);
+        match &companies {
+            Ok(total) => {
+                checks.push(check("authenticated", true, "Twenty accepted the API key"));
+                let detail = match total {
+                    Some(total) => format!("{total} companies visible"),
+                    None => "companies readable".to_string(),
+                };
+                checks.push(check("read_companies", true, detail));
+            }
+            Err(error) => {
+                checks.push(check("authenticated", false, describe_read_error(error)));
+                checks.push(check(
+                    "read_companies",
+                    false,
+                    if key_refused {
+                        "not checked: the key was refused".to_string()
+                    } else {
+                        error.to_string()
+                    },
+                ));
+            }
+        }
+        if key_refused {
+            for name in ["read_people", "external_id_companies", "external_id_people"] {
+                checks.push(check(name, false, "not checked: the key was refused"));
+            }
+            return self.report(latency_ms, checks);
+        }
+
+        match self.read_one(EntityKind::Person).await {
+            Ok(total) => {
+                let detail = match total {
+                    Some(total) => format!("{total} people visible"),
+                    None => "people readable".to_string(),
+                };
+                checks.push(check(read_check_name(EntityKind::Person), true, detail));
+            }
+            Err(error) => checks.push(check(
+                read_check_name(EntityKind::Person),
+                false,
+                describe_read_error(&error),
+            )),
+        }
+
+        match self.external_id_presence().await {
+            Ok(presence) => {
+                for (kind, present) in presence {
+                    let name = external_id_check_name(kind);
+                    checks.push(match present {
+                        Ok(true) => check(name, true, "the externalId field exists"),
+                        Ok(false) => check(
+                            name,
+                            false,
+                            format!("{} have no externalId field", wire::plural(kind)),
+                        ),
+                        Err(error) => check(name, false, describe_read_error(&error)),
+                    });
+                }
+            }
+            Err(error) => {
+                for kind in [EntityKind::Company, EntityKind::Person] {
+                    checks.push(check(
+                        external_id_check_name(kind),
+                        false,
+                        error.to_string(),
+                    ));
+                }
+            }
+        }
+        self.report(latency_ms, checks)
+    }
+
+    fn report(&self, latency_ms: u64, checks: Vec<ConnectionCheck>) -> ConnectionReport {
+        let ok = checks.iter().all(|c| c.ok);
+        let message = if ok {
+            format!(
+                "Connected to Twenty at {}: the API key can read companies and people, and both \
+                 have the externalId field",
+                self.base_url
+            )
+        } else {
+            advice(&self.base_url, &checks)
+        };
+        ConnectionReport {
+            ok,
+            latency_ms,
+            message: crate::logging::redact(&message, &self.api_key),
+            checks,
+        }
+    }
+}
+
+/// What to do about the first failed check.
+fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
+    let failed = |name: &str| checks.iter().find(|c| c.name == name && !c.ok);
+    if let Some(c) = failed("reachable") {
+        if checks.iter().any(|c| c.name == "authenticated" && c.ok) {
+            return format!(
+                "Twenty's API answers, but its health check at {base_url}/healthz does not: {}",
+                c.detail
+            );
+        }
+        return format!(
+            "Cannot reach Twenty at {base_url}: {}. Check the server URL (e.g. \
+             https://api.twenty.com or your own server's address) and the network connection",
+            c.detail
+        );
+    }
+    if let Some(c) = failed("authenticated") {
+        return format!(
+            "Twenty did not accept the API key: {}. Create or check the key in Settings → APIs & \
+             Webhooks",
+            c.detail
+        );
+    }
+    for (name, what) in [("read_companies", "companies"), ("read_people", "people")] {
+        if let Some(c) = failed(name) {
+            return format!(
+                "The API key cannot read {what}: {}. Give the key's role read and write access to \
+                 {what} (Settings → Members → Roles)",
+                c.detail
+            );
+        }
+    }
+    let missing: Vec<&str> = [
+        ("external_id_companies", "companies"),
+        ("external_id_people", "people"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| failed(name).is_some())
+    .map(|(_, what)| what)
+    .collect();
+    let details: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.name.starts_with("external_id") && !c.ok)
+        .map(|c| c.detail.as_str())
+        .collect();
+    format!(
+        "The externalId field is missing or unreadable on {} ({}). Let Twenty Sync create it \
+         with an API key whose role has the Data model permission, or add a unique Text field \
+         named externalId in Settings → Data model",
+        missing.join(" and "),
+        details.join("; ")
+    )
+}

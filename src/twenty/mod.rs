@@ -1,0 +1,92 @@
+//! The Twenty CRM REST client: typed errors, the shared request budget, the wire format, and
+//! the calls the replay engine makes (lookup by external id, batch create, update, schema setup,
+//! connection test).
+//!
+//! # Layout
+//! - `client`: [`TwentyClient`], its configuration and the HTTP transport with retries.
+//! - [`budget`]: [`RequestBudget`], the one rate budget every request takes a permit from.
+//! - [`error`]: [`TwentyError`] and [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]).
+//! - [`wire`]: request bodies, filters and response envelopes as pure functions.
+//! - [`retry`]: the retry policy, backoff with jitter and `Retry-After` parsing.
+//! - [`metadata`]: the `externalId` custom field (read, probe, create).
+//! - `connection`: the connection test.
+//!
+//! Invariant: the API key only ever leaves this module in the `Authorization` header; every
+//! error text is scrubbed with [`crate::logging::redact`], and `Debug` output masks it.
+
+pub mod budget;
+pub mod error;
+pub mod metadata;
+pub mod retry;
+pub mod wire;
+
+mod client;
+mod connection;
+
+pub use budget::RequestBudget;
+pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
+pub use error::{ErrorCode, TwentyError};
+
+use serde::Serialize;
+
+use crate::domain::EntityKind;
+
+/// A record as Twenty returned it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemoteRecord {
+    /// Twenty's UUID of the record.
+    pub id: String,
+    /// Our external id as stored in Twenty (`None` when absent or the empty default).
+    pub external_id: Option<String>,
+    /// The whole record as received.
+    pub raw: serde_json::Value,
+}
+
+impl RemoteRecord {
+    /// `None` when the record has no string `id`.
+    pub fn from_value(raw: serde_json::Value) -> Option<RemoteRecord> {
+        let id = wire::record_id(&raw)?.to_string();
+        let external_id = wire::record_external_id(&raw).map(str::to_string);
+        Some(RemoteRecord {
+            id,
+            external_id,
+            raw,
+        })
+    }
+}
+
+/// Whether Twenty's people and companies carry the `externalId` field we key records by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaStatus {
+    Ready,
+    /// `can_create` is false when the API key may not change the data model (it lacks the Data
+    /// model permission): someone has to add the field, or use a key that may.
+    MissingFields {
+        missing: Vec<EntityKind>,
+        can_create: bool,
+    },
+}
+
+/// The outcome of [`TwentyClient::test_connection`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionReport {
+    /// True only when every check passed.
+    pub ok: bool,
+    /// Round trip of the reachability check.
+    pub latency_ms: u64,
+    /// What works, or what to do next.
+    pub message: String,
+    pub checks: Vec<ConnectionCheck>,
+}
+
+/// One named check of the connection test: `reachable`, `authenticated`, `read_companies`,
+/// `read_people`, `external_id_companies`, `external_id_people`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionCheck {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+//! Twenty's wire format as pure functions (no I/O): the JSON bodies we send for companies and
+//! people, object names and response keys, the `filter=` values for external-id lookups, query
+//! encoding, and reading records out of Twenty's response envelopes.
+
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use crate::domain::{EntityKind, IntentFields};
+
+/// The name of the custom field holding our external id in Twenty.
+pub const EXTERNAL_ID_FIELD: &str = "externalId";
+
+/// Characters that Twenty's filter parser gives a meaning to even inside a quoted value:
+/// parentheses are counted over the raw string, `in` lists are split on every comma, and
+/// quotes and brackets toggle its "inside a value" state. Ids containing any of them (or the
+/// LIKE escape `\`) are never put in an `in` list.
+const FILTER_SPECIAL: &[char] = &['(', ')', ',', '"', '\'', '[', ']', '\\'];
+
+/// The body of a company create or update:
+/// `{"externalId","name","domainName":{"primaryLinkUrl","primaryLinkLabel":"","secondaryLinks":[]}}`.
+/// `domainName` only when a website is given (already normalised by validation); absent fields
+/// are omitted, never sent as null, so values set in Twenty are not wiped.
+pub fn company_body(external_id: &str, fields: &IntentFields) -> Value {
+    let mut body = Map::new();
+    body.insert(EXTERNAL_ID_FIELD.into(), json!(external_id));
+    if let Some(name) = &fields.name {
+        body.insert("name".into(), json!(name));
+    }
+    if let Some(website) = &fields.website {
+        body.insert(
+            "domainName".into(),
+            json!({"primaryLinkUrl": website, "primaryLinkLabel": "", "secondaryLinks": []}),
+        );
+    }
+    Value::Object(body)
+}
+
+/// The first and last name to send: the given ones when either is present, else `name` split on
+/// its first space (`"Ada King Lovelace"` → `"Ada"`, `"King Lovelace"`).
+pub fn split_name(fields: &IntentFields) -> Option<(String, String)> {
+    if fields.first_name.is_some() || fields.last_name.is_some() {
+        return Some((
+            fields.first_name.clone().unwrap_or_default(),
+            fields.last_name.clone().unwrap_or_default(),
+        ));
+    }
+    let name = fields.name.as_deref()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    Some(match name.split_once(' ') {
+        Some((first, last)) => (first.to_string(), last.trim().to_string()),
+        None => (name.to_string(), String::new()),
+    })
+}
+
+/// The body of a person create or update: `{"externalId","name":{"firstName","lastName"},
+/// "emails":{"primaryEmail","additionalEmails":[]},"phones":{…},"jobTitle","city","companyId"}`.
+/// Composite fields are always sent whole (partial composites lose data on some builds); absent
+/// scalars are omitted; `companyId` is sent only when `company_id` is `Some`.
+pub fn person_body(external_id: &str, fields: &IntentFields, company_id: Option<&str>) -> Value {
+    let mut body = Map::new();
+    body.insert(EXTERNAL_ID_FIELD.into(), json!(external_id));
+    if let Some((first, last)) = split_name(fields) {
+        body.insert("name".into(), json!({"firstName": first, "lastName": last}));
+    }
+    if let Some(email) = &fields.email {
+        body.insert(
+            "emails".into(),
+            json!({"primaryEmail": email.trim().to_lowercase(), "additionalEmails": []}),
+        );
+    }
+    if let Some(phone) = &fields.phone {
+        body.insert(
+            "phones".into(),
+            json!({
+                "primaryPhoneNumber": phone,
+                "primaryPhoneCountryCode": "",
+                "primaryPhoneCallingCode": "",
+                "additionalPhones": [],
+            }),
+        );
+    }
+    if let Some(job_title) = &fields.job_title {
+        body.insert("jobTitle".into(), json!(job_title));
+    }
+    if let Some(city) = &fields.city {
+        body.insert("city".into(), json!(city));
+    }
+    if let Some(company_id) = company_id {
+        body.insert("companyId".into(), json!(company_id));
+    }
+    Value::Object(body)
+}
+
+/// The idempotency key of an intent's writes: the same for every attempt and every retry of
+/// the intent. (Twenty ignores the header today; it is sent so a proxy or a future build can
+/// use it.)
+pub fn idempotency_key(intent_id: Uuid) -> String {
+    format!("twenty-sync-{intent_id}")
+}
+
+/// The object's plural API name, used in paths: `companies`, `people`.
+pub fn plural(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "companies",
+        EntityKind::Person => "people",
+    }
+}
+
+/// The object's singular API name, as in metadata: `company`, `person`.
+pub fn singular(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "company",
+        EntityKind::Person => "person",
+    }
+}
+
+/// Response key of a batch create: `createCompanies`, `createPeople`.
+pub fn batch_create_key(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "createCompanies",
+        EntityKind::Person => "createPeople",
+    }
+}
+
+/// Response key of an update: `updateCompany`, `updatePerson`.
+pub fn update_key(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "updateCompany",
+        EntityKind::Person => "updatePerson",
+    }
+}
+
+/// Whether an external id can go into an `externalId[in]:[…]` list. Ids with any of
+/// `( ) , " ' [ ] \` cannot (see [`FILTER_SPECIAL`]) and are looked up one at a time.
+pub fn fits_in_list(external_id: &str) -> bool {
+    !external_id.contains(FILTER_SPECIAL)
+}
+
+/// `externalId[in]:["a","b"]` for ids that [`fits_in_list`].
+pub fn external_id_in_filter(external_ids: &[&str]) -> String {
+    let quoted: Vec<String> = external_ids.iter().map(|id| format!("\"{id}\"")).collect();
+    format!("{EXTERNAL_ID_FIELD}[in]:[{}]", quoted.join(","))
+}
+
+/// The filter for one id that cannot go into a list.
+///
+/// * No parenthesis, and no comma next to a quote or bracket: `externalId[eq]:"<id>"`.
+///   The parser strips exactly one pair of surrounding quotes and keeps everything inside.
+/// * Otherwise `externalId[like]:"<id with each special character replaced by _>"`. Twenty
+///   counts parentheses even inside quotes, so an unbalanced one makes even `[eq]` fail with
+///   400; in a LIKE pattern `_` matches any one character, so the pattern holds none of the
+///   special characters and still matches the id. It can also match other ids (so can `%` or
+///   `_` in the id itself): the caller keeps only records whose `externalId` is exactly the id.
+pub fn single_external_id_filter(external_id: &str) -> String {
+    let has_paren = external_id.contains(['(', ')']);
+    let comma_at_risk = external_id.contains(',') && external_id.contains(['"', '\'', '[', ']']);
+    let has_backslash = external_id.contains('\\');
+    if !has_paren && !comma_at_risk && !has_backslash {
+        return format!("{EXTERNAL_ID_FIELD}[eq]:\"{external_id}\"");
+    }
+    let pattern: String = external_id
+        .chars()
+        .map(|c| if FILTER_SPECIAL.contains(&c) { '_' } else { c })
+        .collect();
+    format!("{EXTERNAL_ID_FIELD}[like]:\"{pattern}\"")
+}
+
+/// Percent-encodes a query value: everything but `A-Z a-z 0-9 - . _ ~` (so brackets, quotes,
+/// colons, commas, `%`, `+` and spaces all travel encoded).
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(byte))
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// `name=value&…`, values percent-encoded.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode_query_value(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The records and the next-page cursor of a list response
+/// `{"data":{"<plural>":[…]},"pageInfo":{"hasNextPage","endCursor"},"totalCount"}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    pub records: Vec<Value>,
+    /// `Some(cursor)` when `pageInfo.hasNextPage` is true and an end cursor was given.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads a list response; `None` when the body does not have that shape.
+pub fn parse_list(kind: EntityKind, body: &Value) -> Option<ListPage> {
+    let records = body.get("data")?.get(plural(kind))?.as_array()?.clone();
+    // pageInfo sits beside data; accept it inside data too.
+    let page_info = body
+        .get("pageInfo")
+        .or_else(|| body.get("data").and_then(|d| d.get("pageInfo")));
+    let next_cursor = page_info
+        .filter(|info| info.get("hasNextPage").and_then(Value::as_bool) == Some(true))
+        .and_then(|info| info.get("endCursor"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Some(ListPage {
+        records,
+        next_cursor,
+    })
+}
+
+/// Reads a batch-create response: `data.createPeople` / `data.createCompanies`, or the plain
+/// plural key an intermediate build used. `None` when neither is an array.
+pub fn parse_batch(kind: EntityKind, body: &Value) -> Option<Vec<Value>> {
+    let data = body.get("data")?;
+    data.get(batch_create_key(kind))
+        .or_else(|| data.get(plural(kind)))?
+        .as_array()
+        .cloned()
+}
+
+/// Reads an update response: `data.updatePerson` / `data.updateCompany`.
+pub fn parse_update(kind: EntityKind, body: &Value) -> Option<Value> {
+    body.get("data")?
+        .get(update_key(kind))
+        .filter(|record| record.is_object())
+        .cloned()
+}
+
+/// A record's `id`, when it is a non-empty string.
+pub fn record_id(record: &Value) -> Option<&str> {
+    record
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+}
+
+/// A record's `externalId`; the empty default Twenty gives existing rows counts as none.
+pub fn record_external_id(record: &Value) -> Option<&str> {
+    record
+        .get(EXTERNAL_ID_FIELD)
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+}
