@@ -1,0 +1,9 @@
+//! Integration tests of the `twenty-sync` binary: the command-line contract (names, exit codes,
+//! JSON), bad input, the store lock between processes, store fixtures and secrets in logs.
+
+mod support;
+
+mod bad_input;
+mod contract;
+mod store_files;
+mod sync_command;
