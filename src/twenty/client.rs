@@ -18,7 +18,7 @@ use super::retry::{self, parse_retry_after};
 use super::wire;
 use super::RemoteRecord;
 use crate::domain::EntityKind;
-use crate::logging::mask_secret;
+use crate::logging::{mask_secret, redact};
 
 /// Ids per `externalId[in]` lookup request, at most (Twenty's documented page size).
 pub const MAX_LOOKUP_IDS: usize = 60;
@@ -53,7 +53,7 @@ impl ClientConfig {
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact(&self.base_url, &self.api_key))
             .field("api_key", &mask_secret(&self.api_key))
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -78,7 +78,7 @@ pub struct TwentyClient {
 impl std::fmt::Debug for TwentyClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TwentyClient")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact(&self.base_url, &self.api_key))
             .field("api_key", &mask_secret(&self.api_key))
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)

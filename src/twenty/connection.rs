@@ -178,7 +178,10 @@ impl TwentyClient {
         self.report(latency_ms, checks)
     }
 
-    fn report(&self, latency_ms: u64, checks: Vec<ConnectionCheck>) -> ConnectionReport {
+    fn report(&self, latency_ms: u64, mut checks: Vec<ConnectionCheck>) -> ConnectionReport {
+        for check in &mut checks {
+            check.detail = crate::logging::redact(&check.detail, &self.api_key);
+        }
         let ok = checks.iter().all(|c| c.ok);
         let message = if ok {
             format!(

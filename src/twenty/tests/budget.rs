@@ -43,7 +43,11 @@ async fn concurrent_callers_share_one_budget() {
     for task in tasks {
         task.await.expect("task");
     }
-    assert_eq!(started.elapsed(), Duration::from_secs(3), "7 permits at 2/s");
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(3),
+        "7 permits at 2/s"
+    );
     assert_eq!(budget.requests_in_last_minute(), 7);
 }
 
@@ -55,7 +59,11 @@ async fn set_rate_applies_at_once() {
     assert_eq!(budget.limit_per_minute(), 6);
     let started = Instant::now();
     budget.acquire().await;
-    assert_eq!(started.elapsed(), Duration::from_secs(10), "one permit per 10 s now");
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(10),
+        "one permit per 10 s now"
+    );
     budget.acquire().await;
     assert_eq!(started.elapsed(), Duration::from_secs(20));
 
@@ -63,7 +71,11 @@ async fn set_rate_applies_at_once() {
     let started = Instant::now();
     budget.acquire().await;
     budget.acquire().await;
-    assert!(started.elapsed() <= Duration::from_millis(200), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() <= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(start_paused = true)]

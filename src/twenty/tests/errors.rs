@@ -87,7 +87,10 @@ fn not_found_400_and_404() {
     );
     assert_eq!(route.code(), ErrorCode::ValidationError);
     assert!(route.to_string().contains("server URL"), "{route}");
-    let html = classify(404, "<html><head><title>404 Not Found</title></head></html>");
+    let html = classify(
+        404,
+        "<html><head><title>404 Not Found</title></head></html>",
+    );
     assert_eq!(html.code(), ErrorCode::ValidationError);
 }
 
@@ -173,7 +176,11 @@ fn quota_and_rate_limits() {
 
     let body = r#"{"statusCode":429,"error":"RATE_LIMITED","messages":["Rate limit exceeded"],"limitKind":"speed","limit":100,"remaining":0,"periodCount":1,"periodUnit":"minute","retryAfterSeconds":12}"#;
     let header = classify_status(429, body.as_bytes(), Some(Duration::from_secs(7)), KEY);
-    assert_eq!(header.retry_after(), Some(Duration::from_secs(7)), "the header wins");
+    assert_eq!(
+        header.retry_after(),
+        Some(Duration::from_secs(7)),
+        "the header wins"
+    );
     assert!(header.to_string().contains("wait 7 s"), "{header}");
     let from_body = classify(429, body);
     assert_eq!(from_body.retry_after(), Some(Duration::from_secs(12)));
@@ -214,7 +221,10 @@ fn operation_failed_wraps_the_last_error_and_stays_retryable() {
     assert!(e.is_retryable());
     assert_eq!(e.status(), Some(503));
     assert_eq!(e.root(), &last);
-    assert!(e.to_string().starts_with("gave up after 4 attempts: "), "{e}");
+    assert!(
+        e.to_string().starts_with("gave up after 4 attempts: "),
+        "{e}"
+    );
     assert!(std::error::Error::source(&e).is_some());
 }
 

@@ -126,7 +126,10 @@ fn person_single_word_name_and_only_a_first_or_last_name() {
         },
         None,
     );
-    assert_eq!(last_only["name"], json!({"firstName": "", "lastName": "Curie"}));
+    assert_eq!(
+        last_only["name"],
+        json!({"firstName": "", "lastName": "Curie"})
+    );
 }
 
 #[test]
@@ -154,13 +157,19 @@ fn lookup_filters() {
     }
     // No parenthesis: exact match.
     assert_eq!(single_external_id_filter("a,b"), r#"externalId[eq]:"a,b""#);
-    assert_eq!(single_external_id_filter("O'Neil"), r#"externalId[eq]:"O'Neil""#);
+    assert_eq!(
+        single_external_id_filter("O'Neil"),
+        r#"externalId[eq]:"O'Neil""#
+    );
     // Parentheses (even balanced) or a comma next to quotes: a LIKE pattern without them.
     assert_eq!(
         single_external_id_filter("acme (paris"),
         r#"externalId[like]:"acme _paris""#
     );
-    assert_eq!(single_external_id_filter("x(y)"), r#"externalId[like]:"x_y_""#);
+    assert_eq!(
+        single_external_id_filter("x(y)"),
+        r#"externalId[like]:"x_y_""#
+    );
     assert_eq!(
         single_external_id_filter("a\",b"),
         r#"externalId[like]:"a__b""#
@@ -174,7 +183,10 @@ fn lookup_filters() {
 #[test]
 fn query_values_are_percent_encoded() {
     assert_eq!(
-        query_string(&[("filter", r#"externalId[in]:["a b","c%d"]"#), ("limit", "2")]),
+        query_string(&[
+            ("filter", r#"externalId[in]:["a b","c%d"]"#),
+            ("limit", "2")
+        ]),
         "filter=externalId%5Bin%5D%3A%5B%22a%20b%22%2C%22c%25d%22%5D&limit=2"
     );
     assert_eq!(encode_query_value("a+b&c=d/é"), "a%2Bb%26c%3Dd%2F%C3%A9");
@@ -190,21 +202,35 @@ fn list_envelope_with_page_info_beside_data() {
     assert_eq!(page.records.len(), 1);
     assert_eq!(page.next_cursor.as_deref(), Some("c2"));
 
-    let last = golden(r#"{"data":{"people":[]},"pageInfo":{"hasNextPage":false,"startCursor":null,"endCursor":null},"totalCount":0}"#);
+    let last = golden(
+        r#"{"data":{"people":[]},"pageInfo":{"hasNextPage":false,"startCursor":null,"endCursor":null},"totalCount":0}"#,
+    );
     let page = parse_list(EntityKind::Person, &last).expect("list shape");
     assert!(page.records.is_empty());
     assert_eq!(page.next_cursor, None);
-    assert!(parse_list(EntityKind::Company, &last).is_none(), "wrong object");
+    assert!(
+        parse_list(EntityKind::Company, &last).is_none(),
+        "wrong object"
+    );
 }
 
 #[test]
 fn batch_envelope_both_keys() {
     let current = golden(r#"{"data":{"createPeople":[{"id":"1"},{"id":"2"}]}}"#);
     let intermediate = golden(r#"{"data":{"people":[{"id":"1"},{"id":"2"}]}}"#);
-    assert_eq!(parse_batch(EntityKind::Person, &current).map(|v| v.len()), Some(2));
-    assert_eq!(parse_batch(EntityKind::Person, &intermediate).map(|v| v.len()), Some(2));
+    assert_eq!(
+        parse_batch(EntityKind::Person, &current).map(|v| v.len()),
+        Some(2)
+    );
+    assert_eq!(
+        parse_batch(EntityKind::Person, &intermediate).map(|v| v.len()),
+        Some(2)
+    );
     let companies = golden(r#"{"data":{"createCompanies":[{"id":"1"}]}}"#);
-    assert_eq!(parse_batch(EntityKind::Company, &companies).map(|v| v.len()), Some(1));
+    assert_eq!(
+        parse_batch(EntityKind::Company, &companies).map(|v| v.len()),
+        Some(1)
+    );
     assert!(parse_batch(EntityKind::Company, &current).is_none());
 }
 
@@ -214,7 +240,14 @@ fn update_envelope_and_record_fields() {
         r#"{"data":{"updatePerson":{"id":"af4dfae7-33f2-42bc-9e4f-1a53c7ee8c4a","externalId":"","jobTitle":"Countess"}}}"#,
     );
     let record = parse_update(EntityKind::Person, &body).expect("update shape");
-    assert_eq!(record_id(&record), Some("af4dfae7-33f2-42bc-9e4f-1a53c7ee8c4a"));
-    assert_eq!(record_external_id(&record), None, "the empty default is no external id");
+    assert_eq!(
+        record_id(&record),
+        Some("af4dfae7-33f2-42bc-9e4f-1a53c7ee8c4a")
+    );
+    assert_eq!(
+        record_external_id(&record),
+        None,
+        "the empty default is no external id"
+    );
     assert!(parse_update(EntityKind::Company, &body).is_none());
 }
