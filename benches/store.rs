@@ -1,2 +1,124 @@
-//! Store benchmarks.
-fn main() {}
+//! Store benchmarks (`cargo bench --bench store`): durable append throughput in batches and one at
+//! a time, rebuild speed, open time of a large store and bytes on disk per intent. Prints a
+//! Markdown table for BENCHMARKS.md. `STORE_BENCH_EVENTS` sets the large store's size
+//! (default 1,000,000).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use twenty_sync::clock::SystemClock;
+use twenty_sync::domain::{EntityKind, Event, Intent, IntentFields, IntentSource};
+use twenty_sync::store::Store;
+use uuid::Uuid;
+
+fn intent(n: u64) -> Event {
+    let person = n % 2 == 1;
+    Event::IntentRecorded(Intent {
+        id: Uuid::now_v7(),
+        kind: if person { EntityKind::Person } else { EntityKind::Company },
+        external_id: format!("ext-{n:08}"),
+        fields: IntentFields {
+            name: Some(format!("Record number {n}")),
+            email: person.then(|| format!("person{n}@example.com")),
+            website: (!person).then(|| format!("https://company{n}.example.com")),
+            company_external_id: person.then(|| format!("ext-{:08}", n - 1)),
+            city: Some("Lyon".into()),
+            ..IntentFields::default()
+        },
+        source: IntentSource::Import {
+            file: "directory.csv".into(),
+            row: n,
+        },
+        requested_at_ms: 1_764_000_000_000,
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let meta = e.metadata().unwrap();
+                    if meta.is_dir() { dir_size(&e.path()) } else { meta.len() }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let large: u64 = std::env::var("STORE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let clock = Arc::new(SystemClock);
+    println!("| measurement | result | target |");
+    println!("|---|---|---|");
+
+    // Batches of 1,000, each one durable transaction.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), clock.clone()).unwrap();
+    let batches = 50u64;
+    let started = Instant::now();
+    for b in 0..batches {
+        store.append((0..1_000).map(|i| intent(b * 1_000 + i)).collect()).unwrap();
+    }
+    let rate = (batches * 1_000) as f64 / started.elapsed().as_secs_f64();
+    println!("| durable append, batches of 1,000 | {rate:.0} intents/s | ≥ 50,000 intents/s |");
+
+    // One at a time: each append flushed before the next.
+    let mut latencies = Vec::new();
+    for i in 0..2_000u64 {
+        let event = intent(1_000_000 + i);
+        let started = Instant::now();
+        store.append(vec![event]).unwrap();
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    println!(
+        "| durable append, one at a time | p50 {:.2} ms, p99 {:.2} ms | report |",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+    drop(store);
+
+    // A large store: bytes per intent, rebuild speed, open time.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), clock.clone()).unwrap();
+        for b in 0..large / 1_000 {
+            store.append((0..1_000).map(|i| intent(b * 1_000 + i)).collect()).unwrap();
+        }
+        let report = store.rebuild_projections().unwrap();
+        println!(
+            "| rebuild-projections, {} events | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
+            report.events,
+            report.events as f64 / report.elapsed.as_secs_f64(),
+            report.elapsed.as_secs_f64()
+        );
+    }
+    let bytes = dir_size(&dir.path().join("store"));
+    println!(
+        "| bytes on disk per intent ({large} intents, projections included) | {:.0} B | report |",
+        bytes as f64 / large as f64
+    );
+    let mut opens = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let store = Store::open(dir.path(), clock.clone()).unwrap();
+        opens.push(started.elapsed());
+        assert_eq!(store.last_seq(), large);
+        drop(store);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    opens.sort();
+    println!(
+        "| open a store of {large} events | median {:.0} ms | < 1 s |",
+        opens[1].as_secs_f64() * 1e3
+    );
+}

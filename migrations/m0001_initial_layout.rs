@@ -1,6 +1,6 @@
-//! Migration 0001: the initial layout: the `events` log (u64 big-endian sequence → bincode
-//! envelope), the projection trees `mappings`, `pending`, `queue`, `failed`, `imports`, and `meta`
-//! (format version, counters).
+//! Migration 0001: the initial layout: one sled tree, `main`, holding the event log and every
+//! projection under one-byte prefixes (see `src/store/keys.rs` for the table), so that an append
+//! and its projection changes are one atomic batch.
 
 use super::Migration;
 
@@ -10,13 +10,7 @@ pub const MIGRATION: Migration = Migration {
     apply,
 };
 
-const TREES: [&str; 7] = [
-    "events", "mappings", "pending", "queue", "failed", "imports", "meta",
-];
-
 fn apply(db: &sled::Db) -> Result<(), sled::Error> {
-    for name in TREES {
-        db.open_tree(name)?;
-    }
+    db.open_tree("main")?;
     Ok(())
 }

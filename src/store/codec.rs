@@ -1,5 +1,4 @@
-//! Byte encodings of projection keys and values in sled (bincode 2 for values, big-endian for
-//! sequence numbers so sled's byte order is log order).
+//! Byte encodings of projection values in sled (bincode 2).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -23,12 +22,4 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String
         )),
         Err(e) => Err(format!("{what}: {e}")),
     }
-}
-
-pub fn seq_key(seq: u64) -> [u8; 8] {
-    seq.to_be_bytes()
-}
-
-pub fn seq_from_key(key: &[u8]) -> Option<u64> {
-    Some(u64::from_be_bytes(key.try_into().ok()?))
 }

@@ -1,31 +1,32 @@
 //! The store: the append-only event log and its projections in sled, behind one handle.
 //!
-//! Every append folds its events into the projections in the same sled transaction and is flushed
+//! Every append writes its events and their projection changes in one atomic sled batch, flushed
 //! to disk before `append` returns. The store owns the data directory's lock, runs the numbered
 //! migrations of `migrations/` when it opens an older store, and refuses newer or damaged ones.
 
 pub mod codec;
 pub mod error;
+pub mod keys;
 mod lock;
 mod overlay;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use uuid::Uuid;
 
-use self::codec::{decode, seq_from_key, seq_key};
 pub use self::error::{Result, StoreError};
 pub use self::lock::LOCK_FILE_NAME;
-use self::overlay::{EmptyView, Overlay, TxView, ViewFailure, WriteTrees};
+use self::codec::{decode, encode};
+use self::overlay::{Overlay, TreeView};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::MemoryProjections;
 use crate::domain::{
-    fold, Counters, Envelope, Event, FailedEntry, Intent, Mapping, PendingEntry, ProjectionView,
-    RecordKey, SCHEMA_VERSION,
+    fold, Counters, Envelope, Event, FailedEntry, Intent, Mapping, PendingEntry, RecordKey,
+    SCHEMA_VERSION,
 };
 use crate::migrations;
 
@@ -33,22 +34,6 @@ use crate::migrations;
 pub const STORE_DIR_NAME: &str = "store";
 /// The folder inside the data directory that holds copies taken before migrations.
 pub const BACKUPS_DIR_NAME: &str = "backups";
-
-/// Names of the sled trees. Part of the on-disk format: change them only with a migration.
-pub mod trees {
-    pub const EVENTS: &str = "events";
-    pub const MAPPINGS: &str = "mappings";
-    pub const PENDING: &str = "pending";
-    pub const QUEUE: &str = "queue";
-    pub const FAILED: &str = "failed";
-    pub const IMPORTS: &str = "imports";
-    pub const META: &str = "meta";
-}
-
-/// Keys of the `meta` tree.
-pub const META_FORMAT_VERSION: &[u8] = b"format_version";
-pub const META_COUNTERS: &[u8] = b"counters";
-pub const META_REBUILDING: &[u8] = b"rebuilding";
 
 /// A handle on an open store; cheap to clone, safe to share between threads.
 #[derive(Clone, Debug)]
@@ -59,13 +44,8 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     db: sled::Db,
-    events: sled::Tree,
-    mappings: sled::Tree,
-    pending: sled::Tree,
-    queue: sled::Tree,
-    failed: sled::Tree,
-    imports: sled::Tree,
-    meta: sled::Tree,
+    /// Everything: events and projections, under the prefixes of [`keys`].
+    tree: sled::Tree,
     path: PathBuf,
     clock: Arc<dyn Clock>,
     /// The next sequence number; held while appending so appends are serialised.
@@ -79,6 +59,8 @@ struct Inner {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebuildReport {
     pub events: u64,
+    /// Projection entries that differed from the log and were corrected.
+    pub corrected: usize,
     pub elapsed: Duration,
 }
 
@@ -89,8 +71,8 @@ pub struct OpenReport {
     pub migrated: Vec<u32>,
     /// Where the pre-migration copy went.
     pub backup: Option<PathBuf>,
-    /// Projections were rebuilt because an earlier rebuild was interrupted.
-    pub resumed_rebuild: bool,
+    /// The projections disagreed with the log and were rebuilt.
+    pub rebuilt: bool,
 }
 
 impl Store {
@@ -146,26 +128,22 @@ impl Store {
             }
         };
 
-        let open_tree = |name: &str| db.open_tree(name).map_err(|e| sled_error(&path, e));
-        let events = open_tree(trees::EVENTS)?;
-        let next_seq = match events.last().map_err(|e| sled_error(&path, e))? {
-            Some((key, _)) => {
-                seq_from_key(&key).ok_or_else(|| StoreError::Corrupt {
-                    path: path.clone(),
-                    detail: "an event key is not a sequence number".to_string(),
-                })? + 1
-            }
+        let tree = db.open_tree(keys::TREE).map_err(|e| sled_error(&path, e))?;
+        let next_seq = match tree
+            .range(keys::event(0)..=keys::event(u64::MAX))
+            .next_back()
+            .transpose()
+            .map_err(|e| sled_error(&path, e))?
+        {
+            Some((key, _)) => keys::seq_of(&key).ok_or_else(|| StoreError::Corrupt {
+                path: path.clone(),
+                detail: "an event key is not a sequence number".to_string(),
+            })? + 1,
             None => 1,
         };
         let store = Store {
             inner: Arc::new(Inner {
-                mappings: open_tree(trees::MAPPINGS)?,
-                pending: open_tree(trees::PENDING)?,
-                queue: open_tree(trees::QUEUE)?,
-                failed: open_tree(trees::FAILED)?,
-                imports: open_tree(trees::IMPORTS)?,
-                meta: open_tree(trees::META)?,
-                events,
+                tree,
                 db,
                 path,
                 clock,
@@ -174,46 +152,30 @@ impl Store {
                 _lock: lock,
             }),
         };
-        store.check_consistency()?;
-        if store
-            .inner
-            .meta
-            .contains_key(META_REBUILDING)
-            .map_err(|e| store.sled_error(e))?
-        {
+        if !store.projections_match_log()? {
+            tracing::warn!("the projections disagree with the event log; rebuilding them");
             store.rebuild_projections()?;
-            report.resumed_rebuild = true;
+            report.rebuilt = true;
         }
         Ok((store, report))
     }
 
-    /// A cheap check at open: the newest event decodes and the log has no gap.
-    fn check_consistency(&self) -> Result<()> {
+    /// A cheap check at open: the newest event decodes, and the projections have folded exactly
+    /// the events the log holds.
+    fn projections_match_log(&self) -> Result<bool> {
         let last = self.last_seq();
-        if last == 0 {
-            return Ok(());
+        if last > 0 {
+            let newest = self
+                .event(last)?
+                .ok_or_else(|| self.corrupt("the newest event cannot be read".to_string()))?;
+            if newest.seq != last {
+                return Err(self.corrupt(format!(
+                    "the event stored at {last} says it is number {}",
+                    newest.seq
+                )));
+            }
         }
-        let newest = self
-            .event(last)?
-            .ok_or_else(|| self.corrupt("the newest event cannot be read".to_string()))?;
-        if newest.seq != last {
-            return Err(self.corrupt(format!(
-                "the event stored at {last} says it is number {}",
-                newest.seq
-            )));
-        }
-        let rebuilding = self
-            .inner
-            .meta
-            .contains_key(META_REBUILDING)
-            .map_err(|e| self.sled_error(e))?;
-        let folded = self.counters()?.events;
-        if !rebuilding && folded > last {
-            return Err(self.corrupt(format!(
-                "the projections count {folded} events but the log holds {last}"
-            )));
-        }
-        Ok(())
+        Ok(self.counters()?.events == last)
     }
 
     /// The folder of the sled database.
@@ -225,8 +187,8 @@ impl Store {
         &self.inner.clock
     }
 
-    /// Appends events in one transaction, folds them into the projections and flushes to disk.
-    /// When this returns `Ok`, every event is durable. Returns the envelopes as stored.
+    /// Appends events and their projection changes in one atomic write, flushed to disk before
+    /// this returns: when it returns `Ok`, every event is durable. Returns the stored envelopes.
     pub fn append(&self, events: Vec<Event>) -> Result<Vec<Envelope>> {
         if events.is_empty() {
             return Ok(Vec::new());
@@ -245,54 +207,23 @@ impl Store {
                 event,
             })
             .collect();
-        let encoded: Vec<Vec<u8>> = envelopes.iter().map(Envelope::encode).collect();
 
-        let outcome = (
-            &inner.events,
-            &inner.mappings,
-            &inner.pending,
-            &inner.queue,
-            &inner.failed,
-            &inner.imports,
-            &inner.meta,
-        )
-            .transaction(
-                |(events, mappings, pending, queue, failed, imports, meta)| {
-                    let view = TxView::new(mappings, pending, failed, imports, meta);
-                    let mut overlay = Overlay::new(&view);
-                    for (envelope, bytes) in envelopes.iter().zip(&encoded) {
-                        events.insert(&seq_key(envelope.seq), bytes.as_slice())?;
-                        let delta = fold(&overlay, envelope);
-                        overlay.apply(delta);
-                    }
-                    match view.take_failure() {
-                        Some(ViewFailure::Sled(error)) => return Err(error.into()),
-                        Some(ViewFailure::Corrupt(detail)) => {
-                            return Err(ConflictableTransactionError::Abort(detail))
-                        }
-                        None => {}
-                    }
-                    overlay.write_tx(&WriteTrees {
-                        mappings,
-                        pending,
-                        queue,
-                        failed,
-                        imports,
-                        meta,
-                    })?;
-                    Ok(())
-                },
-            );
-        match outcome {
-            Ok(()) => {}
-            Err(TransactionError::Abort(detail)) => {
-                return Err(StoreError::Corrupt {
-                    path: inner.path.clone(),
-                    detail,
-                })
-            }
-            Err(TransactionError::Storage(error)) => return Err(self.sled_error(error)),
+        let view = TreeView::new(&inner.tree);
+        let mut overlay = Overlay::new(&view);
+        let mut batch = sled::Batch::default();
+        for envelope in &envelopes {
+            batch.insert(&keys::event(envelope.seq)[..], envelope.encode());
+            let delta = fold(&overlay, envelope);
+            overlay.apply(delta);
         }
+        if let Some(detail) = view.take_failure() {
+            return Err(self.corrupt(detail));
+        }
+        overlay.write_to(&mut batch);
+        inner
+            .tree
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))?;
         *next_seq += envelopes.len() as u64;
         inner.db.flush().map_err(|e| self.sled_error(e))?;
         inner.appended.send_replace(*next_seq - 1);
@@ -306,34 +237,18 @@ impl Store {
 
     /// The counters maintained by the fold.
     pub fn counters(&self) -> Result<Counters> {
-        match self
-            .inner
-            .meta
-            .get(META_COUNTERS)
-            .map_err(|e| self.sled_error(e))?
-        {
-            Some(bytes) => decode(&bytes, "counters").map_err(|d| self.corrupt(d)),
-            None => Ok(Counters::default()),
-        }
+        Ok(self
+            .get_value(keys::COUNTERS, "counters")?
+            .unwrap_or_default())
     }
 
     /// The sequence number of the newest event (0 when the log is empty).
     pub fn last_seq(&self) -> u64 {
-        *self
-            .inner
-            .next_seq
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            - 1
+        *self.inner.next_seq.lock().unwrap_or_else(|p| p.into_inner()) - 1
     }
 
     pub fn event(&self, seq: u64) -> Result<Option<Envelope>> {
-        match self
-            .inner
-            .events
-            .get(seq_key(seq))
-            .map_err(|e| self.sled_error(e))?
-        {
+        match self.inner.tree.get(keys::event(seq)).map_err(|e| self.sled_error(e))? {
             Some(bytes) => Ok(Some(self.decode_envelope(&bytes)?)),
             None => Ok(None),
         }
@@ -342,8 +257,8 @@ impl Store {
     /// Up to `limit` events with a sequence number greater than `after`, oldest first.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Envelope>> {
         self.inner
-            .events
-            .range(seq_key(after.saturating_add(1))..)
+            .tree
+            .range(keys::event(after.saturating_add(1))..=keys::event(u64::MAX))
             .take(limit)
             .map(|item| {
                 let (_, bytes) = item.map_err(|e| self.sled_error(e))?;
@@ -355,8 +270,8 @@ impl Store {
     /// Up to `limit` events with a sequence number lower than `before`, newest first.
     pub fn events_before(&self, before: u64, limit: usize) -> Result<Vec<Envelope>> {
         self.inner
-            .events
-            .range(..seq_key(before))
+            .tree
+            .range(keys::event(0)..keys::event(before))
             .rev()
             .take(limit)
             .map(|item| {
@@ -375,39 +290,36 @@ impl Store {
     }
 
     pub fn mapping(&self, key: &RecordKey) -> Result<Option<Mapping>> {
-        self.get_projection(&self.inner.mappings, &key.to_bytes(), "mapping")
+        self.get_value(&keys::mapping(key), "mapping")
     }
 
     pub fn pending(&self, key: &RecordKey) -> Result<Option<PendingEntry>> {
-        self.get_projection(&self.inner.pending, &key.to_bytes(), "pending entry")
+        self.get_value(&keys::pending(key), "pending entry")
     }
 
     pub fn failed(&self, key: &RecordKey) -> Result<Option<FailedEntry>> {
-        self.get_projection(&self.inner.failed, &key.to_bytes(), "failed entry")
+        self.get_value(&keys::failed(key), "failed entry")
     }
 
     /// The sequence number of the first import of content with this hash, if any.
     pub fn import_seq(&self, content_hash: &str) -> Result<Option<u64>> {
-        self.get_projection(&self.inner.imports, content_hash.as_bytes(), "import index")
+        self.get_value(&keys::import(content_hash), "import index")
     }
 
     /// All mappings, ordered by kind (companies first) then external id.
     pub fn mappings(&self) -> Result<Vec<(RecordKey, Mapping)>> {
-        self.scan(&self.inner.mappings, "mapping")
+        self.scan_records(keys::MAPPING, "mapping")
     }
 
     /// All parked failures, ordered by kind then external id.
     pub fn failures(&self) -> Result<Vec<(RecordKey, FailedEntry)>> {
-        self.scan(&self.inner.failed, "failed entry")
+        self.scan_records(keys::FAILED, "failed entry")
     }
 
     /// Up to `limit` pending records in log order (the order intents were recorded).
     pub fn pending_in_order(&self, limit: usize) -> Result<Vec<(RecordKey, PendingEntry)>> {
         let mut out = Vec::new();
-        for item in self.inner.queue.iter() {
-            if out.len() >= limit {
-                break;
-            }
+        for item in self.inner.tree.scan_prefix([keys::QUEUE]).take(limit) {
             let (_, key_bytes) = item.map_err(|e| self.sled_error(e))?;
             let key = RecordKey::from_bytes(&key_bytes)
                 .ok_or_else(|| self.corrupt("a queue entry names no record".to_string()))?;
@@ -424,122 +336,81 @@ impl Store {
         let mut snapshot = MemoryProjections {
             mappings: self.mappings()?.into_iter().collect(),
             pending: self
-                .scan(&self.inner.pending, "pending entry")?
+                .scan_records(keys::PENDING, "pending entry")?
                 .into_iter()
                 .collect(),
             failed: self.failures()?.into_iter().collect(),
             counters: self.counters()?,
             ..MemoryProjections::default()
         };
-        for item in self.inner.queue.iter() {
-            let (seq, key) = item.map_err(|e| self.sled_error(e))?;
-            let seq = seq_from_key(&seq).ok_or_else(|| self.corrupt("bad queue key".into()))?;
-            let key = RecordKey::from_bytes(&key)
-                .ok_or_else(|| self.corrupt("bad queue value".into()))?;
-            snapshot.queue.insert(seq, key);
+        for item in self.inner.tree.scan_prefix([keys::QUEUE]) {
+            let (key, value) = item.map_err(|e| self.sled_error(e))?;
+            let seq = keys::seq_of(&key).ok_or_else(|| self.corrupt("bad queue key".into()))?;
+            let record =
+                RecordKey::from_bytes(&value).ok_or_else(|| self.corrupt("bad queue value".into()))?;
+            snapshot.queue.insert(seq, record);
         }
-        for item in self.inner.imports.iter() {
-            let (hash, seq) = item.map_err(|e| self.sled_error(e))?;
-            let hash = String::from_utf8(hash.to_vec())
+        for item in self.inner.tree.scan_prefix([keys::IMPORT]) {
+            let (key, value) = item.map_err(|e| self.sled_error(e))?;
+            let hash = String::from_utf8(key[1..].to_vec())
                 .map_err(|_| self.corrupt("bad import key".into()))?;
-            snapshot.imports.insert(
-                hash,
-                decode(&seq, "import index").map_err(|d| self.corrupt(d))?,
-            );
+            let seq = decode(&value, "import index").map_err(|d| self.corrupt(d))?;
+            snapshot.imports.insert(hash, seq);
         }
         Ok(snapshot)
     }
 
-    /// Recomputes every projection from the log with the same fold as live appends. Crash-safe:
-    /// an interrupted rebuild is finished the next time the store opens.
+    /// Recomputes every projection from the log with the same fold as live appends, and writes
+    /// the differences in one atomic batch (so a crash leaves the old projections whole).
     pub fn rebuild_projections(&self) -> Result<RebuildReport> {
         let started = Instant::now();
-        let inner = &self.inner;
         // Hold the append lock so no event lands between the read and the write.
-        let _appending = inner.next_seq.lock().unwrap_or_else(|p| p.into_inner());
-        let empty = EmptyView;
-        let mut rebuilt = Overlay::new(&empty);
+        let _appending = self.inner.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rebuilt = MemoryProjections::default();
         let mut events = 0u64;
-        for item in inner.events.iter() {
+        for item in self
+            .inner
+            .tree
+            .range(keys::event(0)..=keys::event(u64::MAX))
+        {
             let (_, bytes) = item.map_err(|e| self.sled_error(e))?;
-            let envelope = self.decode_envelope(&bytes)?;
-            let delta = fold(&rebuilt, &envelope);
-            rebuilt.apply(delta);
+            rebuilt.apply(&self.decode_envelope(&bytes)?);
             events += 1;
         }
-
-        inner
-            .meta
-            .insert(META_REBUILDING, &[1u8])
-            .map_err(|e| self.sled_error(e))?;
-        inner.db.flush().map_err(|e| self.sled_error(e))?;
-        for tree in [
-            &inner.mappings,
-            &inner.pending,
-            &inner.queue,
-            &inner.failed,
-            &inner.imports,
-        ] {
-            tree.clear().map_err(|e| self.sled_error(e))?;
+        let current = self.snapshot()?;
+        let mut batch = sled::Batch::default();
+        let mut corrected = 0;
+        corrected += diff(&current.mappings, &rebuilt.mappings, &mut batch, keys::mapping, encode);
+        corrected += diff(&current.pending, &rebuilt.pending, &mut batch, keys::pending, encode);
+        corrected += diff(&current.failed, &rebuilt.failed, &mut batch, keys::failed, encode);
+        corrected += diff(
+            &current.queue,
+            &rebuilt.queue,
+            &mut batch,
+            |seq| keys::queue(*seq).to_vec(),
+            RecordKey::to_bytes,
+        );
+        corrected += diff(
+            &current.imports,
+            &rebuilt.imports,
+            &mut batch,
+            |hash| keys::import(hash),
+            encode,
+        );
+        if current.counters != rebuilt.counters {
+            corrected += 1;
+            batch.insert(keys::COUNTERS, encode(&rebuilt.counters));
         }
-        let mut batches: [sled::Batch; 5] = Default::default();
-        let [mappings, pending, queue, failed, imports] = &mut batches;
-        for (key, value) in rebuilt
-            .mappings
-            .iter()
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-        {
-            mappings.insert(key.to_bytes(), codec::encode(value));
+        if corrected > 0 {
+            self.inner
+                .tree
+                .apply_batch(batch)
+                .map_err(|e| self.sled_error(e))?;
+            self.inner.db.flush().map_err(|e| self.sled_error(e))?;
         }
-        for (key, value) in rebuilt
-            .pending
-            .iter()
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-        {
-            pending.insert(key.to_bytes(), codec::encode(value));
-        }
-        for (seq, key) in rebuilt
-            .queue
-            .iter()
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-        {
-            queue.insert(&seq_key(*seq), key.to_bytes());
-        }
-        for (key, value) in rebuilt
-            .failed
-            .iter()
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-        {
-            failed.insert(key.to_bytes(), codec::encode(value));
-        }
-        for (hash, seq) in rebuilt
-            .imports
-            .iter()
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-        {
-            imports.insert(hash.as_bytes(), codec::encode(seq));
-        }
-        let [mappings, pending, queue, failed, imports] = batches;
-        for (tree, batch) in [
-            (&inner.mappings, mappings),
-            (&inner.pending, pending),
-            (&inner.queue, queue),
-            (&inner.failed, failed),
-            (&inner.imports, imports),
-        ] {
-            tree.apply_batch(batch).map_err(|e| self.sled_error(e))?;
-        }
-        inner
-            .meta
-            .insert(META_COUNTERS, codec::encode(&rebuilt.counters()))
-            .map_err(|e| self.sled_error(e))?;
-        inner
-            .meta
-            .remove(META_REBUILDING)
-            .map_err(|e| self.sled_error(e))?;
-        inner.db.flush().map_err(|e| self.sled_error(e))?;
         Ok(RebuildReport {
             events,
+            corrected,
             elapsed: started.elapsed(),
         })
     }
@@ -549,27 +420,24 @@ impl Store {
         self.inner.db.size_on_disk().map_err(|e| self.sled_error(e))
     }
 
-    fn get_projection<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &sled::Tree,
-        key: &[u8],
-        what: &str,
-    ) -> Result<Option<T>> {
-        match tree.get(key).map_err(|e| self.sled_error(e))? {
+    fn get_value<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
+        match self.inner.tree.get(key).map_err(|e| self.sled_error(e))? {
             Some(bytes) => decode(&bytes, what).map(Some).map_err(|d| self.corrupt(d)),
             None => Ok(None),
         }
     }
 
-    fn scan<T: serde::de::DeserializeOwned>(
+    fn scan_records<T: serde::de::DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        prefix: u8,
         what: &str,
     ) -> Result<Vec<(RecordKey, T)>> {
-        tree.iter()
+        self.inner
+            .tree
+            .scan_prefix([prefix])
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.sled_error(e))?;
-                let key = RecordKey::from_bytes(&key)
+                let key = keys::record_of(&key)
                     .ok_or_else(|| self.corrupt(format!("a {what} key is malformed")))?;
                 let value = decode(&value, what).map_err(|d| self.corrupt(d))?;
                 Ok((key, value))
@@ -598,6 +466,28 @@ impl Store {
             detail,
         }
     }
+}
+
+/// Adds to `batch` what turns `current` into `wanted`; returns how many entries differ.
+fn diff<K: Ord, V: PartialEq>(
+    current: &BTreeMap<K, V>,
+    wanted: &BTreeMap<K, V>,
+    batch: &mut sled::Batch,
+    key_bytes: impl Fn(&K) -> Vec<u8>,
+    value_bytes: impl Fn(&V) -> Vec<u8>,
+) -> usize {
+    let mut changed = 0;
+    for (key, value) in wanted {
+        if current.get(key) != Some(value) {
+            batch.insert(key_bytes(key), value_bytes(value));
+            changed += 1;
+        }
+    }
+    for key in current.keys().filter(|key| !wanted.contains_key(key)) {
+        batch.remove(key_bytes(key));
+        changed += 1;
+    }
+    changed
 }
 
 /// Maps a sled error to what the person should do about it.
@@ -672,9 +562,9 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
 }
 
 fn read_format_version(db: &sled::Db, path: &Path) -> Result<Option<u32>> {
-    let meta = db.open_tree(trees::META).map_err(|e| sled_error(path, e))?;
-    match meta
-        .get(META_FORMAT_VERSION)
+    let tree = db.open_tree(keys::TREE).map_err(|e| sled_error(path, e))?;
+    match tree
+        .get(keys::FORMAT_VERSION)
         .map_err(|e| sled_error(path, e))?
     {
         Some(bytes) => {
@@ -712,8 +602,8 @@ fn run_migrations(
             backup: backup.map(Path::to_path_buf).unwrap_or_default(),
         };
         (migration.apply)(db).map_err(|e| failed(e.to_string()))?;
-        db.open_tree(trees::META)
-            .and_then(|meta| meta.insert(META_FORMAT_VERSION, &migration.version.to_be_bytes()))
+        db.open_tree(keys::TREE)
+            .and_then(|tree| tree.insert(keys::FORMAT_VERSION, &migration.version.to_be_bytes()))
             .map_err(|e| failed(e.to_string()))?;
         db.flush().map_err(|e| failed(e.to_string()))?;
         applied.push(migration.version);

@@ -104,9 +104,9 @@ fn a_newer_store_is_refused_and_left_alone() {
     drop(Store::open(dir.path(), clock()).unwrap());
     {
         let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
-        db.open_tree(trees::META)
+        db.open_tree(keys::TREE)
             .unwrap()
-            .insert(META_FORMAT_VERSION, &99u32.to_be_bytes())
+            .insert(keys::FORMAT_VERSION, &99u32.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
     }
@@ -148,7 +148,7 @@ fn data_without_a_format_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
         let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
-        db.insert(b"something", b"else").unwrap();
+        db.open_tree(keys::TREE).unwrap().insert(b"something", b"else").unwrap();
         db.flush().unwrap();
     }
     let error = Store::open(dir.path(), clock()).unwrap_err();
@@ -156,7 +156,7 @@ fn data_without_a_format_version_is_refused() {
 }
 
 #[test]
-fn an_interrupted_rebuild_is_finished_on_open() {
+fn damaged_projections_are_repaired_from_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let expected = {
         let store = Store::open(dir.path(), clock()).unwrap();
@@ -167,14 +167,26 @@ fn an_interrupted_rebuild_is_finished_on_open() {
             ])
             .unwrap();
         let expected = store.snapshot().unwrap();
-        // Simulate a crash in the middle of a rebuild: flag set, projections half cleared.
-        store.inner.meta.insert(META_REBUILDING, &[1u8]).unwrap();
-        store.inner.pending.clear().unwrap();
+        assert_eq!(store.rebuild_projections().unwrap().corrected, 0);
+        // Damage: a pending entry and its queue entry vanish, a bogus mapping appears.
+        let key = RecordKey::new(EntityKind::Company, "c1");
+        store.inner.tree.remove(keys::pending(&key)).unwrap();
+        store.inner.tree.remove(keys::queue(1)).unwrap();
+        store.inner.tree.insert(keys::mapping(&RecordKey::new(EntityKind::Person, "ghost")), codec::encode(&Mapping {
+            twenty_id: "t".into(),
+            fields_hash: [0; 16],
+            last_synced_ms: 0,
+        })).unwrap();
+        let report = store.rebuild_projections().unwrap();
+        assert_eq!((report.events, report.corrected), (2, 3));
+        assert_eq!(store.snapshot().unwrap(), expected);
+        // Counters out of step with the log are noticed when the store opens.
+        store.inner.tree.insert(keys::COUNTERS, codec::encode(&Counters::default())).unwrap();
         store.inner.db.flush().unwrap();
         expected
     };
     let (store, report) = Store::open_with_report(dir.path(), clock()).unwrap();
-    assert!(report.resumed_rebuild);
+    assert!(report.rebuilt);
     assert_eq!(store.snapshot().unwrap(), expected);
 }
 

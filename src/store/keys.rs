@@ -1,0 +1,73 @@
+//! The key layout of the store's one sled tree. Every record of the store lives in the tree
+//! `main`, under a one-byte prefix, so that one atomic sled batch can append events and update
+//! their projections together. Part of the on-disk format: change it only with a migration.
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `E` | sequence number (u64, big-endian) | event envelope (bincode) |
+//! | `m` | record key (kind byte + external id) | mapping |
+//! | `p` | record key | pending entry |
+//! | `q` | sequence number | record key (the queue, in log order) |
+//! | `f` | record key | parked failure |
+//! | `i` | content hash | sequence number of the first import |
+//! | `#` | name | store metadata (format version, counters) |
+
+use crate::domain::RecordKey;
+
+/// The name of the sled tree holding everything.
+pub const TREE: &str = "main";
+
+pub const EVENT: u8 = b'E';
+pub const MAPPING: u8 = b'm';
+pub const PENDING: u8 = b'p';
+pub const QUEUE: u8 = b'q';
+pub const FAILED: u8 = b'f';
+pub const IMPORT: u8 = b'i';
+
+pub const FORMAT_VERSION: &[u8] = b"#format_version";
+pub const COUNTERS: &[u8] = b"#counters";
+
+fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(1 + rest.len());
+    key.push(prefix);
+    key.extend_from_slice(rest);
+    key
+}
+
+pub fn event(seq: u64) -> [u8; 9] {
+    let mut key = [EVENT; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+pub fn queue(seq: u64) -> [u8; 9] {
+    let mut key = [QUEUE; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The sequence number in an `E` or `q` key.
+pub fn seq_of(key: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(key.get(1..9)?.try_into().ok()?))
+}
+
+pub fn mapping(key: &RecordKey) -> Vec<u8> {
+    prefixed(MAPPING, &key.to_bytes())
+}
+
+pub fn pending(key: &RecordKey) -> Vec<u8> {
+    prefixed(PENDING, &key.to_bytes())
+}
+
+pub fn failed(key: &RecordKey) -> Vec<u8> {
+    prefixed(FAILED, &key.to_bytes())
+}
+
+pub fn import(content_hash: &str) -> Vec<u8> {
+    prefixed(IMPORT, content_hash.as_bytes())
+}
+
+/// The record key in an `m`, `p` or `f` key.
+pub fn record_of(key: &[u8]) -> Option<RecordKey> {
+    RecordKey::from_bytes(key.get(1..)?)
+}
