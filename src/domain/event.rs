@@ -28,6 +28,8 @@ pub struct Envelope {
 
 /// Everything that ever happens to the store is one of these. Variants are only ever added at the
 /// end; existing variants and their fields are frozen (see the golden tests).
+// Most events are intents, so boxing the large variant would add an allocation to the common case.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// A caller asked to upsert a record.
@@ -57,6 +59,9 @@ pub enum Event {
     MappingInvalidated { key: RecordKey, twenty_id: String },
     /// A dropped or named file was imported (or recognised as a duplicate of an earlier import).
     ImportCompleted(ImportSummary),
+    /// Part of a large file's rows was recorded (in the same append as this event): the durable
+    /// resume point of an import that records its rows in several appends.
+    ImportProgress(ImportCheckpoint),
 }
 
 /// Whether a successful push created the record in Twenty or updated an existing one.
@@ -114,6 +119,18 @@ pub struct ImportSummary {
     pub duration_ms: u64,
 }
 
+/// How far a large import got: every chosen row up to `through_row` is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCheckpoint {
+    pub file_name: String,
+    /// BLAKE3 of the file's bytes, hex (the same hash the final `ImportCompleted` carries).
+    pub content_hash: String,
+    /// Data rows (from 1) settled so far: a restart resumes after this row.
+    pub through_row: u64,
+    /// Intents recorded for this file so far, across all of its appends.
+    pub recorded: u64,
+}
+
 impl Event {
     /// A short, stable name for filtering and display.
     pub fn kind_name(&self) -> &'static str {
@@ -125,6 +142,7 @@ impl Event {
             Event::RetryRequested { .. } => "RetryRequested",
             Event::MappingInvalidated { .. } => "MappingInvalidated",
             Event::ImportCompleted(_) => "ImportCompleted",
+            Event::ImportProgress(_) => "ImportProgress",
         }
     }
 
@@ -137,7 +155,7 @@ impl Event {
             | Event::PushFailed { key, .. }
             | Event::RetryRequested { key }
             | Event::MappingInvalidated { key, .. } => Some(key.clone()),
-            Event::ImportCompleted(_) => None,
+            Event::ImportCompleted(_) | Event::ImportProgress(_) => None,
         }
     }
 
