@@ -15,7 +15,11 @@ fn intent(n: u64) -> Event {
     let person = n % 2 == 1;
     Event::IntentRecorded(Intent {
         id: Uuid::now_v7(),
-        kind: if person { EntityKind::Person } else { EntityKind::Company },
+        kind: if person {
+            EntityKind::Person
+        } else {
+            EntityKind::Company
+        },
         external_id: format!("ext-{n:08}"),
         fields: IntentFields {
             name: Some(format!("Record number {n}")),
@@ -44,7 +48,11 @@ fn dir_size(path: &std::path::Path) -> u64 {
                 .flatten()
                 .map(|e| {
                     let meta = e.metadata().unwrap();
-                    if meta.is_dir() { dir_size(&e.path()) } else { meta.len() }
+                    if meta.is_dir() {
+                        dir_size(&e.path())
+                    } else {
+                        meta.len()
+                    }
                 })
                 .sum()
         })
@@ -66,7 +74,9 @@ fn main() {
     let batches = 50u64;
     let started = Instant::now();
     for b in 0..batches {
-        store.append((0..1_000).map(|i| intent(b * 1_000 + i)).collect()).unwrap();
+        store
+            .append((0..1_000).map(|i| intent(b * 1_000 + i)).collect())
+            .unwrap();
     }
     let rate = (batches * 1_000) as f64 / started.elapsed().as_secs_f64();
     println!("| durable append, batches of 1,000 | {rate:.0} intents/s | ≥ 50,000 intents/s |");
@@ -92,7 +102,9 @@ fn main() {
     {
         let store = Store::open(dir.path(), clock.clone()).unwrap();
         for b in 0..large / 1_000 {
-            store.append((0..1_000).map(|i| intent(b * 1_000 + i)).collect()).unwrap();
+            store
+                .append((0..1_000).map(|i| intent(b * 1_000 + i)).collect())
+                .unwrap();
         }
         let report = store.rebuild_projections().unwrap();
         println!(

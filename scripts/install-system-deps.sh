@@ -17,7 +17,8 @@ usage() {
 group_packages() {
     case $1 in
         # cargo build of the Tauri shell: WebKitGTK 4.1 (pulls GTK 3, libsoup 3, JSC).
-        build) echo "build-essential pkg-config libwebkit2gtk-4.1-dev" ;;
+        # libdbus-1-dev: the keyring crate's Secret Service client (core crate, Linux).
+        build) echo "build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev" ;;
         # scripts/smoke-desktop.sh: Xvfb, xwininfo, ImageMagick (import/convert); the tray
         # icon loads libayatana-appindicator3 at run time (without it the app runs trayless).
         desktop-test) echo "xvfb xauth imagemagick x11-utils libayatana-appindicator3-1" ;;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Smoke test of the desktop app: builds it, runs it under a private Xvfb, waits for the
-# "Twenty Sync" window, screenshots the screen and fails if the screenshot is blank.
+# Smoke test of the desktop app: builds it, runs it under a private Xvfb (with its agent on a
+# temporary data directory), waits for the "Twenty Sync" window, screenshots the screen and
+# fails if the screenshot is blank or the Status screen did not render (its accent colour, on
+# the active "Status" tab and the "Sync now" button, must be on screen).
 #
 #   scripts/smoke-desktop.sh [SCREENSHOT.png]      (default: target/desktop-smoke.png)
 #
@@ -58,7 +60,7 @@ for _ in $(seq 50); do [[ -s $work/display ]] && break; sleep 0.1; done
 export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 log "Xvfb on $DISPLAY"
 
-"$bin" >"$work/app.log" 2>&1 &
+TWENTY_SYNC_DATA_DIR="$work/data" "$bin" >"$work/app.log" 2>&1 &
 app_pid=$!
 log "started $bin (pid $app_pid)"
 
@@ -82,18 +84,29 @@ mkdir -p "$(dirname "$out")"
 shot="$work/shot.png"
 stddev=0
 colours=0
+accent=0
+chart=0
 while :; do
     sleep 1
     kill -0 "$app_pid" 2>/dev/null || app_failed "the app exited while rendering"
     "$IMPORT" -window root "$shot" || die "screenshot with $IMPORT failed"
     stddev=$("$CONVERT" "$shot" -format '%[fx:standard_deviation]' info:)
     colours=$("$CONVERT" "$shot" -format '%k' info:)
-    if awk -v s="$stddev" -v c="$colours" 'BEGIN { exit !(s > 0.01 && c > 16) }'; then
+    # Share of pixels in the Status screen's accent colour (#1f6f55: active tab, "Sync now") and
+    # in the chart's queue line (#1d5fa8), which is drawn only once the agent's status arrived.
+    share() {
+        "$CONVERT" "$shot" -fuzz 6% -fill black +opaque "$1" -fill white -opaque "$1" \
+            -format '%[fx:mean]' info:
+    }
+    accent=$(share '#1f6f55')
+    chart=$(share '#1d5fa8')
+    if awk -v s="$stddev" -v c="$colours" -v a="$accent" -v q="$chart" \
+        'BEGIN { exit !(s > 0.01 && c > 16 && a > 0.001 && q > 0.0008) }'; then
         break
     fi
     ((SECONDS < deadline + 15)) || {
         cp "$shot" "$out"
-        app_failed "screenshot looks blank (stddev=$stddev, colours=$colours), saved to $out"
+        app_failed "screenshot looks blank or not the Status screen (stddev=$stddev, colours=$colours, accent=$accent, chart=$chart), saved to $out"
     }
 done
 cp "$shot" "$out"
@@ -104,4 +117,4 @@ if [[ -s $work/app.log ]]; then
     echo "--------------------"
 fi
 kill -0 "$app_pid" 2>/dev/null || app_failed "the app died right after the screenshot"
-log "OK: screenshot not blank (stddev=$stddev, colours=$colours), saved to $out"
+log "OK: Status screen rendered (stddev=$stddev, colours=$colours, accent=$accent, chart=$chart), saved to $out"

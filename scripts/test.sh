@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Twenty Sync on a fresh Debian/Ubuntu machine: installs the missing system
 # packages, then formatting, lints, the whole workspace's tests (core, fake Twenty, desktop shell
-# with Tauri's mock runtime) and the desktop smoke test under Xvfb.
+# with Tauri's mock runtime), the desktop smoke test under Xvfb and the web UI end to end in
+# Chromium.
 #
 #   scripts/test.sh
 #
@@ -27,5 +28,8 @@ cargo test --workspace --locked
 
 step "desktop smoke test under Xvfb"
 scripts/smoke-desktop.sh "$repo/target/desktop-smoke.png"
+
+step "web UI end to end in Chromium (Playwright)"
+scripts/test-e2e.sh
 
 printf '\nall tests passed in %d s\n' $((SECONDS - started))

@@ -2,24 +2,32 @@
 //! desktop or UI dependency.
 //!
 //! # Layout
+//! - [`api`]: the local web server of `twenty-sync run`: the embedded UI and the JSON API.
+//! - [`agent`]: the running agent (engine + watcher) and the handle front ends use.
 //! - [`app`]: the operations every front end shares (record intents, reports).
 //! - [`domain`]: intents, events, validation and the projections' fold. No I/O.
 //! - [`engine`]: the replay engine that pushes pending intents to Twenty.
+//! - [`import`]: CSV/JSON/NDJSON imports of named files and the watched drop folder.
 //! - [`store`]: the sled event log and projections; durability, locking, migrations.
 //! - [`migrations`]: the numbered on-disk format migrations (source in `migrations/`).
 //! - [`config`]: settings, their sources and validation.
 //! - [`clock`]: time, passed in.
 //! - [`logging`]: tracing to stderr and daily-rolling files.
 //! - [`paths`]: where the data directory is.
+//! - [`relay`]: platform mode: the relay endpoint (`run --relay`) and the forwarder to it.
 //! - [`twenty`]: the Twenty CRM REST client (errors, request budget, wire format, retries).
 
+pub mod agent;
+pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod import;
 pub mod logging;
 pub mod paths;
+pub mod relay;
 pub mod store;
 pub mod twenty;
 

@@ -1,7 +1,10 @@
 //! Twenty Sync desktop shell (Tauri v2): builder wiring, main-window helpers and the entry point `run`.
 //!
-//! The window shows the static web UI in the repo's `ui/` folder. Commands the UI can
-//! `invoke` live in [`commands`], one module per area; the tray icon lives in `tray`.
+//! A thin shell over the core: it starts the agent (`twenty_sync::agent`) in the background,
+//! shows the web UI of the repo's `ui/` folder, and exposes the agent to it through commands
+//! ([`commands`], one module per area, request DTOs and errors in [`dto`]) and `live-update`
+//! events (at most one a second). The tray (`tray`) shows the sync state. No sled, reqwest or
+//! notify here: every command is a few lines over `twenty_sync::app` or the agent handle.
 //! Everything Tauri-specific sits behind the default `gui` feature.
 
 /// Version of the desktop app (this crate), as returned by the `app_version` command.
@@ -12,6 +15,8 @@ pub const MAIN_WINDOW: &str = "main";
 
 #[cfg(feature = "gui")]
 pub mod commands;
+pub mod dto;
+pub mod state;
 #[cfg(feature = "gui")]
 mod tray;
 
@@ -25,7 +30,25 @@ use tauri::Manager;
 #[cfg(feature = "gui")]
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
-        .invoke_handler(tauri::generate_handler![commands::about::app_version])
+        .invoke_handler(tauri::generate_handler![
+            commands::about::app_version,
+            commands::status::live,
+            commands::status::status,
+            commands::activity::events,
+            commands::records::records,
+            commands::records::failed_records,
+            commands::records::retry_record,
+            commands::records::retry_all,
+            commands::imports::imports,
+            commands::imports::import_report,
+            commands::imports::upload_file,
+            commands::settings::settings,
+            commands::settings::save_settings,
+            commands::settings::test_connection,
+            commands::settings::create_field,
+            commands::sync::sync_now,
+            commands::sync::set_paused,
+        ])
         .on_window_event(|window, event| {
             // Closing the main window hides it to the tray, but only when there is a tray
             // to come back from; without one, closing quits as usual.
@@ -58,76 +81,80 @@ pub(crate) fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
+/// Sends the window a `live-update` (and shows it in the tray) at start and after every change,
+/// at most once a second, until the agent stops.
+#[cfg(feature = "gui")]
+async fn forward_updates<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    live: twenty_sync::app::Live,
+) {
+    use tauri::Emitter;
+    let mut changes = live.subscribe();
+    loop {
+        let reader = live.clone();
+        match tauri::async_runtime::spawn_blocking(move || reader.update()).await {
+            Ok(Ok(update)) => {
+                tray::show(&app, &update);
+                if let Err(err) = app.emit("live-update", &update) {
+                    eprintln!("twenty-sync-desktop: cannot send an update to the window: {err}");
+                }
+            }
+            Ok(Err(err)) => eprintln!("twenty-sync-desktop: cannot read the status: {err}"),
+            Err(err) => eprintln!("twenty-sync-desktop: {err}"),
+        }
+        if !changes.next().await {
+            return;
+        }
+        tokio::time::sleep(twenty_sync::app::live::MIN_UPDATE_INTERVAL).await;
+    }
+}
+
 /// Runs the desktop app until the user quits (tray "Quit", or closing the window when there is
-/// no tray). Exits the process with status 1 if Tauri fails to start.
+/// no tray). The agent starts before the window and stops when the app exits. Exits the process
+/// with status 1 if Tauri fails to start.
 #[cfg(feature = "gui")]
 pub fn run() {
+    let running = state::RunningAgent::default();
+    let keep = running.clone();
     let result = app_builder(tauri::Builder::default())
-        .setup(|app| {
+        .setup(move |app| {
+            let data_dir = state::data_dir();
+            let started = tauri::async_runtime::block_on(async { state::start_agent(data_dir) });
+            let slot = match started {
+                Ok((agent, desktop)) => {
+                    tauri::async_runtime::spawn(forward_updates(
+                        app.handle().clone(),
+                        desktop.live.clone(),
+                    ));
+                    *keep.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent);
+                    state::AgentSlot(Ok(desktop))
+                }
+                Err(err) => {
+                    eprintln!("twenty-sync-desktop: the agent could not start: {err}");
+                    state::AgentSlot(Err(format!("The Twenty Sync agent could not start: {err}")))
+                }
+            };
+            app.manage(slot);
             tray::create_or_warn(app.handle());
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(err) = result {
-        eprintln!("twenty-sync-desktop: {err}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("twenty-sync-desktop: {err}");
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_app, event| {
+        if let tauri::RunEvent::Exit = event {
+            let agent = running.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(agent) = agent {
+                tauri::async_runtime::block_on(agent.stop());
+            }
+        }
+    });
 }
 
 #[cfg(all(test, feature = "gui"))]
-mod tests {
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-    use tauri::webview::InvokeRequest;
-
-    /// The origin the bundled UI is served from. `http://tauri.localhost` (the form in Tauri's
-    /// docs) is the Windows one; on Linux/macOS it counts as a remote origin and is refused.
-    const APP_ORIGIN: &str = if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    };
-
-    /// Invokes `cmd` (no arguments) in a mock app built from the real tauri.conf.json and
-    /// capabilities, as if sent from `origin`; returns the JSON string reply or the error.
-    fn invoke_for_string(cmd: &str, origin: &str) -> Result<String, String> {
-        let app = super::app_builder(mock_builder())
-            .build(tauri::generate_context!())
-            .expect("mock app builds");
-        // Config windows are only opened once the event loop runs, so open "main" by hand.
-        let config = app.config().app.windows.first().cloned();
-        let config = config.expect("tauri.conf.json declares a window");
-        assert_eq!(config.label, super::MAIN_WINDOW);
-        let window = tauri::WebviewWindowBuilder::from_config(&app, &config)
-            .and_then(|builder| builder.build())
-            .expect("main window opens on the mock runtime");
-        get_ipc_response(
-            &window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: origin.parse().expect("valid origin URL"),
-                body: InvokeBody::default(),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<String>().expect("a JSON string reply"))
-        .map_err(|err| err.to_string())
-    }
-
-    #[test]
-    fn app_version_returns_crate_version() {
-        let version = invoke_for_string("app_version", APP_ORIGIN).expect("app_version succeeds");
-        assert_eq!(version, env!("CARGO_PKG_VERSION"));
-        assert_eq!(version, super::APP_VERSION);
-    }
-
-    #[test]
-    fn commands_are_refused_from_remote_origins() {
-        let err = invoke_for_string("app_version", "https://example.com")
-            .expect_err("a remote origin is refused");
-        assert!(err.contains("not allowed"), "unexpected error: {err}");
-    }
-}
+mod tests;

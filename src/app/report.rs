@@ -51,6 +51,27 @@ pub struct StatusReport {
     pub mappings: MappingCounts,
     pub last_push_at: Option<String>,
     pub last_error: Option<String>,
+    /// When the current state began (e.g. offline since), when an agent is running.
+    pub since: Option<String>,
+    /// When the next attempt is due while offline.
+    pub next_retry_at: Option<String>,
+    /// Requests sent to Twenty in the last minute, and the budget per minute.
+    pub requests_last_minute: Option<u32>,
+    pub rate_limit: Option<u32>,
+    /// Platform mode: what the upstream relay accepted from this agent (absent when nothing
+    /// was ever forwarded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<ForwardedReport>,
+}
+
+/// What the upstream relay accepted (platform mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForwardedReport {
+    /// Intents the relay accepted as new.
+    pub accepted: u64,
+    /// Intents the relay already had (re-sent after a lost answer).
+    pub already_accepted: u64,
+    pub last_forward_at: Option<String>,
 }
 
 impl StatusReport {
@@ -85,6 +106,45 @@ impl StatusReport {
             },
             last_push_at: counters.last_push_ms.map(format_ms),
             last_error,
+            since: None,
+            next_retry_at: None,
+            requests_last_minute: None,
+            rate_limit: None,
+            forwarded: None,
+        }
+    }
+
+    /// Adds what the upstream relay accepted, when anything was ever forwarded.
+    pub fn with_forwarded(mut self, forwarded: crate::domain::ForwardCounters) -> StatusReport {
+        if forwarded.accepted + forwarded.already_accepted > 0 {
+            self.forwarded = Some(ForwardedReport {
+                accepted: forwarded.accepted,
+                already_accepted: forwarded.already_accepted,
+                last_forward_at: forwarded.last_forward_ms.map(format_ms),
+            });
+        }
+        self
+    }
+
+    /// The status of a running agent: the store's counts with the engine's live state. Parked
+    /// records turn an idle engine into "needs attention"; waiting intents into "pending".
+    pub fn live(
+        counters: Counters,
+        engine: &crate::engine::EngineStatus,
+        requests_last_minute: u32,
+        rate_limit: u32,
+    ) -> StatusReport {
+        let state = match engine.state {
+            SyncState::Idle if counters.failed > 0 => SyncState::NeedsAttention,
+            SyncState::Idle if counters.pending > 0 => SyncState::Pending,
+            other => other,
+        };
+        StatusReport {
+            since: engine.since_ms.map(format_ms),
+            next_retry_at: engine.next_retry_ms.map(format_ms),
+            requests_last_minute: Some(requests_last_minute),
+            rate_limit: Some(rate_limit),
+            ..StatusReport::new(counters, state, engine.last_error.clone())
         }
     }
 }
@@ -201,6 +261,45 @@ fn describe(event: &Event) -> (String, Value) {
                 )
             },
             serde_json::to_value(summary).unwrap_or(Value::Null),
+        ),
+        Event::ConfigChanged(change) => {
+            let mut names: Vec<&str> = change.values.iter().map(|(k, _)| k.as_str()).collect();
+            names.extend(change.secrets.iter().map(|(k, _)| k.as_str()));
+            (
+                format!(
+                    "settings changed by {}: {}",
+                    change.updated_by,
+                    names.join(", ")
+                ),
+                // Values only: secrets are named, never carried.
+                json!({
+                    "values": change.values.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                    "secrets": change.secrets.iter().map(|(k, stored)| (k.clone(), if *stored { "stored" } else { "removed" })).collect::<std::collections::BTreeMap<_, _>>(),
+                    "created_by": change.created_by,
+                    "updated_by": change.updated_by,
+                    "created_at": format_ms(change.created_at_ms),
+                    "updated_at": format_ms(change.updated_at_ms),
+                }),
+            )
+        }
+        Event::ForwardedToRelay {
+            intent_id,
+            key,
+            already_accepted,
+        } => (
+            if *already_accepted {
+                format!("{key} was already accepted by the relay")
+            } else {
+                format!("{key} accepted by the relay")
+            },
+            json!({ "intent_id": intent_id.to_string(), "already_accepted": already_accepted }),
+        ),
+        Event::ImportProgress(checkpoint) => (
+            format!(
+                "import of {}: {} recorded so far (through row {})",
+                checkpoint.file_name, checkpoint.recorded, checkpoint.through_row
+            ),
+            serde_json::to_value(checkpoint).unwrap_or(Value::Null),
         ),
     }
 }

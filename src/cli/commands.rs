@@ -7,7 +7,8 @@ use twenty_sync::app::{self, report, RecordError, StatusReport};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::Settings;
 use twenty_sync::domain::IntentSource;
-use twenty_sync::engine::{run_until_idle, EngineError, Runner};
+use twenty_sync::agent::Agent;
+use twenty_sync::engine::{run_until_idle, EngineError};
 use twenty_sync::store::{Store, StoreError};
 use twenty_sync::twenty::{ClientConfig, RequestBudget, TwentyClient};
 
@@ -21,15 +22,27 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::Events { tail, json } => events(data_dir, tail, json.json),
         Command::Mappings(flag) => mappings(data_dir, flag.json),
         Command::RebuildProjections => rebuild(data_dir),
-        Command::Run => run_agent(data_dir),
+        Command::Import(args) => super::import::run(args, data_dir),
+        Command::Run(args) => run_agent(data_dir, args),
+        Command::Config { command } => super::config::run(command, data_dir),
         Command::Sync { until_idle } => sync(data_dir, until_idle),
-        Command::TestConnection(flag) => test_connection(flag.json),
+        Command::TestConnection(flag) => test_connection(data_dir, flag.json),
         Command::RetryFailed => retry_failed(data_dir),
     }
 }
 
 fn open(data_dir: &Path) -> Result<Store, Failure> {
     Store::open(data_dir, Arc::new(SystemClock)).map_err(store_failure)
+}
+
+/// The store, or `None` when a running agent holds it and serves its local API (the command then
+/// asks the agent instead, see `agent_api`).
+fn open_unless_agent(data_dir: &Path) -> Result<Option<Store>, Failure> {
+    match Store::open(data_dir, Arc::new(SystemClock)) {
+        Ok(store) => Ok(Some(store)),
+        Err(StoreError::InUse { .. }) if super::agent_api::agent_serves(data_dir) => Ok(None),
+        Err(error) => Err(store_failure(error)),
+    }
 }
 
 fn store_failure(error: StoreError) -> Failure {
@@ -65,7 +78,9 @@ fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
 }
 
 fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let store = open(data_dir)?;
+    let Some(store) = open_unless_agent(data_dir)? else {
+        return super::agent_api::status(data_dir, json);
+    };
     let report = StatusReport::from_store(&store).map_err(store_failure)?;
     if json {
         output::print_json(&report)
@@ -76,7 +91,9 @@ fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
 }
 
 fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
-    let store = open(data_dir)?;
+    let Some(store) = open_unless_agent(data_dir)? else {
+        return super::agent_api::events(data_dir, tail, json);
+    };
     let mut envelopes = store.events_before(u64::MAX, tail).map_err(store_failure)?;
     envelopes.reverse();
     let rows: Vec<report::EventRow> = envelopes.iter().map(report::EventRow::from).collect();
@@ -89,7 +106,9 @@ fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
 }
 
 fn mappings(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let store = open(data_dir)?;
+    let Some(store) = open_unless_agent(data_dir)? else {
+        return super::agent_api::mappings(data_dir, json);
+    };
     let rows = report::mapping_rows(&store).map_err(store_failure)?;
     if json {
         output::print_json(&rows)
@@ -116,24 +135,51 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))
 }
 
-fn settings() -> Result<Settings, Failure> {
-    Settings::from_env().map_err(|e| Failure::usage(format!("invalid setting {e}")))
+/// The effective settings: flags > environment > stored > defaults.
+fn settings(data_dir: &Path) -> Result<Settings, Failure> {
+    super::config::settings(data_dir)
 }
 
-fn run_agent(data_dir: &Path) -> Result<(), Failure> {
-    let settings = settings()?;
+fn run_agent(data_dir: &Path, args: super::RunArgs) -> Result<(), Failure> {
+    super::config::check_flags_and_env()?;
     let store = open(data_dir)?;
+    let (context, effective) = super::config::load(&store, data_dir)?;
+    let ui_port = effective.settings.ui_port;
+    let relay_port = effective.settings.relay_port;
     runtime()?.block_on(async move {
-        let (_settings_tx, settings_rx) = tokio::sync::watch::channel(settings);
-        let (runner, _handle) = Runner::new(store, settings_rx);
+        let mut agent = Agent::start_configured(store, context, effective);
+        if args.relay {
+            start_relay(
+                &mut agent,
+                std::net::SocketAddr::new(args.relay_bind, relay_port),
+            )
+            .await?;
+        }
+        super::agent_api::start_ui(&mut agent, data_dir, ui_port).await?;
         tracing::info!(data_dir = %data_dir.display(), "agent running; press Ctrl-C to stop");
-        runner
-            .run(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
+        super::agent_api::stop_requested().await;
+        agent.stop().await;
         tracing::info!("agent stopped");
-    });
+        Ok(())
+    })
+}
+
+/// Serves the relay endpoint for other agents until the agent stops.
+async fn start_relay(agent: &mut Agent, addr: std::net::SocketAddr) -> Result<(), Failure> {
+    let handle = agent.handle();
+    let server = twenty_sync::relay::RelayServer::bind(
+        addr,
+        handle.store().clone(),
+        handle.settings_changes(),
+    )
+    .await
+    .map_err(|error| match error {
+        twenty_sync::relay::RelayError::NoToken => Failure::usage(error.to_string()),
+        other => Failure::other(other.to_string()),
+    })?;
+    let bound = server.local_addr().unwrap_or(addr);
+    tracing::info!(%bound, "relay accepting intents from other agents at POST /api/v1/intents");
+    agent.spawn(move |signal| server.run(signal.wait()));
     Ok(())
 }
 
@@ -146,7 +192,7 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
             "sync needs --until-idle (the continuous sync runs with `twenty-sync run`)",
         ));
     }
-    let settings = settings()?;
+    let settings = settings(data_dir)?;
     if !settings.pushes_directly() {
         return Err(Failure::usage(format!(
             "syncing is off (sync mode {}, enabled {}); set TWENTY_CRM_SYNC_MODE=direct_crm and TWENTY_CRM_ENABLED=true",
@@ -177,8 +223,8 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
     }
 }
 
-fn test_connection(json: bool) -> Result<(), Failure> {
-    let settings = settings()?;
+fn test_connection(data_dir: &Path, json: bool) -> Result<(), Failure> {
+    let settings = settings(data_dir)?;
     let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
         return Err(Failure::usage(
             "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY first",
@@ -201,7 +247,9 @@ fn test_connection(json: bool) -> Result<(), Failure> {
 }
 
 fn retry_failed(data_dir: &Path) -> Result<(), Failure> {
-    let store = open(data_dir)?;
+    let Some(store) = open_unless_agent(data_dir)? else {
+        return super::agent_api::retry_failed(data_dir);
+    };
     let count = app::retry_failed(&store).map_err(store_failure)?;
     println!("{count} parked records are queued again");
     Ok(())

@@ -1,7 +1,10 @@
 //! The command line: the argument grammar (clap) and one function per command. Each command is a
 //! thin layer over `twenty_sync::app`; output formats live in `output`.
 
+mod agent_api;
 mod commands;
+mod config;
+mod import;
 mod output;
 
 use std::path::PathBuf;
@@ -17,6 +20,9 @@ pub struct Cli {
     /// Where the store, logs and inbox live.
     #[arg(long, global = true, env = twenty_sync::paths::DATA_DIR_ENV, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub setting_flags: config::SettingFlags,
 
     #[command(subcommand)]
     pub command: Command,
@@ -43,6 +49,9 @@ pub enum Command {
     Mappings(JsonFlag),
     /// Recompute every projection from the event log.
     RebuildProjections,
+    /// Import CSV, JSON or NDJSON files of companies and people (exit 0 all recorded, 3 some rows
+    /// invalid, 2 nothing recorded).
+    Import(import::ImportArgs),
     /// Push pending intents to Twenty.
     Sync {
         /// Push until nothing pushable is pending, then exit (0: all synced, 1: some records are
@@ -55,7 +64,23 @@ pub enum Command {
     /// Put every record parked as failed back in the queue.
     RetryFailed,
     /// Run the agent in the foreground until interrupted.
-    Run,
+    Run(RunArgs),
+    /// Show or change the settings (flag > environment > stored > default).
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also accept intents from other agents (platform mode) at POST /api/v1/intents on
+    /// relay_port, with the bearer relay_token, and push them to Twenty with this agent's budget.
+    #[arg(long)]
+    pub relay: bool,
+    /// The address the relay listens on (e.g. 0.0.0.0 for all interfaces).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1", requires = "relay")]
+    pub relay_bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]
@@ -180,10 +205,14 @@ pub fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(twenty_sync::paths::default_data_dir);
     let default_filter = match cli.command {
-        Command::Run | Command::Sync { .. } => "info",
+        Command::Run(_) | Command::Sync { .. } => "info",
         _ => "warn",
     };
     let _logging = twenty_sync::logging::init(Some(&data_dir), default_filter);
+    if let Err(failure) = config::remember(&cli.setting_flags) {
+        eprintln!("error: {}", failure.message);
+        return ExitCode::from(failure.exit_code);
+    }
     match commands::run(cli.command, &data_dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -31,6 +31,12 @@ pub fn print_status(report: &StatusReport) {
     );
     println!("intents:    {}", report.intents);
     println!("imports:    {}", report.imports);
+    if let Some(forwarded) = &report.forwarded {
+        println!(
+            "relay:      {} accepted, {} already accepted",
+            forwarded.accepted, forwarded.already_accepted
+        );
+    }
     if let Some(at) = &report.last_push_at {
         println!("last push:  {at}");
     }

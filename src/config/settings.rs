@@ -90,6 +90,12 @@ pub struct Settings {
     pub drop_dir: Option<PathBuf>,
     pub stability_delay_ms: u64,
     pub ui_port: u16,
+    /// Platform mode: the upstream relay (another `twenty-sync run --relay`).
+    pub platform_url: Option<String>,
+    pub platform_token: Option<Secret>,
+    /// `run --relay`: the port other agents send their intents to, and the token they must show.
+    pub relay_port: u16,
+    pub relay_token: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -104,6 +110,10 @@ impl Default for Settings {
             drop_dir: None,
             stability_delay_ms: 2_000,
             ui_port: 7420,
+            platform_url: None,
+            platform_token: None,
+            relay_port: 7421,
+            relay_token: None,
         }
     }
 }
@@ -115,81 +125,10 @@ impl Settings {
         Settings::from_vars(&std::env::vars().collect())
     }
 
+    /// The settings from these environment variables over the defaults (no flags, nothing stored).
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Settings, ConfigError> {
-        let mut settings = Settings::default();
-        let get = |name: &str| {
-            vars.get(name)
-                .map(String::as_str)
-                .filter(|v| !v.trim().is_empty())
-        };
-        let from = |name: &str| Some(format!("environment variable {name}"));
-        if let Some(value) = get("TWENTY_CRM_BASE_URL") {
-            settings.base_url = Some(validate_base_url(value).map_err(|message| ConfigError {
-                setting: "base_url",
-                source_name: from("TWENTY_CRM_BASE_URL"),
-                message,
-            })?);
-        }
-        if let Some(value) = get("TWENTY_CRM_API_KEY") {
-            settings.api_key = Some(validate_api_key(value).map_err(|message| ConfigError {
-                setting: "api_key",
-                source_name: from("TWENTY_CRM_API_KEY"),
-                message,
-            })?);
-        }
-        if let Some(value) = get("TWENTY_CRM_ENABLED") {
-            settings.enabled = parse_bool(value).ok_or_else(|| ConfigError {
-                setting: "enabled",
-                source_name: from("TWENTY_CRM_ENABLED"),
-                message: format!("'{value}' is not true or false"),
-            })?;
-        }
-        settings.sync_mode = match get("TWENTY_CRM_SYNC_MODE") {
-            Some(value) => SyncMode::parse(value).ok_or_else(|| ConfigError {
-                setting: "sync_mode",
-                source_name: from("TWENTY_CRM_SYNC_MODE"),
-                message: format!("'{value}' is not one of disabled, platform, direct_crm"),
-            })?,
-            None if settings.base_url.is_some() && settings.api_key.is_some() => {
-                SyncMode::DirectCrm
-            }
-            None => SyncMode::Disabled,
-        };
-        if let Some(value) = get("TWENTY_SYNC_RATE_LIMIT") {
-            settings.rate_limit =
-                parse_in_range(value, 1, 10_000).map_err(|message| ConfigError {
-                    setting: "rate_limit",
-                    source_name: from("TWENTY_SYNC_RATE_LIMIT"),
-                    message,
-                })?;
-        }
-        if let Some(value) = get("TWENTY_SYNC_BATCH_SIZE") {
-            settings.batch_size = parse_in_range(value, 1, 200).map_err(|message| ConfigError {
-                setting: "batch_size",
-                source_name: from("TWENTY_SYNC_BATCH_SIZE"),
-                message,
-            })? as usize;
-        }
-        if let Some(value) = get("TWENTY_SYNC_DROP_DIR") {
-            settings.drop_dir = Some(PathBuf::from(value));
-        }
-        if let Some(value) = get("TWENTY_SYNC_STABILITY_DELAY_MS") {
-            settings.stability_delay_ms = u64::from(parse_in_range(value, 0, 600_000).map_err(
-                |message| ConfigError {
-                    setting: "stability_delay_ms",
-                    source_name: from("TWENTY_SYNC_STABILITY_DELAY_MS"),
-                    message,
-                },
-            )?);
-        }
-        if let Some(value) = get("TWENTY_SYNC_UI_PORT") {
-            settings.ui_port = parse_in_range(value, 0, 65_535).map_err(|message| ConfigError {
-                setting: "ui_port",
-                source_name: from("TWENTY_SYNC_UI_PORT"),
-                message,
-            })? as u16;
-        }
-        Ok(settings)
+        let none = super::resolve::Layer::new();
+        super::resolve::resolve(&none, vars, &none).map(|(settings, _)| settings)
     }
 
     /// True when the engine may push to Twenty directly.
@@ -227,6 +166,18 @@ pub fn validate_api_key(value: &str) -> Result<Secret, String> {
     Ok(Secret::new(trimmed))
 }
 
+/// A token shared between agents (platform and relay): at least 16 characters, no white space.
+pub fn validate_token(value: &str) -> Result<Secret, String> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() < 16 {
+        return Err("must be at least 16 characters (use the same long random token on the relay and its agents)".to_string());
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces, line breaks or control characters".to_string());
+    }
+    Ok(Secret::new(trimmed))
+}
+
 pub fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Some(true),
@@ -235,7 +186,7 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn parse_in_range(value: &str, min: u32, max: u32) -> Result<u32, String> {
+pub fn parse_in_range(value: &str, min: u32, max: u32) -> Result<u32, String> {
     match value.trim().parse::<u32>() {
         Ok(number) if (min..=max).contains(&number) => Ok(number),
         _ => Err(format!(

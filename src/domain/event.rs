@@ -62,6 +62,16 @@ pub enum Event {
     /// Part of a large file's rows was recorded (in the same append as this event): the durable
     /// resume point of an import that records its rows in several appends.
     ImportProgress(ImportCheckpoint),
+    /// The persisted configuration changed (see [`ConfigChange`]). Secret values are never
+    /// carried: only which secret settings were set or removed.
+    ConfigChanged(ConfigChange),
+    /// Platform mode: the upstream relay accepted the intent (or had already accepted it, when
+    /// `already_accepted`); the relay pushes it to Twenty from now on. Settles the intent here.
+    ForwardedToRelay {
+        intent_id: Uuid,
+        key: RecordKey,
+        already_accepted: bool,
+    },
 }
 
 /// Whether a successful push created the record in Twenty or updated an existing one.
@@ -131,6 +141,22 @@ pub struct ImportCheckpoint {
     pub recorded: u64,
 }
 
+/// One change of the persisted configuration, with the single-row audit columns of the
+/// original `twenty_crm_config` table: the fold keeps `created_*` of the first change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigChange {
+    /// Setting key → new value as text (as `config set` takes it); `None` puts the setting back
+    /// to its default. Never a secret.
+    pub values: Vec<(String, Option<String>)>,
+    /// Secret settings that were stored (`true`) or removed (`false`) in the secret store.
+    pub secrets: Vec<(String, bool)>,
+    pub created_by: String,
+    pub updated_by: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
 impl Event {
     /// A short, stable name for filtering and display.
     pub fn kind_name(&self) -> &'static str {
@@ -143,6 +169,8 @@ impl Event {
             Event::MappingInvalidated { .. } => "MappingInvalidated",
             Event::ImportCompleted(_) => "ImportCompleted",
             Event::ImportProgress(_) => "ImportProgress",
+            Event::ConfigChanged(_) => "ConfigChanged",
+            Event::ForwardedToRelay { .. } => "ForwardedToRelay",
         }
     }
 
@@ -154,8 +182,9 @@ impl Event {
             | Event::PushSkipped { key, .. }
             | Event::PushFailed { key, .. }
             | Event::RetryRequested { key }
-            | Event::MappingInvalidated { key, .. } => Some(key.clone()),
-            Event::ImportCompleted(_) | Event::ImportProgress(_) => None,
+            | Event::MappingInvalidated { key, .. }
+            | Event::ForwardedToRelay { key, .. } => Some(key.clone()),
+            Event::ImportCompleted(_) | Event::ImportProgress(_) | Event::ConfigChanged(_) => None,
         }
     }
 

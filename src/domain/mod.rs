@@ -15,12 +15,13 @@ pub mod intent;
 pub mod plan;
 pub mod projection;
 
-pub use event::{Envelope, Event, FailureCode, PushOutcome, SCHEMA_VERSION};
+pub use event::{ConfigChange, Envelope, Event, FailureCode, PushOutcome, SCHEMA_VERSION};
 pub use intent::{
     EntityKind, FieldError, Intent, IntentDraft, IntentFields, IntentSource, RecordKey,
 };
 pub use projection::{
-    fold, Counters, FailedEntry, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
+    fold, Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta,
+    ProjectionView, StoredConfig,
 };
 
 /// A stable 128-bit hash of an intent's kind and fields: equal hashes mean "nothing to push".

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::event::{Envelope, Event, FailureCode, PushOutcome};
+use super::event::{ConfigChange, Envelope, Event, FailureCode, PushOutcome};
 use super::intent::{EntityKind, RecordKey};
 
 /// What we know about a record's counterpart in Twenty.
@@ -73,6 +73,57 @@ impl Counters {
     }
 }
 
+/// The persisted configuration: one row, folded from every [`Event::ConfigChanged`]. Holds no
+/// secret value, only the names of the secrets kept in the secret store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredConfig {
+    /// Setting key → value as text, for the non-secret settings that were set.
+    pub values: std::collections::BTreeMap<String, String>,
+    /// Secret settings whose value is in the secret store.
+    pub secrets: std::collections::BTreeSet<String>,
+    pub created_by: String,
+    pub updated_by: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+impl StoredConfig {
+    /// The row after `change`: `created_*` stay those of the first change.
+    pub fn changed(current: Option<StoredConfig>, change: &ConfigChange) -> StoredConfig {
+        let mut row = current.unwrap_or_else(|| StoredConfig {
+            created_by: change.created_by.clone(),
+            created_at_ms: change.created_at_ms,
+            ..StoredConfig::default()
+        });
+        for (key, value) in &change.values {
+            match value {
+                Some(value) => row.values.insert(key.clone(), value.clone()),
+                None => row.values.remove(key),
+            };
+        }
+        for (name, stored) in &change.secrets {
+            if *stored {
+                row.secrets.insert(name.clone());
+            } else {
+                row.secrets.remove(name);
+            }
+        }
+        row.updated_by = change.updated_by.clone();
+        row.updated_at_ms = change.updated_at_ms;
+        row
+    }
+}
+
+/// What the upstream relay accepted from this agent (platform mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardCounters {
+    /// Intents the relay accepted as new.
+    pub accepted: u64,
+    /// Intents the relay already had (a re-send after a lost answer).
+    pub already_accepted: u64,
+    pub last_forward_ms: Option<i64>,
+}
+
 /// Read access to the current projections, as of just before the event being folded.
 pub trait ProjectionView {
     fn mapping(&self, key: &RecordKey) -> Option<Mapping>;
@@ -81,6 +132,11 @@ pub trait ProjectionView {
     fn counters(&self) -> Counters;
     /// The sequence number of the first import of a file with this content hash.
     fn import_seq(&self, content_hash: &str) -> Option<u64>;
+    /// The persisted configuration, if it was ever changed.
+    fn config(&self) -> Option<StoredConfig>;
+    fn forwarded(&self) -> ForwardCounters;
+    /// The sequence number of the intent a relay recorded with this id (relay index).
+    fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64>;
 }
 
 /// The changes one event makes to the projections. `None` means "remove".
@@ -94,6 +150,12 @@ pub struct ProjectionDelta {
     /// Content hash of an imported file → sequence number of its `ImportCompleted`.
     pub imports: Vec<(String, Option<u64>)>,
     pub counters: Counters,
+    /// The new persisted configuration, when it changed.
+    pub config: Option<StoredConfig>,
+    /// The new relay counters, when they changed.
+    pub forwarded: Option<ForwardCounters>,
+    /// Relay index: id of an intent received from another agent → its sequence number.
+    pub relayed: Vec<(Uuid, Option<u64>)>,
 }
 
 /// Folds one event into the projections seen through `view`.
@@ -106,6 +168,11 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
         Event::IntentRecorded(intent) => {
             let key = intent.key();
             counters.intents += 1;
+            if matches!(intent.source, super::intent::IntentSource::Relay { .. })
+                && view.relayed_seq(&intent.id).is_none()
+            {
+                delta.relayed.push((intent.id, Some(envelope.seq)));
+            }
             match view.pending(&key) {
                 Some(old) => delta.queue.push((old.seq, None)),
                 None => counters.pending += 1,
@@ -230,11 +297,48 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                     .imports
                     .push((summary.content_hash.clone(), Some(envelope.seq)));
             }
+            let resume = import_resume_key(&summary.content_hash);
+            if view.import_seq(&resume).is_some() {
+                delta.imports.push((resume, None));
+            }
+        }
+        Event::ConfigChanged(change) => {
+            delta.config = Some(StoredConfig::changed(view.config(), change));
+        }
+        Event::ForwardedToRelay {
+            intent_id,
+            key,
+            already_accepted,
+        } => {
+            let mut forwarded = view.forwarded();
+            if *already_accepted {
+                forwarded.already_accepted += 1;
+            } else {
+                forwarded.accepted += 1;
+            }
+            forwarded.last_forward_ms = Some(envelope.recorded_at_ms);
+            delta.forwarded = Some(forwarded);
+            settle(view, key, *intent_id, &mut delta, &mut counters);
+        }
+        Event::ImportProgress(checkpoint) => {
+            if view.import_seq(&checkpoint.content_hash).is_none() {
+                delta.imports.push((
+                    import_resume_key(&checkpoint.content_hash),
+                    Some(envelope.seq),
+                ));
+            }
         }
     }
 
     delta.counters = counters;
     delta
+}
+
+/// The key of the `imports` index that holds the sequence number of the latest
+/// [`Event::ImportProgress`] of an unfinished import (content hashes are hex, so the prefix
+/// cannot collide with one). Removed when the import completes.
+pub fn import_resume_key(content_hash: &str) -> String {
+    format!("resume:{content_hash}")
 }
 
 /// The intent's push is over: drop it from the queue unless a newer intent replaced it meanwhile.
@@ -266,6 +370,9 @@ pub struct MemoryProjections {
     pub failed: std::collections::BTreeMap<RecordKey, FailedEntry>,
     pub imports: std::collections::BTreeMap<String, u64>,
     pub counters: Counters,
+    pub config: Option<StoredConfig>,
+    pub forwarded: ForwardCounters,
+    pub relayed: std::collections::BTreeMap<Uuid, u64>,
 }
 
 impl ProjectionView for MemoryProjections {
@@ -284,6 +391,15 @@ impl ProjectionView for MemoryProjections {
     fn import_seq(&self, content_hash: &str) -> Option<u64> {
         self.imports.get(content_hash).copied()
     }
+    fn config(&self) -> Option<StoredConfig> {
+        self.config.clone()
+    }
+    fn forwarded(&self) -> ForwardCounters {
+        self.forwarded
+    }
+    fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
+        self.relayed.get(intent_id).copied()
+    }
 }
 
 impl MemoryProjections {
@@ -294,6 +410,13 @@ impl MemoryProjections {
         apply_to_maps(&mut self.queue, delta.queue);
         apply_to_maps(&mut self.failed, delta.failed);
         apply_to_maps(&mut self.imports, delta.imports);
+        apply_to_maps(&mut self.relayed, delta.relayed);
+        if let Some(config) = delta.config {
+            self.config = Some(config);
+        }
+        if let Some(forwarded) = delta.forwarded {
+            self.forwarded = forwarded;
+        }
         self.counters = delta.counters;
     }
 }

@@ -16,9 +16,7 @@ use uuid::Uuid;
 
 use super::companies::CompanyCache;
 use super::{classify, disposition, Disposition, EngineError};
-use crate::domain::plan::{
-    next_kind, plan, referenced_companies, WorkItem, MAX_RECORDS_PER_REQUEST,
-};
+use crate::domain::plan::{plan, referenced_companies, WorkItem, MAX_RECORDS_PER_REQUEST};
 use crate::domain::{EntityKind, Event, FailureCode, Intent, PushOutcome, RecordKey};
 use crate::store::Store;
 use crate::twenty::{wire, ErrorCode, RemoteRecord, TwentyClient, TwentyError};
@@ -90,17 +88,23 @@ impl Pusher {
     pub async fn push_round(&mut self) -> Result<RoundOutcome, EngineError> {
         self.settled = 0;
         self.known_absent.clear();
-        let window = self
-            .store
-            .pending_in_order(self.batch_size * WINDOW_BATCHES)?;
-        let Some(kind) = next_kind(&window) else {
+        // Companies first (people refer to them), and each window of one kind only, so that
+        // every lookup and create carries a whole batch.
+        let kind = if self.store.has_pending(EntityKind::Company)? {
+            EntityKind::Company
+        } else if self.store.has_pending(EntityKind::Person)? {
+            EntityKind::Person
+        } else {
             return Ok(RoundOutcome {
                 settled: 0,
                 idle: true,
             });
         };
+        let window = self
+            .store
+            .pending_in_order_of(kind, self.batch_size * WINDOW_BATCHES)?;
         let mut items = Vec::new();
-        for (key, pending) in window.into_iter().filter(|(key, _)| key.kind == kind) {
+        for (key, pending) in window {
             items.extend(self.work_item(key, pending)?);
         }
         self.push_kind(kind, items).await?;
@@ -146,32 +150,35 @@ impl Pusher {
             };
             let body = |item: &WorkItem| body_for(item, &company_ids);
 
+            let mut changed = plan.changed;
+            if self.upsert == UpsertSupport::Unknown && !changed.is_empty() {
+                let first = changed.remove(0);
+                let first_body = body(&first);
+                self.probe_upsert(kind, first, first_body).await?;
+            }
+            // Known records: upserted 60 at a time where the server applies upsert (keyed on
+            // `externalId`, which they hold), patched one by one elsewhere. Unknown records are
+            // never upserted: Twenty's upsert also matches on email and domain, and would adopt
+            // someone else's record instead of reporting the clash.
             if self.upsert == UpsertSupport::Supported {
-                let all: Vec<(WorkItem, Value)> = plan
-                    .changed
+                let known: Vec<(WorkItem, Value)> = changed
                     .into_iter()
-                    .chain(plan.unknown)
                     .map(|item| {
                         let body = body(&item);
                         (item, body)
                     })
                     .collect();
-                for chunk in all.chunks(self.batch_size) {
+                for chunk in known.chunks(self.batch_size) {
                     self.create_chunk(kind, chunk.to_vec(), true).await?;
                 }
-                return Ok(());
-            }
-
-            for item in plan.changed {
-                let body = body(&item);
-                let twenty_id = item
-                    .mapping
-                    .as_ref()
-                    .map(|m| m.twenty_id.clone())
-                    .unwrap_or_default();
-                if self.upsert == UpsertSupport::Unknown {
-                    self.probe_upsert(kind, item, body).await?;
-                } else {
+            } else {
+                for item in changed {
+                    let body = body(&item);
+                    let twenty_id = item
+                        .mapping
+                        .as_ref()
+                        .map(|m| m.twenty_id.clone())
+                        .unwrap_or_default();
                     self.update_one(kind, item, body, twenty_id).await?;
                 }
             }
@@ -361,6 +368,32 @@ impl Pusher {
             }
             if attempt + 1 == CONFLICT_TRIES {
                 break;
+            }
+        }
+        // Not found, yet taken: on newer Twenty a record in the trash still holds its
+        // `externalId`. An upsert restores and updates it there; servers that ignore upsert
+        // answer with the same duplicate, and the record is parked.
+        let in_trash = self
+            .client
+            .find_in_trash(kind, &item.key.external_id)
+            .await
+            .map_err(classify)?;
+        if in_trash.is_some() && self.upsert != UpsertSupport::Unsupported {
+            let key = wire::idempotency_key(item.intent.id);
+            match self
+                .client
+                .create_batch(kind, std::slice::from_ref(&body), &key, true)
+                .await
+            {
+                Ok(records) => {
+                    let id = records.first().map(|r| r.id.clone()).unwrap_or_default();
+                    self.record(vec![success(&item, &id, PushOutcome::Updated)])?;
+                    return Ok(());
+                }
+                Err(retry_error) if matches!(disposition(&retry_error), Disposition::Record) => {
+                    return self.park(&item, &retry_error)
+                }
+                Err(retry_error) => return Err(classify(retry_error)),
             }
         }
         self.park(&item, &error)

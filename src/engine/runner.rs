@@ -1,6 +1,8 @@
 //! The long-running replay loop: pushes whenever something is pending, sleeps until new intents,
 //! a setting change or "sync now" wake it, goes offline (probing `/healthz` with backoff from 1 s to
-//! 60 s) when Twenty cannot be reached, and says at every moment what state it is in.
+//! 60 s) when Twenty cannot be reached, and says at every moment what state it is in. In
+//! `platform` mode it forwards to the upstream relay instead (`relay::Forwarder`), probing the
+//! relay's `/api/v1/health` the same way.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -56,6 +58,8 @@ pub struct Runner {
     status: watch::Sender<EngineStatus>,
     budget: Arc<RequestBudget>,
     sync_now: Arc<Notify>,
+    /// Platform mode: the forwarder to the upstream relay, for the current URL and token.
+    forwarder: Option<crate::relay::Forwarder>,
 }
 
 /// Handles to watch and nudge a running [`Runner`].
@@ -84,6 +88,7 @@ impl Runner {
                 status,
                 budget,
                 sync_now,
+                forwarder: None,
             },
             handle,
         )
@@ -109,7 +114,10 @@ impl Runner {
                     let stop = self
                         .probe_until_online(
                             &settings,
-                            pusher.as_ref().map(|p| &p.2),
+                            pusher
+                                .as_ref()
+                                .filter(|_| settings.sync_mode == SyncMode::DirectCrm)
+                                .map(|p| &p.2),
                             since,
                             error,
                             &mut shutdown,
@@ -143,14 +151,7 @@ impl Runner {
             SyncMode::Disabled => {
                 return self.set_state(SyncState::Disabled, None, Step::Wait(IDLE_RECHECK))
             }
-            SyncMode::Platform => return self.set_state(
-                SyncState::NeedsAttention,
-                Some(
-                    "platform mode is not available in this version; choose direct_crm or disabled"
-                        .into(),
-                ),
-                Step::Wait(IDLE_RECHECK),
-            ),
+            SyncMode::Platform => return self.platform_step(settings).await,
             SyncMode::DirectCrm => {}
         }
         if !settings.enabled {
@@ -203,6 +204,55 @@ impl Runner {
         }
     }
 
+    /// Platform mode: forward a window of the queue to the upstream relay.
+    async fn platform_step(&mut self, settings: &Settings) -> Step {
+        use crate::relay::{ForwardError, Forwarder};
+        if !settings.enabled {
+            return self.set_state(SyncState::Paused, None, Step::Wait(IDLE_RECHECK));
+        }
+        let (Some(url), Some(token)) = (&settings.platform_url, &settings.platform_token) else {
+            return self.set_state(
+                SyncState::NeedsAttention,
+                Some("platform mode needs platform_url and platform_token (the relay's address and its relay_token)".into()),
+                Step::Wait(IDLE_RECHECK),
+            );
+        };
+        let same_relay = self
+            .forwarder
+            .as_ref()
+            .is_some_and(|f| f.target() == (url.as_str(), token.expose()));
+        if !same_relay {
+            match Forwarder::new(self.store.clone(), url, token.clone(), settings.batch_size) {
+                Ok(forwarder) => self.forwarder = Some(forwarder),
+                Err(error) => {
+                    return self.set_state(
+                        SyncState::NeedsAttention,
+                        Some(error.to_string()),
+                        Step::Wait(IDLE_RECHECK),
+                    )
+                }
+            }
+        }
+        let Some(forwarder) = self.forwarder.as_mut() else {
+            return Step::Wait(IDLE_RECHECK);
+        };
+        match forwarder.forward_round().await {
+            Ok(outcome) if outcome.idle => {
+                self.set_state(SyncState::Idle, None, Step::Wait(IDLE_RECHECK))
+            }
+            Ok(_) => self.set_state(SyncState::Syncing, None, Step::Continue),
+            Err(ForwardError::Unreachable(message)) => Step::Offline(message),
+            Err(other) => {
+                tracing::warn!("forwarding stopped: {other}");
+                self.set_state(
+                    SyncState::NeedsAttention,
+                    Some(other.to_string()),
+                    Step::Wait(IDLE_RECHECK),
+                )
+            }
+        }
+    }
+
     fn on_error(&self, error: EngineError) -> Step {
         match error {
             EngineError::Unreachable(error) => Step::Offline(error.to_string()),
@@ -244,12 +294,17 @@ impl Runner {
             }
             let online = match pusher {
                 Some(pusher) => pusher.client().healthz().await.is_ok(),
-                None => true,
+                None => match &self.forwarder {
+                    Some(forwarder) if settings.sync_mode == SyncMode::Platform => {
+                        forwarder.healthy().await
+                    }
+                    _ => true,
+                },
             };
             if online {
                 tracing::info!(
                     base_url = settings.base_url.as_deref().unwrap_or(""),
-                    "Twenty answers again; draining the queue"
+                    "the server answers again; draining the queue"
                 );
                 return false;
             }

@@ -10,7 +10,8 @@
 //! | `q` | sequence number | record key (the queue, in log order) |
 //! | `f` | record key | parked failure |
 //! | `i` | content hash | sequence number of the first import |
-//! | `#` | name | store metadata (format version, counters) |
+//! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
+//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted) |
 
 use crate::domain::RecordKey;
 
@@ -23,9 +24,14 @@ pub const PENDING: u8 = b'p';
 pub const QUEUE: u8 = b'q';
 pub const FAILED: u8 = b'f';
 pub const IMPORT: u8 = b'i';
+pub const RELAYED: u8 = b'r';
 
 pub const FORMAT_VERSION: &[u8] = b"#format_version";
 pub const COUNTERS: &[u8] = b"#counters";
+/// The persisted configuration ([`crate::domain::StoredConfig`]); never holds a secret value.
+pub const CONFIG: &[u8] = b"#config";
+/// What the upstream relay accepted ([`crate::domain::ForwardCounters`]).
+pub const FORWARDED: &[u8] = b"#forwarded";
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + rest.len());
@@ -65,6 +71,15 @@ pub fn failed(key: &RecordKey) -> Vec<u8> {
 
 pub fn import(content_hash: &str) -> Vec<u8> {
     prefixed(IMPORT, content_hash.as_bytes())
+}
+
+pub fn relayed(intent_id: &uuid::Uuid) -> Vec<u8> {
+    prefixed(RELAYED, intent_id.as_bytes())
+}
+
+/// The intent id in an `r` key.
+pub fn relayed_id_of(key: &[u8]) -> Option<uuid::Uuid> {
+    uuid::Uuid::from_slice(key.get(1..)?).ok()
 }
 
 /// The record key in an `m`, `p` or `f` key.

@@ -17,16 +17,16 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use self::codec::{decode, encode};
 pub use self::error::{Result, StoreError};
 pub use self::lock::LOCK_FILE_NAME;
-use self::codec::{decode, encode};
 use self::overlay::{Overlay, TreeView};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::MemoryProjections;
 use crate::domain::{
-    fold, Counters, Envelope, Event, FailedEntry, Intent, Mapping, PendingEntry, RecordKey,
-    SCHEMA_VERSION,
+    fold, Counters, EntityKind, Envelope, Event, FailedEntry, ForwardCounters, Intent, Mapping,
+    PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
 };
 use crate::migrations;
 
@@ -135,10 +135,12 @@ impl Store {
             .transpose()
             .map_err(|e| sled_error(&path, e))?
         {
-            Some((key, _)) => keys::seq_of(&key).ok_or_else(|| StoreError::Corrupt {
-                path: path.clone(),
-                detail: "an event key is not a sequence number".to_string(),
-            })? + 1,
+            Some((key, _)) => {
+                keys::seq_of(&key).ok_or_else(|| StoreError::Corrupt {
+                    path: path.clone(),
+                    detail: "an event key is not a sequence number".to_string(),
+                })? + 1
+            }
             None => 1,
         };
         let store = Store {
@@ -244,11 +246,21 @@ impl Store {
 
     /// The sequence number of the newest event (0 when the log is empty).
     pub fn last_seq(&self) -> u64 {
-        *self.inner.next_seq.lock().unwrap_or_else(|p| p.into_inner()) - 1
+        *self
+            .inner
+            .next_seq
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            - 1
     }
 
     pub fn event(&self, seq: u64) -> Result<Option<Envelope>> {
-        match self.inner.tree.get(keys::event(seq)).map_err(|e| self.sled_error(e))? {
+        match self
+            .inner
+            .tree
+            .get(keys::event(seq))
+            .map_err(|e| self.sled_error(e))?
+        {
             Some(bytes) => Ok(Some(self.decode_envelope(&bytes)?)),
             None => Ok(None),
         }
@@ -306,6 +318,28 @@ impl Store {
         self.get_value(&keys::import(content_hash), "import index")
     }
 
+    /// The persisted configuration (the one row), if it was ever changed.
+    pub fn config(&self) -> Result<Option<StoredConfig>> {
+        self.get_value(keys::CONFIG, "stored configuration")
+    }
+
+    /// True when a configuration was ever persisted.
+    pub fn config_exists(&self) -> Result<bool> {
+        Ok(self.config()?.is_some())
+    }
+
+    /// What the upstream relay accepted from this agent (platform mode).
+    pub fn forwarded(&self) -> Result<ForwardCounters> {
+        Ok(self
+            .get_value(keys::FORWARDED, "relay counters")?
+            .unwrap_or_default())
+    }
+
+    /// The sequence number of an intent received as a relay with this id, if any.
+    pub fn relayed_seq(&self, intent_id: &Uuid) -> Result<Option<u64>> {
+        self.get_value(&keys::relayed(intent_id), "relay index")
+    }
+
     /// All mappings, ordered by kind (companies first) then external id.
     pub fn mappings(&self) -> Result<Vec<(RecordKey, Mapping)>> {
         self.scan_records(keys::MAPPING, "mapping")
@@ -316,11 +350,104 @@ impl Store {
         self.scan_records(keys::FAILED, "failed entry")
     }
 
+    /// Up to `limit` mappings whose record key (kind byte, then external id) starts with
+    /// `prefix` and sorts after `after` (exclusive), in key order: a bounded range scan for
+    /// listing and searching records without reading them all.
+    pub fn mappings_page(
+        &self,
+        prefix: &[u8],
+        after: Option<&RecordKey>,
+        limit: usize,
+    ) -> Result<Vec<(RecordKey, Mapping)>> {
+        let start = match after {
+            Some(key) => {
+                let mut bytes = keys::mapping(key);
+                bytes.push(0);
+                bytes
+            }
+            None => {
+                let mut bytes = vec![keys::MAPPING];
+                bytes.extend_from_slice(prefix);
+                bytes
+            }
+        };
+        let mut full_prefix = vec![keys::MAPPING];
+        full_prefix.extend_from_slice(prefix);
+        self.inner
+            .tree
+            .range(start..)
+            .take_while(|item| {
+                item.as_ref()
+                    .map_or(true, |(key, _)| key.starts_with(&full_prefix))
+            })
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.sled_error(e))?;
+                let key = keys::record_of(&key)
+                    .ok_or_else(|| self.corrupt("a mapping key is malformed".to_string()))?;
+                let value = decode(&value, "mapping").map_err(|d| self.corrupt(d))?;
+                Ok((key, value))
+            })
+            .collect()
+    }
+
+    /// The sequence numbers of the first import of each content recorded (from the import
+    /// index, so without reading the log), oldest first.
+    pub fn import_seqs(&self) -> Result<Vec<u64>> {
+        let mut seqs = Vec::new();
+        for item in self.inner.tree.scan_prefix([keys::IMPORT]) {
+            let (key, value) = item.map_err(|e| self.sled_error(e))?;
+            if key[1..].starts_with(b"resume:") {
+                continue;
+            }
+            seqs.push(decode::<u64>(&value, "import index").map_err(|d| self.corrupt(d))?);
+        }
+        seqs.sort_unstable();
+        Ok(seqs)
+    }
+
     /// Up to `limit` pending records in log order (the order intents were recorded).
     pub fn pending_in_order(&self, limit: usize) -> Result<Vec<(RecordKey, PendingEntry)>> {
         let mut out = Vec::new();
         for item in self.inner.tree.scan_prefix([keys::QUEUE]).take(limit) {
             let (_, key_bytes) = item.map_err(|e| self.sled_error(e))?;
+            let key = RecordKey::from_bytes(&key_bytes)
+                .ok_or_else(|| self.corrupt("a queue entry names no record".to_string()))?;
+            let entry = self
+                .pending(&key)?
+                .ok_or_else(|| self.corrupt(format!("queued record {key} is not pending")))?;
+            out.push((key, entry));
+        }
+        Ok(out)
+    }
+
+    /// Whether any record of this kind is pending.
+    pub fn has_pending(&self, kind: EntityKind) -> Result<bool> {
+        Ok(self
+            .inner
+            .tree
+            .scan_prefix([keys::PENDING, kind.as_byte()])
+            .next()
+            .transpose()
+            .map_err(|e| self.sled_error(e))?
+            .is_some())
+    }
+
+    /// Up to `limit` pending records of one kind, in log order.
+    pub fn pending_in_order_of(
+        &self,
+        kind: EntityKind,
+        limit: usize,
+    ) -> Result<Vec<(RecordKey, PendingEntry)>> {
+        let mut out = Vec::new();
+        for item in self.inner.tree.scan_prefix([keys::QUEUE]) {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, key_bytes) = item.map_err(|e| self.sled_error(e))?;
+            if key_bytes.first() != Some(&kind.as_byte()) {
+                continue;
+            }
             let key = RecordKey::from_bytes(&key_bytes)
                 .ok_or_else(|| self.corrupt("a queue entry names no record".to_string()))?;
             let entry = self
@@ -346,8 +473,8 @@ impl Store {
         for item in self.inner.tree.scan_prefix([keys::QUEUE]) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
             let seq = keys::seq_of(&key).ok_or_else(|| self.corrupt("bad queue key".into()))?;
-            let record =
-                RecordKey::from_bytes(&value).ok_or_else(|| self.corrupt("bad queue value".into()))?;
+            let record = RecordKey::from_bytes(&value)
+                .ok_or_else(|| self.corrupt("bad queue value".into()))?;
             snapshot.queue.insert(seq, record);
         }
         for item in self.inner.tree.scan_prefix([keys::IMPORT]) {
@@ -357,6 +484,15 @@ impl Store {
             let seq = decode(&value, "import index").map_err(|d| self.corrupt(d))?;
             snapshot.imports.insert(hash, seq);
         }
+        for item in self.inner.tree.scan_prefix([keys::RELAYED]) {
+            let (key, value) = item.map_err(|e| self.sled_error(e))?;
+            let id = keys::relayed_id_of(&key)
+                .ok_or_else(|| self.corrupt("bad relay index key".into()))?;
+            let seq = decode(&value, "relay index").map_err(|d| self.corrupt(d))?;
+            snapshot.relayed.insert(id, seq);
+        }
+        snapshot.config = self.config()?;
+        snapshot.forwarded = self.forwarded()?;
         Ok(snapshot)
     }
 
@@ -365,7 +501,11 @@ impl Store {
     pub fn rebuild_projections(&self) -> Result<RebuildReport> {
         let started = Instant::now();
         // Hold the append lock so no event lands between the read and the write.
-        let _appending = self.inner.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let _appending = self
+            .inner
+            .next_seq
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let mut rebuilt = MemoryProjections::default();
         let mut events = 0u64;
         for item in self
@@ -380,9 +520,27 @@ impl Store {
         let current = self.snapshot()?;
         let mut batch = sled::Batch::default();
         let mut corrected = 0;
-        corrected += diff(&current.mappings, &rebuilt.mappings, &mut batch, keys::mapping, encode);
-        corrected += diff(&current.pending, &rebuilt.pending, &mut batch, keys::pending, encode);
-        corrected += diff(&current.failed, &rebuilt.failed, &mut batch, keys::failed, encode);
+        corrected += diff(
+            &current.mappings,
+            &rebuilt.mappings,
+            &mut batch,
+            keys::mapping,
+            encode,
+        );
+        corrected += diff(
+            &current.pending,
+            &rebuilt.pending,
+            &mut batch,
+            keys::pending,
+            encode,
+        );
+        corrected += diff(
+            &current.failed,
+            &rebuilt.failed,
+            &mut batch,
+            keys::failed,
+            encode,
+        );
         corrected += diff(
             &current.queue,
             &rebuilt.queue,
@@ -397,6 +555,24 @@ impl Store {
             |hash| keys::import(hash),
             encode,
         );
+        corrected += diff(
+            &current.relayed,
+            &rebuilt.relayed,
+            &mut batch,
+            keys::relayed,
+            encode,
+        );
+        if current.config != rebuilt.config {
+            corrected += 1;
+            match &rebuilt.config {
+                Some(config) => batch.insert(keys::CONFIG, encode(config)),
+                None => batch.remove(keys::CONFIG),
+            }
+        }
+        if current.forwarded != rebuilt.forwarded {
+            corrected += 1;
+            batch.insert(keys::FORWARDED, encode(&rebuilt.forwarded));
+        }
         if current.counters != rebuilt.counters {
             corrected += 1;
             batch.insert(keys::COUNTERS, encode(&rebuilt.counters));
@@ -420,7 +596,11 @@ impl Store {
         self.inner.db.size_on_disk().map_err(|e| self.sled_error(e))
     }
 
-    fn get_value<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
+    fn get_value<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+        what: &str,
+    ) -> Result<Option<T>> {
         match self.inner.tree.get(key).map_err(|e| self.sled_error(e))? {
             Some(bytes) => decode(&bytes, what).map(Some).map_err(|d| self.corrupt(d)),
             None => Ok(None),
@@ -531,8 +711,7 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
         return match opened {
             Ok(Ok(db)) => Ok(db),
-            Ok(Err(sled::Error::Io(io)))
-                if io.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline =>
+            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) && Instant::now() < deadline =>
             {
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
@@ -543,7 +722,7 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
                     source: io,
                 })
             }
-            Ok(Err(sled::Error::Io(io))) if io.kind() == std::io::ErrorKind::WouldBlock => {
+            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) => {
                 Err(StoreError::Io {
                     path: path.to_path_buf(),
                     detail: format!("the database file stayed locked: {io}"),
@@ -559,6 +738,12 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
             }),
         };
     }
+}
+
+/// sled reports its busy file lock as an I/O error wrapping `WouldBlock`.
+fn is_lock_busy(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().contains("could not acquire lock")
 }
 
 fn read_format_version(db: &sled::Db, path: &Path) -> Result<Option<u32>> {

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::keys;
+use uuid::Uuid;
+
 use crate::domain::{
-    Counters, FailedEntry, Mapping, PendingEntry, ProjectionDelta, ProjectionView, RecordKey,
+    Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
+    RecordKey, StoredConfig,
 };
 
 /// Reads the projections straight from the tree. Only the single writer (who holds the append
@@ -62,6 +65,16 @@ impl ProjectionView for TreeView<'_> {
     fn import_seq(&self, content_hash: &str) -> Option<u64> {
         self.read(&keys::import(content_hash), "import index")
     }
+    fn config(&self) -> Option<StoredConfig> {
+        self.read(keys::CONFIG, "stored configuration")
+    }
+    fn forwarded(&self) -> ForwardCounters {
+        self.read(keys::FORWARDED, "relay counters")
+            .unwrap_or_default()
+    }
+    fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
+        self.read(&keys::relayed(intent_id), "relay index")
+    }
 }
 
 /// Changes not yet written, layered over a base view. `None` values are removals.
@@ -73,6 +86,9 @@ pub struct Overlay<'b, B: ProjectionView> {
     failed: BTreeMap<RecordKey, Option<FailedEntry>>,
     imports: BTreeMap<String, Option<u64>>,
     counters: Option<Counters>,
+    config: Option<StoredConfig>,
+    forwarded: Option<ForwardCounters>,
+    relayed: BTreeMap<Uuid, Option<u64>>,
 }
 
 impl<'b, B: ProjectionView> Overlay<'b, B> {
@@ -85,6 +101,9 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             failed: BTreeMap::new(),
             imports: BTreeMap::new(),
             counters: None,
+            config: None,
+            forwarded: None,
+            relayed: BTreeMap::new(),
         }
     }
 
@@ -94,6 +113,13 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         self.queue.extend(delta.queue);
         self.failed.extend(delta.failed);
         self.imports.extend(delta.imports);
+        self.relayed.extend(delta.relayed);
+        if delta.config.is_some() {
+            self.config = delta.config;
+        }
+        if delta.forwarded.is_some() {
+            self.forwarded = delta.forwarded;
+        }
         self.counters = Some(delta.counters);
     }
 
@@ -122,6 +148,15 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         for (hash, value) in &self.imports {
             put(batch, keys::import(hash), value.as_ref());
+        }
+        for (id, value) in &self.relayed {
+            put(batch, keys::relayed(id), value.as_ref());
+        }
+        if let Some(config) = &self.config {
+            batch.insert(keys::CONFIG, encode(config));
+        }
+        if let Some(forwarded) = &self.forwarded {
+            batch.insert(keys::FORWARDED, encode(forwarded));
         }
         if let Some(counters) = &self.counters {
             batch.insert(keys::COUNTERS, encode(counters));
@@ -155,6 +190,18 @@ impl<B: ProjectionView> ProjectionView for Overlay<'_, B> {
         match self.imports.get(content_hash) {
             Some(value) => *value,
             None => self.base.import_seq(content_hash),
+        }
+    }
+    fn config(&self) -> Option<StoredConfig> {
+        self.config.clone().or_else(|| self.base.config())
+    }
+    fn forwarded(&self) -> ForwardCounters {
+        self.forwarded.unwrap_or_else(|| self.base.forwarded())
+    }
+    fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
+        match self.relayed.get(intent_id) {
+            Some(value) => *value,
+            None => self.base.relayed_seq(intent_id),
         }
     }
 }

@@ -148,7 +148,10 @@ fn data_without_a_format_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
         let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
-        db.open_tree(keys::TREE).unwrap().insert(b"something", b"else").unwrap();
+        db.open_tree(keys::TREE)
+            .unwrap()
+            .insert(b"something", b"else")
+            .unwrap();
         db.flush().unwrap();
     }
     let error = Store::open(dir.path(), clock()).unwrap_err();
@@ -172,16 +175,27 @@ fn damaged_projections_are_repaired_from_the_log() {
         let key = RecordKey::new(EntityKind::Company, "c1");
         store.inner.tree.remove(keys::pending(&key)).unwrap();
         store.inner.tree.remove(keys::queue(1)).unwrap();
-        store.inner.tree.insert(keys::mapping(&RecordKey::new(EntityKind::Person, "ghost")), codec::encode(&Mapping {
-            twenty_id: "t".into(),
-            fields_hash: [0; 16],
-            last_synced_ms: 0,
-        })).unwrap();
+        store
+            .inner
+            .tree
+            .insert(
+                keys::mapping(&RecordKey::new(EntityKind::Person, "ghost")),
+                codec::encode(&Mapping {
+                    twenty_id: "t".into(),
+                    fields_hash: [0; 16],
+                    last_synced_ms: 0,
+                }),
+            )
+            .unwrap();
         let report = store.rebuild_projections().unwrap();
         assert_eq!((report.events, report.corrected), (2, 3));
         assert_eq!(store.snapshot().unwrap(), expected);
         // Counters out of step with the log are noticed when the store opens.
-        store.inner.tree.insert(keys::COUNTERS, codec::encode(&Counters::default())).unwrap();
+        store
+            .inner
+            .tree
+            .insert(keys::COUNTERS, codec::encode(&Counters::default()))
+            .unwrap();
         store.inner.db.flush().unwrap();
         expected
     };
@@ -193,13 +207,50 @@ fn damaged_projections_are_repaired_from_the_log() {
 /// An operation of the random event sequences below; indexes are resolved against what exists.
 #[derive(Debug, Clone)]
 enum Op {
-    Intent { key: u8, person: bool, name: u8 },
-    Succeed { intent: u8, twenty: u8 },
-    Skip { intent: u8 },
-    Fail { intent: u8, retryable: bool },
-    Retry { key: u8, person: bool },
-    Invalidate { key: u8, person: bool, twenty: u8 },
-    Import { hash: u8, duplicate: bool },
+    Intent {
+        key: u8,
+        person: bool,
+        name: u8,
+    },
+    Succeed {
+        intent: u8,
+        twenty: u8,
+    },
+    Skip {
+        intent: u8,
+    },
+    Fail {
+        intent: u8,
+        retryable: bool,
+    },
+    Retry {
+        key: u8,
+        person: bool,
+    },
+    Invalidate {
+        key: u8,
+        person: bool,
+        twenty: u8,
+    },
+    Import {
+        hash: u8,
+        duplicate: bool,
+    },
+    Config {
+        key: u8,
+        clear: bool,
+        secret: bool,
+    },
+    Forward {
+        intent: u8,
+        duplicate: bool,
+    },
+    /// An intent received as a relay; `reuse` picks an earlier relayed id (a re-send) or none.
+    Relayed {
+        key: u8,
+        person: bool,
+        reuse: Option<u8>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -211,6 +262,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6u8, any::<bool>()).prop_map(|(key, person)| Op::Retry { key, person }),
         1 => (0..6u8, any::<bool>(), 0..3u8).prop_map(|(key, person, twenty)| Op::Invalidate { key, person, twenty }),
         1 => (0..3u8, any::<bool>()).prop_map(|(hash, duplicate)| Op::Import { hash, duplicate }),
+        1 => (0..4u8, any::<bool>(), any::<bool>()).prop_map(|(key, clear, secret)| Op::Config { key, clear, secret }),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(intent, duplicate)| Op::Forward { intent, duplicate }),
+        1 => (0..6u8, any::<bool>(), proptest::option::of(any::<u8>())).prop_map(|(key, person, reuse)| Op::Relayed { key, person, reuse }),
     ]
 }
 
@@ -226,6 +280,7 @@ fn key_of(key: u8, person: bool) -> RecordKey {
 /// Turns operations into concrete events, referring to intents recorded earlier in the sequence.
 fn events_from(ops: &[Op]) -> Vec<Event> {
     let mut intents: Vec<Intent> = Vec::new();
+    let mut relayed: Vec<Uuid> = Vec::new();
     let mut events = Vec::new();
     for op in ops {
         let pick = |index: u8| {
@@ -274,6 +329,39 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                 key: key_of(key, person),
                 twenty_id: format!("t-{twenty}"),
             }),
+            Op::Config { key, clear, secret } => {
+                let name = ["base_url", "rate_limit", "sync_mode", "drop_dir"][usize::from(key)];
+                Some(Event::ConfigChanged(crate::domain::ConfigChange {
+                    values: vec![(name.into(), (!clear).then(|| format!("v{key}")))],
+                    secrets: if secret {
+                        vec![("api_key".into(), !clear)]
+                    } else {
+                        Vec::new()
+                    },
+                    created_by: "a".into(),
+                    updated_by: format!("u{key}"),
+                    created_at_ms: 1,
+                    updated_at_ms: i64::from(key),
+                }))
+            }
+            Op::Forward { intent, duplicate } => pick(intent).map(|i| Event::ForwardedToRelay {
+                intent_id: i.id,
+                key: i.key(),
+                already_accepted: duplicate,
+            }),
+            Op::Relayed { key, person, reuse } => {
+                let key = key_of(key, person);
+                let mut recorded = intent(key.kind, &key.external_id, "relayed");
+                recorded.source = IntentSource::Relay { origin: "a".into() };
+                if let Some(id) =
+                    reuse.and_then(|r| relayed.get(usize::from(r) % relayed.len().max(1)))
+                {
+                    recorded.id = *id;
+                }
+                relayed.push(recorded.id);
+                intents.push(recorded.clone());
+                Some(Event::IntentRecorded(recorded))
+            }
             Op::Import { hash, duplicate } => Some(Event::ImportCompleted(ImportSummary {
                 file_name: "f.csv".into(),
                 content_hash: format!("h{hash}"),

@@ -266,6 +266,26 @@ impl TwentyClient {
         }
     }
 
+    /// Finds a record with this `externalId` among the soft-deleted ones (Twenty's trash), where
+    /// it still holds its unique values.
+    pub async fn find_in_trash(
+        &self,
+        kind: EntityKind,
+        external_id: &str,
+    ) -> Result<Option<RemoteRecord>, TwentyError> {
+        if external_id.is_empty() {
+            return Ok(None);
+        }
+        let filter = format!(
+            "and({},deletedAt[is]:NOT_NULL)",
+            wire::single_external_id_filter(external_id)
+        );
+        let mut found = Vec::new();
+        let wanted = [external_id];
+        self.lookup_pages(kind, &filter, 1, &wanted, &mut found).await?;
+        Ok(found.into_iter().next())
+    }
+
     /// Finds the records whose `externalId` is one of `external_ids` (callers pass ≤ 60; more
     /// are split into several requests). Only records whose `externalId` exactly equals an id
     /// that was asked for are returned, in the order of `external_ids`.

@@ -133,3 +133,27 @@ async fn validation_errors_park_with_the_server_message() {
     assert!(h.fake.has_field("people", "externalId"));
     assert_eq!(h.in_twenty("people", "p1").len(), 1);
 }
+
+#[tokio::test]
+async fn a_record_in_twentys_trash_is_restored_not_parked() {
+    let h = harness(Profile::Current).await;
+    h.company("c1", "Acme", None);
+    h.sync().await.unwrap();
+    let id = h.twenty_id(EntityKind::Company, "c1").unwrap();
+    // Deleted in Twenty's UI (soft delete), and our mapping lost too (e.g. a fresh data dir).
+    assert!(h.fake.soft_delete_record("companies", &id));
+    h.store
+        .append(vec![twenty_sync::domain::Event::MappingInvalidated {
+            key: RecordKey::new(EntityKind::Company, "c1"),
+            twenty_id: id.clone(),
+        }])
+        .unwrap();
+    h.company("c1", "Acme again", None);
+    h.sync().await.unwrap();
+    let counters = h.counters();
+    assert_eq!((counters.failed, counters.pending), (0, 0));
+    let live = h.in_twenty("companies", "c1");
+    assert_eq!(live.len(), 1, "restored");
+    assert_eq!(live[0]["id"], id.as_str());
+    assert_eq!(live[0]["name"], "Acme again");
+}

@@ -7,3 +7,4 @@ mod conflicts;
 mod economy;
 mod faults;
 mod people;
+mod runner;

@@ -94,6 +94,28 @@ fn examples() -> Vec<(&'static str, Event)> {
                 duration_ms: 12,
             }),
         ),
+        (
+            "ConfigChanged",
+            Event::ConfigChanged(ConfigChange {
+                values: vec![
+                    ("base_url".into(), Some("https://crm.example.com".into())),
+                    ("drop_dir".into(), None),
+                ],
+                secrets: vec![("api_key".into(), true)],
+                created_by: "cli".into(),
+                updated_by: "ui".into(),
+                created_at_ms: 1_764_000_000_000,
+                updated_at_ms: 1_764_000_000_001,
+            }),
+        ),
+        (
+            "ForwardedToRelay",
+            Event::ForwardedToRelay {
+                intent_id: uuid(2),
+                key: key(),
+                already_accepted: true,
+            },
+        ),
     ]
 }
 
@@ -111,6 +133,8 @@ const GOLDEN: &[(&str, &str)] = &[
     ("RetryRequested", "040103702d31"),
     ("MappingInvalidated", "050103702d3103742d31"),
     ("ImportCompleted", "060a70656f706c652e63737602616203020100000c"),
+    ("ConfigChanged", "080208626173655f75726c011768747470733a2f2f63726d2e6578616d706c652e636f6d0864726f705f6469720001076170695f6b65790103636c69027569fd00d02f6d35030000fd02d02f6d35030000"),
+    ("ForwardedToRelay", "0910020202020202020202020202020202020103702d3101"),
 ];
 
 #[test]

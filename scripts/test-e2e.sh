@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# End-to-end test of the web UI in a real browser (Debian's Chromium driven by playwright-core)
+# against the real `twenty-sync run` and the fake Twenty. Installs the node packages with
+# `npm ci` (never downloads a browser), builds the two binaries, runs tests/e2e/e2e.test.mjs.
+# Screenshots of every screen land in tests/e2e/artifacts/.
+#
+#   scripts/test-e2e.sh
+#
+# Honours CARGO_TARGET_DIR. Needs node >= 20, npm and /usr/bin/chromium
+# (scripts/install-system-deps.sh browser-test).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+die() { echo "test-e2e: FAIL: $*" >&2; exit 1; }
+
+command -v node >/dev/null 2>&1 || die "node not found; install nodejs (>= 20) and npm"
+command -v npm >/dev/null 2>&1 || die "npm not found"
+[[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || die "chromium not found; run: scripts/install-system-deps.sh browser-test"
+
+echo "test-e2e: node packages (npm ci)"
+(cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+
+echo "test-e2e: building twenty-sync and fake-twenty"
+cargo build --locked -p twenty-sync -p fake-twenty
+target="${CARGO_TARGET_DIR:-$repo/target}/debug"
+
+rm -rf tests/e2e/artifacts
+mkdir -p tests/e2e/artifacts
+cd tests/e2e
+# The whole run is bounded too (every wait inside is).
+TWENTY_SYNC_BIN="$target/twenty-sync" FAKE_TWENTY_BIN="$target/fake-twenty" \
+    timeout 600 node --test --test-timeout=480000 e2e.test.mjs
+echo "test-e2e: screenshots in tests/e2e/artifacts/"

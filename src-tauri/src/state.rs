@@ -1,0 +1,50 @@
+//! The agent the desktop app runs: started in the background from the same data directory and
+//! settings as the CLI (`--data-dir`/`TWENTY_SYNC_DATA_DIR`, else the OS data folder; the
+//! environment), held as Tauri state, and forwarded to the window as `live-update` events.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use twenty_sync::agent::Agent;
+use twenty_sync::app::Live;
+
+use crate::dto::{CommandError, CommandResult};
+
+/// What the commands reach: the agent as the UI sees it and where its data lives.
+pub struct Desktop {
+    pub live: Live,
+    pub data_dir: PathBuf,
+}
+
+/// The agent, or why it could not start (every command then answers with that sentence).
+pub struct AgentSlot(pub Result<Desktop, String>);
+
+impl AgentSlot {
+    pub fn get(&self) -> CommandResult<&Desktop> {
+        self.0.as_ref().map_err(|e| CommandError::new(e.clone()))
+    }
+}
+
+/// The running agent itself, kept until the app exits (then stopped).
+#[derive(Default, Clone)]
+pub struct RunningAgent(pub Arc<Mutex<Option<Agent>>>);
+
+/// The data directory: `TWENTY_SYNC_DATA_DIR`, else the OS data folder (as the CLI).
+pub fn data_dir() -> PathBuf {
+    std::env::var_os(twenty_sync::paths::DATA_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(twenty_sync::paths::default_data_dir)
+}
+
+/// Opens the store and starts the agent; call inside the Tokio runtime.
+pub fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> {
+    let settings =
+        twenty_sync::config::Settings::from_env().map_err(|e| format!("invalid setting {e}"))?;
+    let store =
+        twenty_sync::store::Store::open(&data_dir, Arc::new(twenty_sync::clock::SystemClock))
+            .map_err(|e| e.to_string())?;
+    let agent = Agent::start(store, settings);
+    let live = Live::new(agent.handle());
+    Ok((agent, Desktop { live, data_dir }))
+}

@@ -1,0 +1,173 @@
+//! Copying a file into the drop folder from the UI (upload or file picker): a safe name, a size
+//! limit, and the bytes written to `<name>.tmp` (which the watcher ignores) then renamed, so the
+//! watcher never sees half a file.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The largest file the UI may copy into the drop folder.
+pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// File endings the importer reads (the format itself is detected from the content).
+pub const ACCEPTED_EXTENSIONS: [&str; 6] = ["csv", "tsv", "txt", "json", "ndjson", "jsonl"];
+
+/// Why a file was not copied into the drop folder.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The name is empty or has an ending the importer does not read: rename the file.
+    #[error("'{name}' cannot be imported: use a .csv, .tsv, .txt, .json, .ndjson or .jsonl file")]
+    BadName { name: String },
+    /// Too big for the UI: copy it into the drop folder directly, or split it.
+    #[error("the file is larger than {} MB; copy it into the drop folder directly or split it", MAX_UPLOAD_BYTES / (1024 * 1024))]
+    TooLarge,
+    /// The drop folder cannot be written: check its permissions and free space.
+    #[error("cannot write into the drop folder {path}: {detail}; check that it exists, that it may be written and that the disk has space")]
+    Io { path: PathBuf, detail: String },
+}
+
+/// A file name safe to create in the drop folder: the last path component, only letters,
+/// digits, spaces and `-_.()`, no leading dot, at most 120 characters, an accepted ending.
+pub fn safe_file_name(name: &str) -> Result<String, UploadError> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let cleaned: String = last
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches(['.', ' ']).to_string();
+    let cleaned: String = if cleaned.chars().count() > 120 {
+        let ext = cleaned.rsplit_once('.').map(|(_, e)| e.to_string());
+        let head: String = cleaned.chars().take(100).collect();
+        match ext {
+            Some(ext) => format!("{head}.{ext}"),
+            None => head,
+        }
+    } else {
+        cleaned
+    };
+    let ext = cleaned
+        .rsplit_once('.')
+        .map(|(stem, ext)| (stem, ext.to_ascii_lowercase()));
+    match ext {
+        Some((stem, ext)) if !stem.is_empty() && ACCEPTED_EXTENSIONS.contains(&ext.as_str()) => {
+            Ok(cleaned)
+        }
+        _ => Err(UploadError::BadName {
+            name: last.to_string(),
+        }),
+    }
+}
+
+/// A file being written into the drop folder.
+pub struct InboxWriter {
+    temp: PathBuf,
+    target_dir: PathBuf,
+    name: String,
+    file: Option<File>,
+    written: u64,
+}
+
+impl InboxWriter {
+    /// Starts `<drop dir>/<name>.tmp` (creating the drop folder if needed).
+    pub fn create(drop_dir: &Path, name: &str) -> Result<InboxWriter, UploadError> {
+        let name = safe_file_name(name)?;
+        let io = |e: std::io::Error| UploadError::Io {
+            path: drop_dir.to_path_buf(),
+            detail: e.to_string(),
+        };
+        std::fs::create_dir_all(drop_dir).map_err(io)?;
+        let temp = drop_dir.join(format!(".{name}.{}.tmp", uuid::Uuid::now_v7().simple()));
+        let file = File::create(&temp).map_err(io)?;
+        Ok(InboxWriter {
+            temp,
+            target_dir: drop_dir.to_path_buf(),
+            name,
+            file: Some(file),
+            written: 0,
+        })
+    }
+
+    /// Appends bytes; refuses (and removes the partial file) past [`MAX_UPLOAD_BYTES`].
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), UploadError> {
+        self.written += bytes.len() as u64;
+        if self.written > MAX_UPLOAD_BYTES {
+            self.abort();
+            return Err(UploadError::TooLarge);
+        }
+        let result = match self.file.as_mut() {
+            Some(file) => file.write_all(bytes),
+            None => Err(std::io::Error::other("the file was already closed")),
+        };
+        result.map_err(|e| self.fail(e))
+    }
+
+    /// Flushes to disk and renames into place (`name`, or `name-2`, `name-3` … when taken).
+    /// Returns the final path.
+    pub fn finish(mut self) -> Result<PathBuf, UploadError> {
+        let Some(file) = self.file.take() else {
+            return Err(self.fail(std::io::Error::other("the file was already closed")));
+        };
+        file.sync_all().map_err(|e| self.fail(e))?;
+        drop(file);
+        let target = free_name(&self.target_dir, &self.name);
+        std::fs::rename(&self.temp, &target).map_err(|e| self.fail(e))?;
+        Ok(target)
+    }
+
+    /// Removes the partial file.
+    pub fn abort(&mut self) {
+        self.file = None;
+        let _ = std::fs::remove_file(&self.temp);
+    }
+
+    fn fail(&mut self, error: std::io::Error) -> UploadError {
+        self.abort();
+        UploadError::Io {
+            path: self.target_dir.clone(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl Drop for InboxWriter {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            self.abort();
+        }
+    }
+}
+
+fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let plain = dir.join(name);
+    if plain.symlink_metadata().is_err() {
+        return plain;
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (2u32..)
+        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
+        .find(|candidate| candidate.symlink_metadata().is_err())
+        .unwrap_or(plain)
+}
+
+/// Copies `bytes` into the drop folder in one go (the desktop shell's file picker).
+pub fn save_to_inbox(drop_dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, UploadError> {
+    if bytes.len() as u64 > MAX_UPLOAD_BYTES {
+        return Err(UploadError::TooLarge);
+    }
+    let mut writer = InboxWriter::create(drop_dir, name)?;
+    writer.write(bytes)?;
+    writer.finish()
+}
+
+/// The drop folder the agent watches: the setting, else `<data dir>/inbox`.
+pub fn drop_dir(settings: &crate::config::Settings, data_dir: &Path) -> PathBuf {
+    settings
+        .drop_dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::inbox_dir(data_dir))
+}

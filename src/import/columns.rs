@@ -1,0 +1,192 @@
+//! Header normalisation: which of our fields a column (or JSON key) holds, and which file kind a
+//! file name implies.
+//!
+//! Names are compared case-insensitively with spaces, dashes, dots and underscores treated alike
+//! (`First Name`, `first-name`, `FIRST_NAME` and `firstName` are the same column), and a few
+//! common aliases are accepted (`id` → `external_id`, `company` → `company_name`, `e-mail` →
+//! `email`, `url`/`domain` → `website`, `title` → `job_title`, …).
+
+use std::collections::HashMap;
+
+use crate::domain::EntityKind;
+
+/// One of the columns an import understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Column {
+    Type,
+    ExternalId,
+    Name,
+    FirstName,
+    LastName,
+    Email,
+    Website,
+    Phone,
+    JobTitle,
+    City,
+    CompanyExternalId,
+    CompanyName,
+}
+
+impl Column {
+    /// Every column, in documentation order.
+    pub const ALL: [Column; 12] = [
+        Column::Type,
+        Column::ExternalId,
+        Column::Name,
+        Column::FirstName,
+        Column::LastName,
+        Column::Email,
+        Column::Website,
+        Column::Phone,
+        Column::JobTitle,
+        Column::City,
+        Column::CompanyExternalId,
+        Column::CompanyName,
+    ];
+
+    /// The canonical name, as validation errors name the field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Type => "type",
+            Column::ExternalId => "external_id",
+            Column::Name => "name",
+            Column::FirstName => "first_name",
+            Column::LastName => "last_name",
+            Column::Email => "email",
+            Column::Website => "website",
+            Column::Phone => "phone",
+            Column::JobTitle => "job_title",
+            Column::City => "city",
+            Column::CompanyExternalId => "company_external_id",
+            Column::CompanyName => "company_name",
+        }
+    }
+
+    /// The column a validation error's field name refers to.
+    pub fn from_field(field: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.as_str() == field)
+    }
+
+    /// Recognises a header or key, or `None` for a column we do not use.
+    pub fn recognise(header: &str) -> Option<Column> {
+        let compact: String = header
+            .trim()
+            .trim_start_matches('\u{feff}')
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '\t'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        let column = match compact.as_str() {
+            "type" | "kind" | "recordtype" | "entitytype" => Column::Type,
+            "externalid" | "id" | "extid" | "externalkey" => Column::ExternalId,
+            "name" | "fullname" | "displayname" => Column::Name,
+            "firstname" | "givenname" | "forename" => Column::FirstName,
+            "lastname" | "surname" | "familyname" => Column::LastName,
+            "email" | "mail" | "emailaddress" | "primaryemail" => Column::Email,
+            "website" | "url" | "domain" | "domainname" | "web" | "homepage" => Column::Website,
+            "phone" | "phonenumber" | "telephone" | "tel" | "mobile" => Column::Phone,
+            "jobtitle" | "title" | "job" | "position" | "role" => Column::JobTitle,
+            "city" | "town" => Column::City,
+            "companyexternalid" | "companyid" => Column::CompanyExternalId,
+            "companyname" | "company" | "organisation" | "organization" | "employer" => {
+                Column::CompanyName
+            }
+            _ => return None,
+        };
+        Some(column)
+    }
+}
+
+impl std::fmt::Display for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind a file name implies: `companies*`/`company*` → company; `people*`, `person*`
+/// (`persons*`) and `contact*` (`contacts*`) → person.
+pub fn kind_from_file_name(file_name: &str) -> Option<EntityKind> {
+    let lower = file_name.trim().to_lowercase();
+    if lower.starts_with("compan") {
+        Some(EntityKind::Company)
+    } else if ["people", "person", "contact"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+    {
+        Some(EntityKind::Person)
+    } else {
+        None
+    }
+}
+
+/// The columns met in one file: what each header maps to, the headers we ignore, and the
+/// original spelling of each recognised column (for error reports).
+#[derive(Debug, Default, Clone)]
+pub struct ColumnSet {
+    cache: HashMap<String, Option<Column>>,
+    /// Original header of each recognised column, first spelling wins.
+    original: HashMap<Column, String>,
+    /// Headers that are not ours, in first-seen order.
+    pub unknown: Vec<String>,
+    /// Headers that repeat a column already present (the first one is used).
+    pub repeated: Vec<(String, Column)>,
+}
+
+impl ColumnSet {
+    /// Maps a header, remembering what was seen. Call once per header (CSV) or key (JSON).
+    pub fn classify(&mut self, header: &str) -> Option<Column> {
+        if let Some(known) = self.cache.get(header) {
+            return *known;
+        }
+        let column = Column::recognise(header);
+        match column {
+            Some(column) => match self.original.entry(column) {
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    self.repeated.push((header.to_string(), column))
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(header.trim().to_string());
+                }
+            },
+            None if !header.trim().is_empty() => self.unknown.push(header.trim().to_string()),
+            None => {}
+        }
+        self.cache.insert(header.to_string(), column);
+        column
+    }
+
+    pub fn has(&self, column: Column) -> bool {
+        self.original.contains_key(&column)
+    }
+
+    pub fn any_recognised(&self) -> bool {
+        !self.original.is_empty()
+    }
+
+    /// How the file spells `column`, or its canonical name.
+    pub fn header_of(&self, column: Column) -> &str {
+        self.original
+            .get(&column)
+            .map(String::as_str)
+            .unwrap_or(column.as_str())
+    }
+
+    /// The header of a validation error's field.
+    pub fn header_of_field<'a>(&'a self, field: &'a str) -> &'a str {
+        match Column::from_field(field) {
+            Some(column) => self.header_of(column),
+            None => field,
+        }
+    }
+
+    /// Every header seen, for "found these columns" messages.
+    pub fn all_headers(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.original.values().cloned().collect();
+        all.sort();
+        all.extend(self.unknown.iter().cloned());
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests;

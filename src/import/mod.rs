@@ -1,0 +1,291 @@
+//! Imports: CSV, JSON and NDJSON files of companies and people become intents, validated exactly
+//! like `push`, whether a person names them (`twenty-sync import FILE…`) or drops them into the
+//! watched drop folder (`twenty-sync run`).
+//!
+//! # Layout
+//! - [`columns`]: header normalisation and aliases; the kind a file name implies.
+//! - [`decode`]: encoding detection (UTF-8 ± BOM, UTF-16 with BOM, else Windows-1252 with a
+//!   warning), binary refusal, content hash, streaming decode.
+//! - [`parse`]: streaming CSV (sniffed delimiter, quotes, CRLF), JSON arrays and NDJSON, with a
+//!   cap on the size of one record.
+//! - [`process`]: rows → drafts → validation → last-wins dedupe → intents, recorded durably.
+//! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
+//! - [`watch`]: the drop-folder watcher (the only place `notify` appears).
+//!
+//! # Guarantees
+//! - A file of at most [`ImportOptions::chunk_rows`] chosen rows is recorded in one
+//!   [`Store::append`] together with its `ImportCompleted`: all or nothing.
+//! - A larger file is recorded in appends of `chunk_rows` intents, each ending with an
+//!   `ImportProgress` checkpoint in the same transaction; after a crash the import resumes after
+//!   the last checkpoint, so every row is recorded exactly once. (One append of 100,000 intents
+//!   needs about 1.4 GB of memory in sled; chunks keep an import within a few tens of MB.)
+//! - The same content (BLAKE3 hash) is never imported twice: it is recorded as a duplicate
+//!   import with no new intents.
+//! - Memory is bounded by the number of valid rows (a 16-byte key per row), never by the file's
+//!   size; one record longer than [`ImportOptions::max_record_bytes`] refuses the file.
+
+pub mod columns;
+pub mod decode;
+pub mod parse;
+pub mod process;
+pub mod report;
+pub mod watch;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::store::{Store, StoreError};
+
+pub use decode::TextEncoding;
+pub use watch::{watch_drop_folder, DropOutcome, DropReport, WatchConfig};
+
+/// The environment variable naming the drop folder (default `<data dir>/inbox`).
+pub const DROP_DIR_ENV: &str = "TWENTY_SYNC_DROP_DIR";
+/// Subfolder of the drop folder for imported files.
+pub const PROCESSED_DIR: &str = "processed";
+/// Subfolder of the drop folder for files nothing could be used from.
+pub const FAILED_DIR: &str = "failed";
+/// Suffix of the error report written beside a file.
+pub const REPORT_SUFFIX: &str = ".errors.csv";
+
+/// Reports bytes processed so far (the total is three times the file size: one pass to hash
+/// and sniff, one to validate, one to record).
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// How to import.
+#[derive(Clone)]
+pub struct ImportOptions {
+    /// Validate and compare with the local mappings; record nothing, write no report.
+    pub dry_run: bool,
+    /// The longest single record (CSV line, JSON object) accepted, in bytes.
+    pub max_record_bytes: usize,
+    /// The most valid rows one file may hold.
+    pub max_rows: u64,
+    /// Intents per append for large files (smaller files are recorded in a single append).
+    pub chunk_rows: usize,
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            dry_run: false,
+            max_record_bytes: 1024 * 1024,
+            max_rows: 2_000_000,
+            chunk_rows: 1_000,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("dry_run", &self.dry_run)
+            .field("max_record_bytes", &self.max_record_bytes)
+            .field("max_rows", &self.max_rows)
+            .field("chunk_rows", &self.chunk_rows)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What `--dry-run` found, according to the local mappings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DryRunPlan {
+    /// No mapping yet: the record would be created in Twenty.
+    pub create: u64,
+    /// Mapped with different fields: the record would be updated.
+    pub update: u64,
+    /// Mapped with exactly these fields: nothing would be sent.
+    pub unchanged: u64,
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// The file's name (what intents name as their source).
+    pub file: String,
+    pub path: PathBuf,
+    pub content_hash: String,
+    /// `csv (,)`, `csv (;)`, `csv (tab)`, `json` or `ndjson`; empty for a duplicate.
+    pub format: String,
+    pub encoding: TextEncoding,
+    pub rows_read: u64,
+    /// Valid rows that were chosen (the last of each repeated id).
+    pub valid: u64,
+    /// Intents recorded for this file (0 in a dry run), including earlier appends of a resumed
+    /// import.
+    pub recorded: u64,
+    pub invalid: u64,
+    /// Valid rows replaced by a later row with the same id.
+    pub duplicate_rows: u64,
+    /// The same content was imported before (sequence number of that import's event).
+    pub duplicate_of_seq: Option<u64>,
+    /// The import continued after this row of an earlier, interrupted import.
+    pub resumed_after_row: Option<u64>,
+    pub dry_run: Option<DryRunPlan>,
+    pub warnings: Vec<String>,
+    /// Where the report of invalid rows went, if any row was invalid.
+    pub error_report: Option<PathBuf>,
+    /// Sequence number of the `ImportCompleted` event, when one was recorded.
+    pub import_seq: Option<u64>,
+    pub duration_ms: u64,
+}
+
+impl ImportOutcome {
+    /// True when nothing in the file could be used (every row invalid).
+    pub fn nothing_usable(&self) -> bool {
+        self.duplicate_of_seq.is_none() && self.valid == 0
+    }
+
+    /// The command-line exit code for this file alone: 0 all used, 3 some invalid, 2 none.
+    pub fn exit_code(&self) -> u8 {
+        if self.nothing_usable() {
+            2
+        } else if self.invalid > 0 {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// What to do with a file an import refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Leave it in the drop folder and try again later (it changed, or the store failed).
+    Retry,
+    /// Move it to `failed/` with a report: a person must fix it.
+    Fail,
+    /// Leave it alone (gone, a directory, a link pointing outside the folder).
+    Ignore,
+}
+
+/// Why a file could not be imported. Every message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file} disappeared before it could be read; nothing was recorded from it")]
+    Vanished { file: String },
+    #[error("{file} cannot be read: permission denied; allow twenty-sync to read it (for example `chmod a+r`) and drop it again")]
+    PermissionDenied { file: String },
+    #[error("{file} cannot be read ({detail}); check the file and the disk, then drop it again")]
+    Unreadable { file: String, detail: String },
+    #[error("{file} is a directory, not a file; drop the files inside it instead")]
+    NotAFile { file: String },
+    #[error("{file} is a link to {target}, outside the drop folder; links are not followed out of it: copy the file in instead")]
+    LinkOutside { file: String, target: PathBuf },
+    #[error("{file} is empty; export the data again and drop the new file")]
+    Empty { file: String },
+    #[error("{file} is not a text file: it looks like {what}; export CSV (UTF-8) or JSON instead")]
+    Binary { file: String, what: String },
+    #[error(
+        "{file} has no data rows (a header or an empty list only); export it again with its rows"
+    )]
+    NoRows { file: String },
+    #[error("{file}: line {line} holds a record longer than {limit} bytes; this is not a directory export (one row is at most a few KB) — check the file")]
+    RecordTooLong {
+        file: String,
+        line: u64,
+        limit: usize,
+    },
+    #[error("{file}: the quoted value that starts on line {line} is never closed, so the rest of the file cannot be read; add the missing \" and drop it again")]
+    UnclosedQuote { file: String, line: u64 },
+    #[error("{file} is not valid JSON near line {line}: {detail}; fix it (or export again) and drop it again")]
+    MalformedJson {
+        file: String,
+        line: u64,
+        detail: String,
+    },
+    #[error("{file} has no column twenty-sync recognises (found: {found}); name the columns external_id, name, email, … — if this looks like several names in one column, separate them with commas, semicolons or tabs")]
+    NoRecognisableColumns { file: String, found: String },
+    #[error("{file} has no {column} column; {hint}")]
+    MissingColumn {
+        file: String,
+        column: &'static str,
+        hint: &'static str,
+    },
+    #[error("{file}: cannot tell whether its rows are companies or people; add a `type` column (company or person) or name the file companies….csv or people….csv")]
+    UnknownKind { file: String },
+    #[error("{file} has more than {limit} valid rows; split it into smaller files")]
+    TooManyRows { file: String, limit: u64 },
+    #[error(
+        "{file} changed while it was being read; it will be read again once it stops changing"
+    )]
+    Changed { file: String },
+    #[error("the rows of {file} could not be recorded: {source}")]
+    Store {
+        file: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("the drop folder {path} cannot be used ({detail}); check that it exists and that twenty-sync may write to it")]
+    DropFolder { path: PathBuf, detail: String },
+}
+
+impl ImportError {
+    /// What the drop folder does with a file that met this error.
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            ImportError::Vanished { .. }
+            | ImportError::NotAFile { .. }
+            | ImportError::LinkOutside { .. } => Disposition::Ignore,
+            ImportError::Changed { .. }
+            | ImportError::Store { .. }
+            | ImportError::DropFolder { .. } => Disposition::Retry,
+            _ => Disposition::Fail,
+        }
+    }
+
+    pub(crate) fn io(file: &str, error: &std::io::Error) -> ImportError {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => ImportError::Vanished {
+                file: file.to_string(),
+            },
+            std::io::ErrorKind::PermissionDenied => ImportError::PermissionDenied {
+                file: file.to_string(),
+            },
+            _ => ImportError::Unreadable {
+                file: file.to_string(),
+                detail: error.to_string(),
+            },
+        }
+    }
+}
+
+/// The name intents record as their source: the file's name without its folder.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Imports one named file (the `import` command): the file stays where it is; a report of
+/// invalid rows is written beside it as `<file>.errors.csv` (with a timestamp when taken).
+pub fn import_file(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportOutcome, ImportError> {
+    let file = display_name(path);
+    let staging = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (mut outcome, staged) = process::run(store, path, &file, options, &staging)?;
+    if let Some(staged) = staged {
+        let name = format!("{file}{REPORT_SUFFIX}");
+        match staged.place(&staging, &name, store.clock().now_ms()) {
+            Ok(placed) => outcome.error_report = Some(placed),
+            Err(error) => outcome.warnings.push(format!(
+                "the report of invalid rows could not be written beside the file: {error}"
+            )),
+        }
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+//! The error report `<file>.errors.csv`: one line per problem (row, column, value, message),
+//! streamed to a hidden temporary file and moved into place at the end. Cells that a spreadsheet
+//! would execute (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
+//! apostrophe.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+/// Escapes a cell so spreadsheets show it as text instead of running it as a formula.
+pub fn escape_cell(value: &str) -> Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+const HEADER: [&str; 4] = ["row", "column", "value", "message"];
+
+/// Writes report lines as they come; the file is created on the first line.
+pub struct ReportWriter {
+    temp: PathBuf,
+    writer: Option<csv::Writer<BufWriter<File>>>,
+    lines: u64,
+    failure: Option<String>,
+}
+
+impl ReportWriter {
+    /// A writer whose temporary file (hidden, so the watcher ignores it) lives in `staging`.
+    pub fn new(staging: &Path, file_name: &str) -> ReportWriter {
+        ReportWriter {
+            temp: staging.join(format!(".twenty-sync-{file_name}.errors.csv.tmp")),
+            writer: None,
+            lines: 0,
+            failure: None,
+        }
+    }
+
+    /// Adds one problem. A report that cannot be written never stops the import; the failure is
+    /// returned by [`ReportWriter::finish`].
+    pub fn add(&mut self, row: Option<u64>, column: &str, value: &str, message: &str) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(error) = self.try_add(row, column, value, message) {
+            self.failure = Some(error.to_string());
+        }
+    }
+
+    fn try_add(
+        &mut self,
+        row: Option<u64>,
+        column: &str,
+        value: &str,
+        message: &str,
+    ) -> Result<(), csv::Error> {
+        if self.writer.is_none() {
+            let file = File::create(&self.temp)?;
+            let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+            writer.write_record(HEADER)?;
+            self.writer = Some(writer);
+        }
+        let row = row.map(|r| r.to_string()).unwrap_or_default();
+        if let Some(writer) = self.writer.as_mut() {
+            writer.write_record([
+                row.as_str(),
+                &escape_cell(column),
+                &escape_cell(value),
+                &escape_cell(message),
+            ])?;
+        }
+        self.lines += 1;
+        Ok(())
+    }
+
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Flushes the report; `Ok(None)` when nothing was reported.
+    pub fn finish(mut self) -> Result<Option<StagedReport>, String> {
+        if let Some(failure) = self.failure.take() {
+            self.discard();
+            return Err(failure);
+        }
+        let Some(writer) = self.writer.take() else {
+            return Ok(None);
+        };
+        let flushed = writer
+            .into_inner()
+            .map_err(|e| e.to_string())
+            .and_then(|buffered| buffered.into_inner().map_err(|e| e.to_string()))
+            .and_then(|file| file.sync_all().map_err(|e| e.to_string()));
+        match flushed {
+            Ok(()) => Ok(Some(StagedReport {
+                temp: self.temp.clone(),
+                lines: self.lines,
+            })),
+            Err(error) => {
+                self.discard();
+                Err(error)
+            }
+        }
+    }
+
+    /// Removes the temporary file (our own, never a person's file).
+    pub fn discard(mut self) {
+        self.writer = None;
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+/// A finished report waiting for its final place.
+#[derive(Debug)]
+pub struct StagedReport {
+    temp: PathBuf,
+    pub lines: u64,
+}
+
+impl StagedReport {
+    /// Moves the report to `dir/name` (with a timestamp when the name is taken).
+    pub fn place(self, dir: &Path, name: &str, now_ms: i64) -> io::Result<PathBuf> {
+        let target = unique_path(dir, name, now_ms);
+        move_file(&self.temp, &target)?;
+        Ok(target)
+    }
+
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+/// Writes a one-line report explaining why a whole file was refused.
+pub fn write_file_error(dir: &Path, name: &str, message: &str, now_ms: i64) -> io::Result<PathBuf> {
+    let target = unique_path(dir, name, now_ms);
+    let mut writer = csv::Writer::from_path(&target)?;
+    writer.write_record(HEADER)?;
+    writer.write_record(["", "", "", &escape_cell(message)])?;
+    writer.flush()?;
+    Ok(target)
+}
+
+/// `dir/name`, or `dir/<stem>-<UTC timestamp>[-n].<ext>` when that is taken.
+pub fn unique_path(dir: &Path, name: &str, now_ms: i64) -> PathBuf {
+    let plain = dir.join(name);
+    if !exists(&plain) {
+        return plain;
+    }
+    let stamp = chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|t| t.format("%Y%m%dT%H%M%S%3fZ").to_string())
+        .unwrap_or_else(|| now_ms.to_string());
+    // Keep compound endings such as `.errors.csv` together.
+    let (stem, ext) = match name.strip_suffix(super::REPORT_SUFFIX) {
+        Some(stem) => (stem, &super::REPORT_SUFFIX[1..]),
+        None => match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, ext),
+            _ => (name, ""),
+        },
+    };
+    let join = |suffix: String| {
+        if ext.is_empty() {
+            format!("{stem}-{suffix}")
+        } else {
+            format!("{stem}-{suffix}.{ext}")
+        }
+    };
+    let mut candidate = dir.join(join(stamp.clone()));
+    let mut n = 2u32;
+    while exists(&candidate) {
+        candidate = dir.join(join(format!("{stamp}-{n}")));
+        n += 1;
+    }
+    candidate
+}
+
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// Renames, or copies then removes the original when the rename crosses file systems.
+pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    match std::fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::CrossesDevices => {
+            std::fs::copy(from, to)?;
+            std::fs::remove_file(from)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests;

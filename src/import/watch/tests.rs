@@ -1,0 +1,223 @@
+//! Tests for the drop folder: names ignored, the stability tracker (fake instants), what a
+//! folder entry is, moving files aside, and the watcher loop under paused time.
+
+use std::time::Duration;
+
+use super::*;
+use crate::clock::ManualClock;
+
+fn sig(size: u64) -> Signature {
+    Signature {
+        size,
+        modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(size)),
+    }
+}
+
+#[test]
+fn temporary_and_hidden_names_are_ignored() {
+    for name in [
+        ".hidden.csv",
+        "x.tmp",
+        "x.TMP",
+        "x.csv.part",
+        "x.crdownload",
+        "~$book.csv",
+        ".x.swp",
+        "x.swp",
+    ] {
+        assert!(is_ignored_name(name), "{name}");
+    }
+    for name in ["people.csv", "companies.json", "tmp.csv"] {
+        assert!(!is_ignored_name(name), "{name}");
+    }
+}
+
+#[test]
+fn a_file_is_due_only_after_the_delay_without_change() {
+    let start = Instant::now();
+    let at = |ms: u64| start + Duration::from_millis(ms);
+    let path = Path::new("/drop/people.csv");
+    let mut tracker = StabilityTracker::new(Duration::from_secs(2));
+    tracker.observe(path, sig(10), at(0));
+    assert!(tracker.due(at(1_999)).is_empty());
+    assert_eq!(tracker.due(at(2_000)), vec![path.to_path_buf()]);
+    // Still being written: every change restarts the wait.
+    tracker.observe(path, sig(20), at(1_500));
+    assert!(tracker.due(at(3_000)).is_empty());
+    tracker.observe(path, sig(20), at(3_000));
+    assert_eq!(tracker.due(at(3_500)), vec![path.to_path_buf()]);
+    // Deferred after a passing failure.
+    tracker.defer(path, at(10_000));
+    assert!(tracker.due(at(9_999)).is_empty());
+    assert_eq!(tracker.due(at(10_000)).len(), 1);
+    tracker.forget(path);
+    assert!(tracker.is_empty());
+}
+
+#[test]
+fn due_files_come_oldest_first() {
+    let start = Instant::now();
+    let mut tracker = StabilityTracker::new(Duration::from_secs(1));
+    tracker.observe(Path::new("/d/b"), sig(1), start + Duration::from_millis(10));
+    tracker.observe(Path::new("/d/a"), sig(1), start + Duration::from_millis(20));
+    let due = tracker.due(start + Duration::from_secs(5));
+    assert_eq!(due, vec![PathBuf::from("/d/b"), PathBuf::from("/d/a")]);
+    assert_eq!(tracker.len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn folder_entries_are_classified() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let dirs = DropDirs::prepare(&root.path().join("inbox")).expect("prepared");
+    let inbox = &dirs.inbox;
+    std::fs::write(inbox.join("people.csv"), "x").expect("write");
+    std::fs::write(inbox.join("people.csv.tmp"), "x").expect("write");
+    std::fs::create_dir(inbox.join("sub")).expect("dir");
+    std::fs::write(outside.path().join("secret.csv"), "x").expect("write");
+    std::os::unix::fs::symlink(outside.path().join("secret.csv"), inbox.join("out.csv"))
+        .expect("link");
+    std::os::unix::fs::symlink(inbox.join("people.csv"), inbox.join("in.csv")).expect("link");
+
+    assert!(matches!(dirs.inspect(&inbox.join("people.csv")), Entry::Candidate(s) if s.size == 1));
+    assert_eq!(dirs.inspect(&inbox.join("people.csv.tmp")), Entry::Quiet);
+    assert_eq!(dirs.inspect(&inbox.join(PROCESSED_DIR)), Entry::Quiet);
+    assert_eq!(
+        dirs.inspect(&inbox.join("processed").join("x.csv")),
+        Entry::Quiet
+    );
+    assert!(matches!(dirs.inspect(&inbox.join("sub")), Entry::Skip(m) if m.contains("folder")));
+    assert!(
+        matches!(dirs.inspect(&inbox.join("out.csv")), Entry::Skip(m) if m.contains("outside the drop folder"))
+    );
+    assert!(matches!(
+        dirs.inspect(&inbox.join("in.csv")),
+        Entry::Candidate(_)
+    ));
+    assert_eq!(dirs.inspect(&inbox.join("gone.csv")), Entry::Gone);
+}
+
+fn store_in(dir: &Path) -> Store {
+    Store::open(
+        &dir.join("data"),
+        ManualClock::starting_at(1_764_000_000_000),
+    )
+    .expect("store")
+}
+
+#[test]
+fn processed_and_failed_files_move_with_their_reports() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let store = store_in(root.path());
+    let dirs = DropDirs::prepare(&root.path().join("inbox")).expect("prepared");
+    let options = ImportOptions::default();
+
+    let good = dirs.inbox.join("people.csv");
+    std::fs::write(&good, "id,name,email\np1,Ada,ada@x.io\np2,Bob,bad\n").expect("write");
+    let DropOutcome::Imported { outcome, moved_to } = process_drop(&store, &dirs, &good, &options)
+    else {
+        panic!("imported");
+    };
+    assert_eq!(
+        moved_to.as_deref(),
+        Some(dirs.processed.join("people.csv").as_path())
+    );
+    assert_eq!(
+        outcome.error_report,
+        Some(dirs.processed.join("people.csv.errors.csv"))
+    );
+    assert!(!good.exists());
+
+    // The same name again (other content): timestamped, nothing overwritten.
+    std::fs::write(&good, "id,name,email\np3,Cy,cy@x.io\n").expect("write");
+    let DropOutcome::Imported { moved_to, .. } = process_drop(&store, &dirs, &good, &options)
+    else {
+        panic!("imported");
+    };
+    let moved_to = moved_to.expect("moved");
+    assert_ne!(moved_to, dirs.processed.join("people.csv"));
+    assert!(dirs.processed.join("people.csv").exists());
+
+    let broken = dirs.inbox.join("export.csv");
+    std::fs::write(&broken, "id,name\nc1,x\n").expect("write");
+    let DropOutcome::Failed {
+        message,
+        moved_to,
+        report,
+    } = process_drop(&store, &dirs, &broken, &options)
+    else {
+        panic!("failed");
+    };
+    assert!(message.contains("add a `type` column"), "{message}");
+    assert_eq!(moved_to, Some(dirs.failed.join("export.csv")));
+    let report = std::fs::read_to_string(report.expect("report")).expect("read");
+    assert!(
+        report.contains("cannot tell whether its rows are companies or people"),
+        "{report}"
+    );
+
+    let all_invalid = dirs.inbox.join("contacts.csv");
+    std::fs::write(&all_invalid, "id,name,email\np9,Zed,nope\n").expect("write");
+    assert!(matches!(
+        process_drop(&store, &dirs, &all_invalid, &options),
+        DropOutcome::Failed {
+            moved_to: Some(_),
+            report: Some(_),
+            ..
+        }
+    ));
+    assert!(dirs.failed.join("contacts.csv.errors.csv").exists());
+}
+
+#[test]
+fn a_file_that_vanishes_is_ignored_and_one_that_vanishes_after_recording_is_complete() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let store = store_in(root.path());
+    let dirs = DropDirs::prepare(&root.path().join("inbox")).expect("prepared");
+    let gone = dirs.inbox.join("people.csv");
+    assert!(matches!(
+        process_drop(&store, &dirs, &gone, &ImportOptions::default()),
+        DropOutcome::Ignored { .. }
+    ));
+    // Recorded, then the move finds nothing: logged, not an error; the hash recognises it later.
+    assert_eq!(move_aside(&gone, &dirs.processed, 0, "people.csv"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_watcher_imports_existing_files_after_the_stability_delay_and_stops() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let store = store_in(root.path());
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    std::fs::write(inbox.join("companies.csv"), "id,name\nc1,Acme\n").expect("write");
+    std::fs::write(inbox.join("notes.txt.part"), "partial").expect("write");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut config = WatchConfig::new(&inbox);
+    config.reports = Some(tx);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(watch_drop_folder(store.clone(), config, async {
+        let _ = stopped.await;
+    }));
+    let started = Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("a report in time")
+        .expect("a report");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited for stability"
+    );
+    assert!(
+        matches!(report.outcome, DropOutcome::Imported { .. }),
+        "{report:?}"
+    );
+    assert!(inbox.join("processed/companies.csv").exists());
+    assert!(
+        inbox.join("notes.txt.part").exists(),
+        "temporary files are left alone"
+    );
+    assert_eq!(store.counters().expect("counters").intents, 1);
+    let _ = stop.send(());
+    watcher.await.expect("joined").expect("stopped cleanly");
+}
