@@ -95,6 +95,15 @@ fn examples() -> Vec<(&'static str, Event)> {
             }),
         ),
         (
+            "ImportProgress",
+            Event::ImportProgress(ImportCheckpoint {
+                file_name: "people.csv".into(),
+                content_hash: "ab".into(),
+                through_row: 1_000,
+                recorded: 998,
+            }),
+        ),
+        (
             "ConfigChanged",
             Event::ConfigChanged(ConfigChange {
                 values: vec![
@@ -133,6 +142,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("RetryRequested", "040103702d31"),
     ("MappingInvalidated", "050103702d3103742d31"),
     ("ImportCompleted", "060a70656f706c652e63737602616203020100000c"),
+    ("ImportProgress", "070a70656f706c652e637376026162fbe803fbe603"),
     ("ConfigChanged", "080208626173655f75726c011768747470733a2f2f63726d2e6578616d706c652e636f6d0864726f705f6469720001076170695f6b65790103636c69027569fd00d02f6d35030000fd02d02f6d35030000"),
     ("ForwardedToRelay", "0910020202020202020202020202020202020103702d3101"),
 ];
