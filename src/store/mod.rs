@@ -10,7 +10,6 @@ pub mod keys;
 mod lock;
 mod overlay;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,6 +28,9 @@ use crate::domain::{
     PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
 };
 use crate::migrations;
+
+/// Envelopes decoded per message while rebuilding.
+const REBUILD_CHUNK: usize = 4_096;
 
 /// The folder inside the data directory that holds the sled database.
 pub const STORE_DIR_NAME: &str = "store";
@@ -506,62 +508,105 @@ impl Store {
             .next_seq
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let mut rebuilt = MemoryProjections::default();
-        let mut events = 0u64;
-        for item in self
-            .inner
-            .tree
-            .range(keys::event(0)..=keys::event(u64::MAX))
-        {
-            let (_, bytes) = item.map_err(|e| self.sled_error(e))?;
-            rebuilt.apply(&self.decode_envelope(&bytes)?);
-            events += 1;
-        }
-        let current = self.snapshot()?;
+        // Decoding the log runs on a second thread while this one folds.
+        let (rebuilt, events) = std::thread::scope(|scope| -> Result<(MemoryProjections, u64)> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Envelope>>>(4);
+            scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(REBUILD_CHUNK);
+                for item in self
+                    .inner
+                    .tree
+                    .range(keys::event(0)..=keys::event(u64::MAX))
+                {
+                    let decoded = item
+                        .map_err(|e| self.sled_error(e))
+                        .and_then(|(_, bytes)| self.decode_envelope(&bytes));
+                    match decoded {
+                        Ok(envelope) => chunk.push(envelope),
+                        Err(error) => {
+                            let _ = sender.send(Err(error));
+                            return;
+                        }
+                    }
+                    if chunk.len() == REBUILD_CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(REBUILD_CHUNK));
+                        if sender.send(Ok(full)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = sender.send(Ok(chunk));
+            });
+            let mut rebuilt = MemoryProjections::default();
+            let mut events = 0u64;
+            for chunk in receiver {
+                for envelope in chunk? {
+                    rebuilt.apply(&envelope);
+                    events += 1;
+                }
+            }
+            Ok((rebuilt, events))
+        })?;
+
+        // Compare with what is stored, key by key in byte order, without decoding it.
         let mut batch = sled::Batch::default();
         let mut corrected = 0;
-        corrected += diff(
-            &current.mappings,
-            &rebuilt.mappings,
+        corrected += self.diff_prefix(
+            keys::MAPPING,
+            rebuilt
+                .mappings
+                .iter()
+                .map(|(k, v)| (keys::mapping(k), encode(v))),
             &mut batch,
-            keys::mapping,
-            encode,
-        );
-        corrected += diff(
-            &current.pending,
-            &rebuilt.pending,
+        )?;
+        corrected += self.diff_prefix(
+            keys::PENDING,
+            rebuilt
+                .pending
+                .iter()
+                .map(|(k, v)| (keys::pending(k), encode(v))),
             &mut batch,
-            keys::pending,
-            encode,
-        );
-        corrected += diff(
-            &current.failed,
-            &rebuilt.failed,
+        )?;
+        corrected += self.diff_prefix(
+            keys::FAILED,
+            rebuilt
+                .failed
+                .iter()
+                .map(|(k, v)| (keys::failed(k), encode(v))),
             &mut batch,
-            keys::failed,
-            encode,
-        );
-        corrected += diff(
-            &current.queue,
-            &rebuilt.queue,
+        )?;
+        corrected += self.diff_prefix(
+            keys::QUEUE,
+            rebuilt
+                .queue
+                .iter()
+                .map(|(seq, k)| (keys::queue(*seq).to_vec(), k.to_bytes())),
             &mut batch,
-            |seq| keys::queue(*seq).to_vec(),
-            RecordKey::to_bytes,
-        );
-        corrected += diff(
-            &current.imports,
-            &rebuilt.imports,
+        )?;
+        corrected += self.diff_prefix(
+            keys::IMPORT,
+            rebuilt
+                .imports
+                .iter()
+                .map(|(h, v)| (keys::import(h), encode(v))),
             &mut batch,
-            |hash| keys::import(hash),
-            encode,
-        );
-        corrected += diff(
-            &current.relayed,
-            &rebuilt.relayed,
+        )?;
+        corrected += self.diff_prefix(
+            keys::RELAYED,
+            rebuilt
+                .relayed
+                .iter()
+                .map(|(id, v)| (keys::relayed(id), encode(v))),
             &mut batch,
-            keys::relayed,
-            encode,
-        );
+        )?;
+        let current = MemoryProjections {
+            config: self.config()?,
+            forwarded: self
+                .get_value(keys::FORWARDED, "forward counters")?
+                .unwrap_or_default(),
+            counters: self.counters()?,
+            ..MemoryProjections::default()
+        };
         if current.config != rebuilt.config {
             corrected += 1;
             match &rebuilt.config {
@@ -589,6 +634,51 @@ impl Store {
             corrected,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Adds to `batch` what turns the stored entries under `prefix` into `wanted` (which must be
+    /// in key byte order); returns how many entries differ. A merge of two sorted sequences: the
+    /// stored values are compared as bytes, never decoded.
+    fn diff_prefix(
+        &self,
+        prefix: u8,
+        wanted: impl Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        batch: &mut sled::Batch,
+    ) -> Result<usize> {
+        let mut stored = self.inner.tree.scan_prefix([prefix]);
+        let next =
+            |stored: &mut sled::Iter| stored.next().transpose().map_err(|e| self.sled_error(e));
+        let mut current = next(&mut stored)?;
+        let mut changed = 0;
+        for (key, value) in wanted {
+            // Stored entries sorting before the wanted key are not wanted.
+            while let Some((stored_key, _)) = current
+                .as_ref()
+                .filter(|(k, _)| k.as_ref() < key.as_slice())
+            {
+                batch.remove(stored_key.clone());
+                changed += 1;
+                current = next(&mut stored)?;
+            }
+            let same = match &current {
+                Some((stored_key, stored_value)) if stored_key.as_ref() == key.as_slice() => {
+                    let same = stored_value.as_ref() == value.as_slice();
+                    current = next(&mut stored)?;
+                    same
+                }
+                _ => false,
+            };
+            if !same {
+                batch.insert(key, value);
+                changed += 1;
+            }
+        }
+        while let Some((stored_key, _)) = current {
+            batch.remove(stored_key);
+            changed += 1;
+            current = next(&mut stored)?;
+        }
+        Ok(changed)
     }
 
     /// Bytes the store occupies on disk.
@@ -648,28 +738,6 @@ impl Store {
     }
 }
 
-/// Adds to `batch` what turns `current` into `wanted`; returns how many entries differ.
-fn diff<K: Ord, V: PartialEq>(
-    current: &BTreeMap<K, V>,
-    wanted: &BTreeMap<K, V>,
-    batch: &mut sled::Batch,
-    key_bytes: impl Fn(&K) -> Vec<u8>,
-    value_bytes: impl Fn(&V) -> Vec<u8>,
-) -> usize {
-    let mut changed = 0;
-    for (key, value) in wanted {
-        if current.get(key) != Some(value) {
-            batch.insert(key_bytes(key), value_bytes(value));
-            changed += 1;
-        }
-    }
-    for key in current.keys().filter(|key| !wanted.contains_key(key)) {
-        batch.remove(key_bytes(key));
-        changed += 1;
-    }
-    changed
-}
-
 /// Maps a sled error to what the person should do about it.
 fn sled_error(path: &Path, error: sled::Error) -> StoreError {
     match error {
@@ -711,8 +779,7 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
         return match opened {
             Ok(Ok(db)) => Ok(db),
-            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) && Instant::now() < deadline =>
-            {
+            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
             }
@@ -722,12 +789,10 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
                     source: io,
                 })
             }
-            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) => {
-                Err(StoreError::Io {
-                    path: path.to_path_buf(),
-                    detail: format!("the database file stayed locked: {io}"),
-                })
-            }
+            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) => Err(StoreError::Io {
+                path: path.to_path_buf(),
+                detail: format!("the database file stayed locked: {io}"),
+            }),
             Ok(Err(error)) => Err(match sled_error(path, error) {
                 StoreError::Io { path, detail } => StoreError::Corrupt { path, detail },
                 other => other,
