@@ -18,7 +18,10 @@ use twenty_sync::twenty::{wire, ClientConfig, RequestBudget, TwentyClient};
 const BUDGET_PER_MINUTE: u32 = 100;
 
 fn env_number(name: &str, default: f64) -> f64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn intents(records: usize, edit: &str) -> Vec<Event> {
@@ -91,7 +94,9 @@ async fn drain(store: &Store, fake: &FakeTwenty, scale: f64, records: usize) -> 
         match pusher.push_round().await {
             Ok(outcome) if outcome.idle => break,
             Ok(_) => {}
-            Err(error) if error.is_retryable() => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(error) if error.is_retryable() => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
             Err(error) => panic!("{error}"),
         }
     }
@@ -99,9 +104,23 @@ async fn drain(store: &Store, fake: &FakeTwenty, scale: f64, records: usize) -> 
     if std::env::var("SYNC_BENCH_DEBUG").is_ok() {
         let mut by: std::collections::BTreeMap<String, usize> = Default::default();
         for r in fake.requests() {
-            let n = r.query.as_deref().map(|q| q.matches("%22%2C").count() + 1).unwrap_or(0);
-            let b = r.body.as_ref().and_then(|b| b.as_array().map(|a| a.len())).unwrap_or(0);
-            *by.entry(format!("{} {} {} q{n} b{b}", r.method, r.path.split('/').take(3).collect::<Vec<_>>().join("/"), r.status)).or_default() += 1;
+            let n = r
+                .query
+                .as_deref()
+                .map(|q| q.matches("%22%2C").count() + 1)
+                .unwrap_or(0);
+            let b = r
+                .body
+                .as_ref()
+                .and_then(|b| b.as_array().map(|a| a.len()))
+                .unwrap_or(0);
+            *by.entry(format!(
+                "{} {} {} q{n} b{b}",
+                r.method,
+                r.path.split('/').take(3).collect::<Vec<_>>().join("/"),
+                r.status
+            ))
+            .or_default() += 1;
         }
         eprintln!("{by:?}");
     }
@@ -120,17 +139,44 @@ async fn per_record(fake: &FakeTwenty, scale: f64, records: usize) -> Run {
     fake.clear_requests();
     let started = Instant::now();
     for event in intents(records, "") {
-        let Event::IntentRecorded(intent) = event else { continue };
-        let Intent { kind, external_id, fields, .. } = intent;
-        let found = client.find_by_external_ids(kind, std::slice::from_ref(&external_id)).await.unwrap();
-        let company_id = fields.company_external_id.as_ref().and_then(|c| companies.get(c)).map(String::as_str);
+        let Event::IntentRecorded(intent) = event else {
+            continue;
+        };
+        let Intent {
+            kind,
+            external_id,
+            fields,
+            ..
+        } = intent;
+        let found = client
+            .find_by_external_ids(kind, std::slice::from_ref(&external_id))
+            .await
+            .unwrap();
+        let company_id = fields
+            .company_external_id
+            .as_ref()
+            .and_then(|c| companies.get(c))
+            .map(String::as_str);
         let body = match kind {
             EntityKind::Company => wire::company_body(&external_id, &fields),
             EntityKind::Person => wire::person_body(&external_id, &fields, company_id),
         };
         let id = match found.first() {
-            Some(remote) => client.update(kind, &remote.id, &body, "k").await.unwrap().id,
-            None => client.create_batch(kind, &[body], "k", false).await.unwrap().remove(0).id,
+            Some(remote) => {
+                client
+                    .update(kind, &remote.id, &body, "k")
+                    .await
+                    .unwrap()
+                    .id
+            }
+            None => {
+                client
+                    .create_batch(kind, &[body], "k", false)
+                    .await
+                    .unwrap()
+                    .remove(0)
+                    .id
+            }
         };
         if kind == EntityKind::Company {
             companies.insert(external_id, id);
@@ -148,7 +194,9 @@ async fn main() {
     let records = env_number("SYNC_BENCH_RECORDS", 10_000.0) as usize;
     let scale = env_number("SYNC_BENCH_SCALE", 60.0);
     let baseline_records = (records / 10).max(50);
-    println!("| run | records | requests | requests per record | wall time | at 100 requests/min |");
+    println!(
+        "| run | records | requests | requests per record | wall time | at 100 requests/min |"
+    );
     println!("|---|---|---|---|---|---|");
     for profile in [Profile::Current, Profile::Legacy2025] {
         let fake = server(profile, scale).await;
@@ -160,14 +208,20 @@ async fn main() {
             Profile::Current => "newest Twenty",
             Profile::Legacy2025 => "Aug 2025 Twenty (no upsert)",
         };
-        drain(&store, &fake, scale, records * 2).await.row(&format!("{name}: new records"), scale);
+        drain(&store, &fake, scale, records * 2)
+            .await
+            .row(&format!("{name}: new records"), scale);
         assert_eq!(fake.records("companies").len(), records);
         assert_eq!(fake.records("people").len(), records);
         store.append(intents(records, "")).unwrap();
-        drain(&store, &fake, scale, records * 2).await.row(&format!("{name}: same records again"), scale);
+        drain(&store, &fake, scale, records * 2)
+            .await
+            .row(&format!("{name}: same records again"), scale);
         let edited: Vec<Event> = intents(500, " (edited)");
         store.append(edited).unwrap();
-        drain(&store, &fake, scale, 1_000).await.row(&format!("{name}: 1,000 edited records"), scale);
+        drain(&store, &fake, scale, 1_000)
+            .await
+            .row(&format!("{name}: 1,000 edited records"), scale);
     }
     let fake = server(Profile::Legacy2025, scale).await;
     ensure_schema(&client(&fake, scale)).await.unwrap();

@@ -117,5 +117,5 @@ async fn changed_records_go_in_upsert_batches_where_supported() {
         .iter()
         .all(|r| r["name"] == "Newer"));
     assert_eq!(h.fake.records("companies").len(), 120);
-    assert_eq!(h.twenty_id(EntityKind::Company, "c0").is_some(), true);
+    assert!(h.twenty_id(EntityKind::Company, "c0").is_some());
 }

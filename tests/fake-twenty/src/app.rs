@@ -161,6 +161,7 @@ pub(crate) async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Respo
             body: bytes.as_ref().and_then(|b| serde_json::from_slice(b).ok()),
             status: 0,
             fault: None,
+            at_ms: crate::util::now_millis(),
         });
         log.len() - 1
     };

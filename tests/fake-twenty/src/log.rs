@@ -29,6 +29,8 @@ pub struct RecordedRequest {
     /// Injected fault that affected the request: `fail`, `timeout`, `drop_after_commit`,
     /// `rate_limited`, `quota_exhausted`.
     pub fault: Option<String>,
+    /// When the request arrived, in milliseconds since the Unix epoch (for rate assertions).
+    pub at_ms: i64,
 }
 
 impl RecordedRequest {
@@ -51,6 +53,7 @@ impl RecordedRequest {
             "body": self.body,
             "status": self.status,
             "fault": self.fault,
+            "at_ms": self.at_ms,
         })
     }
 }

@@ -105,7 +105,7 @@ fn search_vector(kind: ObjectKind, rec: &Value) -> String {
 }
 
 /// Value of a unique constraint for a record, `None` when empty/null (never collides).
-fn unique_value(field: &FieldDef, rec: &Value) -> Option<String> {
+fn unique_value<'a>(field: &FieldDef, rec: &'a Value) -> Option<std::borrow::Cow<'a, str>> {
     let v = match field.ftype {
         FieldType::Emails => &rec[&field.name]["primaryEmail"],
         FieldType::Links => &rec[&field.name]["primaryLinkUrl"],
@@ -114,8 +114,8 @@ fn unique_value(field: &FieldDef, rec: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        other => Some(std::borrow::Cow::Owned(other.to_string())),
     }
 }
 
@@ -505,11 +505,11 @@ impl World {
             };
             let clash_stored = table.rows.values().any(|r| {
                 let rid = r["id"].as_str().unwrap_or_default();
-                rid != cid && !skip.contains(rid) && unique_value(field, r).as_deref() == Some(&val)
+                rid != cid && !skip.contains(rid) && unique_value(field, r).as_deref() == Some(val.as_ref())
             });
             let clash_pending = pending.iter().any(|r| {
                 r["id"].as_str().unwrap_or_default() != cid
-                    && unique_value(field, r).as_deref() == Some(&val)
+                    && unique_value(field, r).as_deref() == Some(val.as_ref())
             });
             if clash_stored || clash_pending {
                 return Some(self.duplicate_error(field, &val));
@@ -536,7 +536,7 @@ impl World {
                 continue;
             };
             for r in table.rows.values() {
-                if unique_value(field, r).as_deref() == Some(&val) {
+                if unique_value(field, r).as_deref() == Some(val.as_ref()) {
                     let rid = r["id"].as_str().unwrap_or_default().to_string();
                     if !ids.contains(&rid) {
                         ids.push(rid);
