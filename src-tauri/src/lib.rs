@@ -114,12 +114,14 @@ async fn forward_updates<R: tauri::Runtime>(
 /// with status 1 if Tauri fails to start.
 #[cfg(feature = "gui")]
 pub fn run() {
+    // Logs to stderr and to daily files in the data directory, like `twenty-sync run`.
+    let _logging = twenty_sync::logging::init(Some(&state::data_dir()), "info");
     let running = state::RunningAgent::default();
     let keep = running.clone();
     let result = app_builder(tauri::Builder::default())
         .setup(move |app| {
             let data_dir = state::data_dir();
-            let started = tauri::async_runtime::block_on(async { state::start_agent(data_dir) });
+            let started = tauri::async_runtime::block_on(state::start_agent(data_dir));
             let slot = match started {
                 Ok((agent, desktop)) => {
                     tauri::async_runtime::spawn(forward_updates(

@@ -38,13 +38,27 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// Opens the store and starts the agent; call inside the Tokio runtime.
-pub fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> {
-    let settings =
-        twenty_sync::config::Settings::from_env().map_err(|e| format!("invalid setting {e}"))?;
+pub async fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> {
     let store =
         twenty_sync::store::Store::open(&data_dir, Arc::new(twenty_sync::clock::SystemClock))
             .map_err(|e| e.to_string())?;
-    let agent = Agent::start(store, settings);
+    // Environment over stored settings over defaults, exactly as `twenty-sync run`.
+    let context = twenty_sync::config::ConfigContext::for_process(
+        &data_dir,
+        twenty_sync::config::Layer::new(),
+    );
+    let effective = context.load(&store).map_err(|e| format!("invalid setting {e}"))?;
+    let mut agent = Agent::start_configured(store, context, effective);
+    // The same local API as `twenty-sync run`, so the command line (and a browser) can reach
+    // this agent while the app holds the store.
+    let api = twenty_sync::api::ApiConfig {
+        data_dir: data_dir.clone(),
+        port: agent.handle().settings().ui_port,
+    };
+    match twenty_sync::api::bind(Live::new(agent.handle()), api).await {
+        Ok(server) => agent.spawn(move |shutdown| server.serve(shutdown)),
+        Err(error) => tracing::warn!("the local web API is not served: {error}"),
+    }
     let live = Live::new(agent.handle());
     Ok((agent, Desktop { live, data_dir }))
 }

@@ -98,7 +98,6 @@ impl Harness {
     }
 
     fn record(&self, external_id: &str) {
-        self.invoke("sync_now", json!({})).expect("sync_now");
         let slot = self.window.state::<AgentSlot>();
         let desktop = slot.get().expect("agent");
         desktop

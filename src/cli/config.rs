@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::update::{shown_with_sources, update_from_pair};
 use twenty_sync::config::{
-    resolve, ConfigContext, Effective, Layer, LoadError, SaveError, SecretStore, Settings,
+    resolve, ConfigContext, Effective, Layer, LoadError, SaveError, Settings,
     SETTING_KEYS,
 };
 use twenty_sync::store::{Store, StoreError};
@@ -125,12 +125,7 @@ fn env() -> HashMap<String, String> {
 
 /// Flags, environment and the secret store of `data_dir`.
 pub fn context(data_dir: &Path) -> ConfigContext {
-    ConfigContext {
-        flags: flags(),
-        env: env(),
-        defaults: Settings::default(),
-        secrets: Arc::new(SecretStore::from_env(data_dir)),
-    }
+    ConfigContext::for_process(data_dir, flags())
 }
 
 fn invalid(error: impl std::fmt::Display) -> Failure {

@@ -74,6 +74,17 @@ pub struct ConfigContext {
 }
 
 impl ConfigContext {
+    /// The context of this process: the given command-line flags, the process environment and
+    /// the secret store of `data_dir`. The CLI and the desktop shell both start from this.
+    pub fn for_process(data_dir: &std::path::Path, flags: Layer) -> ConfigContext {
+        ConfigContext {
+            flags,
+            env: std::env::vars().collect(),
+            defaults: Settings::default(),
+            secrets: Arc::new(super::SecretStore::from_env(data_dir)),
+        }
+    }
+
     /// The stored layer: the persisted row's values, and the secrets it names from the secret
     /// store (the keyring is only asked when a secret was stored).
     pub fn stored_layer(&self, row: Option<&StoredConfig>) -> Result<Layer, SecretError> {
