@@ -282,7 +282,8 @@ impl TwentyClient {
         );
         let mut found = Vec::new();
         let wanted = [external_id];
-        self.lookup_pages(kind, &filter, 1, &wanted, &mut found).await?;
+        self.lookup_pages(kind, &filter, 1, &wanted, &mut found)
+            .await?;
         Ok(found.into_iter().next())
     }
 

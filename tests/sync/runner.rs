@@ -36,10 +36,16 @@ async fn the_agent_drains_new_intents_by_itself() {
     let agent = Agent::start(h.store.clone(), settings_for(&h));
     let handle = agent.handle();
     h.company("c1", "Acme", None);
-    eventually("c1 is in Twenty", || h.in_twenty("companies", "c1").len() == 1).await;
+    eventually("c1 is in Twenty", || {
+        h.in_twenty("companies", "c1").len() == 1
+    })
+    .await;
     h.person("p1", "Ada Lovelace", "ada@example.com", Some(("c1", None)));
     eventually("p1 is in Twenty", || h.in_twenty("people", "p1").len() == 1).await;
-    eventually("the status is idle", || handle.status().unwrap().state == SyncState::Idle).await;
+    eventually("the status is idle", || {
+        handle.status().unwrap().state == SyncState::Idle
+    })
+    .await;
     let status = handle.status().unwrap();
     assert_eq!((status.pending, status.synced), (0, 2));
     assert_eq!(status.rate_limit, Some(100));
@@ -59,9 +65,15 @@ async fn offline_then_online_drains_without_help() {
     for i in 1..=5 {
         h.company(&format!("c{i}"), "Acme", None);
     }
-    eventually("the agent reports offline", || handle.status().unwrap().state == SyncState::Offline).await;
+    eventually("the agent reports offline", || {
+        handle.status().unwrap().state == SyncState::Offline
+    })
+    .await;
     let status = handle.status().unwrap();
-    assert!(status.since.is_some() && status.next_retry_at.is_some(), "{status:?}");
+    assert!(
+        status.since.is_some() && status.next_retry_at.is_some(),
+        "{status:?}"
+    );
     assert_eq!(status.pending, 5, "nothing lost while offline");
 
     h.fake.faults().down(false);
@@ -79,23 +91,34 @@ async fn disabled_and_paused_keep_every_intent_until_switched_on() {
     let agent = Agent::start(h.store.clone(), settings);
     let handle = agent.handle();
     h.company("c1", "Acme", None);
-    eventually("the state is disabled", || handle.status().unwrap().state == SyncState::Disabled).await;
+    eventually("the state is disabled", || {
+        handle.status().unwrap().state == SyncState::Disabled
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(h.record_requests(), 0);
 
-    handle.update_settings(
-        &twenty_sync::config::SettingsUpdate {
-            sync_mode: Some("direct_crm".into()),
-            enabled: Some(false),
-            ..Default::default()
-        },
-        "test",
-    ).unwrap();
-    eventually("the state is paused", || handle.status().unwrap().state == SyncState::Paused).await;
+    handle
+        .update_settings(
+            &twenty_sync::config::SettingsUpdate {
+                sync_mode: Some("direct_crm".into()),
+                enabled: Some(false),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+    eventually("the state is paused", || {
+        handle.status().unwrap().state == SyncState::Paused
+    })
+    .await;
     assert_eq!(h.counters().pending, 1);
 
     handle.set_paused(false);
-    eventually("c1 is in Twenty", || h.in_twenty("companies", "c1").len() == 1).await;
+    eventually("c1 is in Twenty", || {
+        h.in_twenty("companies", "c1").len() == 1
+    })
+    .await;
     agent.stop().await;
 }
 
@@ -118,6 +141,13 @@ async fn a_file_dropped_in_the_inbox_ends_up_in_twenty() {
     eventually("p1 is in Twenty", || h.in_twenty("people", "p1").len() == 1).await;
     let company = &h.in_twenty("companies", "c1")[0];
     assert_eq!(h.in_twenty("people", "p1")[0]["companyId"], company["id"]);
-    eventually("the file moved to processed/", || inbox.join("processed").read_dir().map(|d| d.count() == 1).unwrap_or(false)).await;
+    eventually("the file moved to processed/", || {
+        inbox
+            .join("processed")
+            .read_dir()
+            .map(|d| d.count() == 1)
+            .unwrap_or(false)
+    })
+    .await;
     agent.stop().await;
 }
