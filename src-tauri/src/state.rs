@@ -47,7 +47,9 @@ pub async fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> 
         &data_dir,
         twenty_sync::config::Layer::new(),
     );
-    let effective = context.load(&store).map_err(|e| format!("invalid setting {e}"))?;
+    let effective = context
+        .load(&store)
+        .map_err(|e| format!("invalid setting {e}"))?;
     let mut agent = Agent::start_configured(store, context, effective);
     // The same local API as `twenty-sync run`, so the command line (and a browser) can reach
     // this agent while the app holds the store.

@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use twenty_sync::agent::Agent;
 use twenty_sync::app::{self, report, RecordError, StatusReport};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::Settings;
 use twenty_sync::domain::IntentSource;
-use twenty_sync::agent::Agent;
 use twenty_sync::engine::{run_until_idle, EngineError};
 use twenty_sync::store::{Store, StoreError};
 use twenty_sync::twenty::{ClientConfig, RequestBudget, TwentyClient};

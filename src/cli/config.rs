@@ -14,8 +14,7 @@ use serde_json::{json, Map, Value};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::update::{shown_with_sources, update_from_pair};
 use twenty_sync::config::{
-    resolve, ConfigContext, Effective, Layer, LoadError, SaveError, Settings,
-    SETTING_KEYS,
+    resolve, ConfigContext, Effective, Layer, LoadError, SaveError, Settings, SETTING_KEYS,
 };
 use twenty_sync::store::{Store, StoreError};
 

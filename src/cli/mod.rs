@@ -79,7 +79,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub relay: bool,
     /// The address the relay listens on (e.g. 0.0.0.0 for all interfaces).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1", requires = "relay")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1",
+        requires = "relay"
+    )]
     pub relay_bind: std::net::IpAddr,
 }
 

@@ -505,7 +505,9 @@ impl World {
             };
             let clash_stored = table.rows.values().any(|r| {
                 let rid = r["id"].as_str().unwrap_or_default();
-                rid != cid && !skip.contains(rid) && unique_value(field, r).as_deref() == Some(val.as_ref())
+                rid != cid
+                    && !skip.contains(rid)
+                    && unique_value(field, r).as_deref() == Some(val.as_ref())
             });
             let clash_pending = pending.iter().any(|r| {
                 r["id"].as_str().unwrap_or_default() != cid
