@@ -130,12 +130,18 @@ fn main() {
             for round in 0..2 {
                 let intents: Vec<Event> = (0..250).map(|i| intent(b * 250 + i)).collect();
                 for event in intents {
-                    let Event::IntentRecorded(ref recorded) = event else { unreachable!() };
+                    let Event::IntentRecorded(ref recorded) = event else {
+                        unreachable!()
+                    };
                     let success = Event::PushSucceeded {
                         intent_id: recorded.id,
                         key: recorded.key(),
                         twenty_id: format!("twenty-{}", recorded.external_id),
-                        outcome: if round == 0 { PushOutcome::Created } else { PushOutcome::Updated },
+                        outcome: if round == 0 {
+                            PushOutcome::Created
+                        } else {
+                            PushOutcome::Updated
+                        },
                         fields_hash: [round as u8; 16],
                     };
                     events.push(event);

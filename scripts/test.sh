@@ -26,6 +26,22 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests (cargo test --workspace)"
 cargo test --workspace --locked
 
+# The stress suites (tests/stress: crash, faults, soak) and the fuzz corpus regression
+# (tests/fuzz_corpus.rs) run in the step above. Fuzzing itself needs cargo-fuzz and a nightly
+# toolchain and its build takes minutes, so it is opt-in: FUZZ_SECONDS=N runs each target N s.
+if [[ "${FUZZ_SECONDS:-0}" -gt 0 ]]; then
+  step "fuzzing (cargo fuzz, ${FUZZ_SECONDS} s per target)"
+  if cargo +nightly fuzz --version >/dev/null 2>&1; then
+    (cd fuzz && for target in $(cargo +nightly fuzz list); do
+      mkdir -p "target/corpus/$target" && cp "corpus/$target"/* "target/corpus/$target/"
+      cargo +nightly fuzz run -O "$target" "target/corpus/$target" -- \
+        -max_total_time="$FUZZ_SECONDS" -max_len=4096
+    done)
+  else
+    echo "cargo-fuzz or the nightly toolchain is missing; the seed corpora ran in cargo test"
+  fi
+fi
+
 step "desktop smoke test under Xvfb"
 scripts/smoke-desktop.sh "$repo/target/desktop-smoke.png"
 

@@ -7,6 +7,7 @@
 //! - [`app`]: the operations every front end shares (record intents, reports).
 //! - [`domain`]: intents, events, validation and the projections' fold. No I/O.
 //! - [`engine`]: the replay engine that pushes pending intents to Twenty.
+//! - [`fuzzing`]: plain entry points over the untrusted-input parsers, for `fuzz/` and its corpus test.
 //! - [`import`]: CSV/JSON/NDJSON imports of named files and the watched drop folder.
 //! - [`store`]: the sled event log and projections; durability, locking, migrations.
 //! - [`migrations`]: the numbered on-disk format migrations (source in `migrations/`).
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod fuzzing;
 pub mod import;
 pub mod logging;
 pub mod paths;

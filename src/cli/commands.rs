@@ -35,6 +35,23 @@ fn open(data_dir: &Path) -> Result<Store, Failure> {
     Store::open(data_dir, Arc::new(SystemClock)).map_err(store_failure)
 }
 
+/// The store for a long-running agent: a short command (`status`, `push`) holding the store for
+/// a moment is waited for, up to five seconds; another agent is not.
+fn open_waiting(data_dir: &Path) -> Result<Store, Failure> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Store::open(data_dir, Arc::new(SystemClock)) {
+            Err(StoreError::InUse { .. })
+                if std::time::Instant::now() < deadline
+                    && !super::agent_api::agent_serves(data_dir) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other.map_err(store_failure),
+        }
+    }
+}
+
 /// The store, or `None` when a running agent holds it and serves its local API (the command then
 /// asks the agent instead, see `agent_api`).
 fn open_unless_agent(data_dir: &Path) -> Result<Option<Store>, Failure> {
@@ -142,7 +159,7 @@ fn settings(data_dir: &Path) -> Result<Settings, Failure> {
 
 fn run_agent(data_dir: &Path, args: super::RunArgs) -> Result<(), Failure> {
     super::config::check_flags_and_env()?;
-    let store = open(data_dir)?;
+    let store = open_waiting(data_dir)?;
     let (context, effective) = super::config::load(&store, data_dir)?;
     let ui_port = effective.settings.ui_port;
     let relay_port = effective.settings.relay_port;

@@ -2,7 +2,7 @@
 //! unsynced intent per record, in log order), parked failures and counters.
 //!
 //! The fold is pure: it reads the current projections through [`ProjectionView`] and returns a
-//! [`ProjectionDelta`] that the store applies in the same transaction as the append. Rebuilding
+//! [`ProjectionDelta`] that the store writes in the same atomic batch as the append. Rebuilding
 //! from the log runs the very same fold, so rebuilt and live projections cannot disagree.
 
 use serde::{Deserialize, Serialize};

@@ -34,6 +34,10 @@ pub enum EngineError {
     /// The `externalId` field is missing and cannot be created with this key: a person must act.
     #[error("{0}")]
     SchemaMissing(String),
+    /// Twenty no longer knows the `externalId` field (deleted in its data model): check and
+    /// re-create the schema before pushing again. Nothing was parked.
+    #[error("the externalId field is gone from Twenty: {0}")]
+    SchemaLost(TwentyError),
     /// The local store failed; see the store error for what to do.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -48,6 +52,8 @@ impl EngineError {
 
 /// How the engine should treat a failed call.
 pub(crate) enum Disposition {
+    /// The `externalId` field is gone: re-check the schema, park nothing.
+    SchemaLost,
     /// The server or the network: retry the whole round later.
     Transient,
     /// The key or the workspace: stop until the settings change.
@@ -58,6 +64,9 @@ pub(crate) enum Disposition {
 
 pub(crate) fn disposition(error: &TwentyError) -> Disposition {
     use crate::twenty::ErrorCode::*;
+    if names_missing_external_id(error) {
+        return Disposition::SchemaLost;
+    }
     match error.code() {
         AuthError | QuotaExhausted => Disposition::Refused,
         Duplicate | ValidationError | NotFound => Disposition::Record,
@@ -67,8 +76,23 @@ pub(crate) fn disposition(error: &TwentyError) -> Disposition {
     }
 }
 
+/// Twenty's ways of saying a body or filter names a field it does not have, for `externalId`:
+/// "field 'externalId' does not exist in 'company' object", "Field metadata for field
+/// \"externalId\" is missing …", "Object person doesn't have any \"externalId\" field."
+fn names_missing_external_id(error: &TwentyError) -> bool {
+    if !matches!(error.code(), crate::twenty::ErrorCode::ValidationError) {
+        return false;
+    }
+    let message = error.server_message().unwrap_or_default();
+    message.contains("externalId")
+        && ["does not exist", "is missing", "doesn't have"]
+            .iter()
+            .any(|phrase| message.contains(phrase))
+}
+
 pub(crate) fn classify(error: TwentyError) -> EngineError {
     match disposition(&error) {
+        Disposition::SchemaLost => EngineError::SchemaLost(error),
         Disposition::Refused => EngineError::Refused(error),
         _ => EngineError::Unreachable(error),
     }

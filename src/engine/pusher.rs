@@ -278,6 +278,7 @@ impl Pusher {
                 self.update_one(kind, item, body, twenty_id).await
             }
             Err(error) => match disposition(&error) {
+                Disposition::SchemaLost => Err(classify(error)),
                 Disposition::Record => {
                     self.upsert = UpsertSupport::Unsupported;
                     self.update_one(kind, item, body, twenty_id).await
@@ -324,6 +325,7 @@ impl Pusher {
                     Ok(())
                 }
                 Err(error) => match disposition(&error) {
+                    Disposition::SchemaLost => Err(classify(error)),
                     Disposition::Record if chunk.len() > 1 => {
                         let mut left = chunk;
                         let right = left.split_off(left.len() / 2);
@@ -448,6 +450,7 @@ impl Pusher {
                     }
                     Err(error) => {
                         return match disposition(&error) {
+                            Disposition::SchemaLost => Err(classify(error)),
                             Disposition::Record => self.park(&item, &error),
                             _ => self.transient(std::iter::once(&item), error),
                         };

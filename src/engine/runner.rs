@@ -108,6 +108,10 @@ impl Runner {
                 .await
             {
                 Step::Continue => continue,
+                Step::SchemaLost => {
+                    schema_ready = false;
+                    continue;
+                }
                 Step::Wait(duration) => duration,
                 Step::Offline(error) => {
                     let since = self.store.clock().now_ms();
@@ -256,6 +260,12 @@ impl Runner {
     fn on_error(&self, error: EngineError) -> Step {
         match error {
             EngineError::Unreachable(error) => Step::Offline(error.to_string()),
+            EngineError::SchemaLost(error) => {
+                tracing::warn!(
+                    "the externalId field is gone from Twenty; checking the schema again: {error}"
+                );
+                Step::SchemaLost
+            }
             other => {
                 tracing::warn!("sync stopped: {other}");
                 self.set_state(
@@ -278,6 +288,7 @@ impl Runner {
     ) -> bool {
         tracing::warn!("Twenty is unreachable, intents stay queued: {error}");
         let mut delay = PROBE_INITIAL;
+        let mut probes = 0u32;
         loop {
             let now = self.store.clock().now_ms();
             self.status.send_replace(EngineStatus {
@@ -308,6 +319,12 @@ impl Runner {
                 );
                 return false;
             }
+            // A failing health check does not always mean the API is down (Twenty's /healthz
+            // also checks its database, cache and worker): every third probe, try a real round.
+            probes += 1;
+            if probes.is_multiple_of(3) {
+                return false;
+            }
             delay = (delay * 2).min(PROBE_MAX);
         }
     }
@@ -331,6 +348,8 @@ impl Runner {
 
 enum Step {
     Continue,
+    /// Check (and re-create) the `externalId` field before the next round.
+    SchemaLost,
     Wait(Duration),
     Offline(String),
 }
@@ -392,8 +411,21 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
     ensure_schema(&client).await?;
     let mut pusher = Pusher::new(store.clone(), client, settings.batch_size);
     let mut settled = 0;
+    let mut schema_checks = 0;
     loop {
-        let outcome = pusher.push_round().await?;
+        let outcome = match pusher.push_round().await {
+            Ok(outcome) => outcome,
+            // The field was deleted in Twenty meanwhile: check (and re-create) it, a few times.
+            Err(EngineError::SchemaLost(error)) if schema_checks < 3 => {
+                tracing::warn!(
+                    "the externalId field is gone from Twenty; checking the schema again: {error}"
+                );
+                schema_checks += 1;
+                ensure_schema(pusher.client()).await?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         settled += outcome.settled;
         if outcome.idle {
             break;
