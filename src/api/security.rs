@@ -55,7 +55,6 @@ impl AgentFile {
     /// Writes `agent.json` readable by the owner only: to a temporary file, then renamed.
     pub fn write(&self, data_dir: &Path) -> Result<(), ApiError> {
         let path = AgentFile::path(data_dir);
-        let temp = data_dir.join(format!(".{AGENT_FILE}.tmp"));
         let io = |e: std::io::Error| ApiError::AgentFile {
             path: path.clone(),
             detail: e.to_string(),
@@ -64,21 +63,7 @@ impl AgentFile {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        let _ = std::fs::remove_file(&temp);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        {
-            use std::io::Write;
-            let mut file = options.open(&temp).map_err(io)?;
-            file.write_all(text.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&temp, &path).map_err(io)
+        crate::paths::write_private_file(&path, text.as_bytes()).map_err(io)
     }
 }
 

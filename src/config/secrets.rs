@@ -209,7 +209,6 @@ impl SecretStore {
     /// Writes the file with mode 0600: to a temporary file created 0600, then renamed.
     fn write_file(&self, secrets: &BTreeMap<String, String>) -> Result<(), SecretError> {
         let path = self.file_path();
-        let temp = self.data_dir.join(format!(".{SECRETS_FILE}.tmp"));
         let io = |e: std::io::Error| SecretError::File {
             path: path.clone(),
             detail: e.to_string(),
@@ -219,21 +218,7 @@ impl SecretStore {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        let _ = std::fs::remove_file(&temp);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        {
-            use std::io::Write;
-            let mut file = options.open(&temp).map_err(io)?;
-            file.write_all(text.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&temp, &path).map_err(io)
+        crate::paths::write_private_file(&path, text.as_bytes()).map_err(io)
     }
 }
 
