@@ -149,6 +149,15 @@ impl Pusher {
                 EntityKind::Company => HashMap::new(),
             };
             let body = |item: &WorkItem| body_for(item, &company_ids);
+            let with_bodies = |items: Vec<WorkItem>| -> Vec<(WorkItem, Value)> {
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let body = body(&item);
+                        (item, body)
+                    })
+                    .collect()
+            };
 
             let mut changed = plan.changed;
             if self.upsert == UpsertSupport::Unknown && !changed.is_empty() {
@@ -161,14 +170,7 @@ impl Pusher {
             // never upserted: Twenty's upsert also matches on email and domain, and would adopt
             // someone else's record instead of reporting the clash.
             if self.upsert == UpsertSupport::Supported {
-                let known: Vec<(WorkItem, Value)> = changed
-                    .into_iter()
-                    .map(|item| {
-                        let body = body(&item);
-                        (item, body)
-                    })
-                    .collect();
-                for chunk in known.chunks(self.batch_size) {
+                for chunk in with_bodies(changed).chunks(self.batch_size) {
                     self.create_chunk(kind, chunk.to_vec(), true).await?;
                 }
             } else {
@@ -187,14 +189,7 @@ impl Pusher {
                 .unknown
                 .into_iter()
                 .partition(|item| self.known_absent.contains(&item.key));
-            let absent: Vec<(WorkItem, Value)> = absent
-                .into_iter()
-                .map(|item| {
-                    let body = body(&item);
-                    (item, body)
-                })
-                .collect();
-            for chunk in absent.chunks(self.batch_size) {
+            for chunk in with_bodies(absent).chunks(self.batch_size) {
                 self.create_chunk(kind, chunk.to_vec(), false).await?;
             }
             for chunk in unknown.chunks(self.batch_size) {
