@@ -74,7 +74,20 @@ impl Runner {
     pub fn new(store: Store, settings: watch::Receiver<Settings>) -> (Runner, RunnerHandle) {
         let rate = settings.borrow().rate_limit;
         let budget = RequestBudget::new(rate, burst_for(rate));
-        let (status, status_rx) = watch::channel(EngineStatus::default());
+        // Say at once what the settings imply, before the first round decides more.
+        let initial = {
+            let settings = settings.borrow();
+            EngineStatus {
+                state: match (settings.sync_mode, settings.enabled) {
+                    (SyncMode::Disabled, _) => SyncState::Disabled,
+                    (_, false) => SyncState::Paused,
+                    _ => SyncState::Idle,
+                },
+                since_ms: Some(store.clock().now_ms()),
+                ..EngineStatus::default()
+            }
+        };
+        let (status, status_rx) = watch::channel(initial);
         let sync_now = Arc::new(Notify::new());
         let handle = RunnerHandle {
             status: status_rx,
