@@ -3,7 +3,7 @@
 //! must be resolved in Twenty (looked up, or upserted where the server supports it).
 
 use super::fields_hash;
-use super::intent::{EntityKind, Intent, RecordKey};
+use super::intent::{Intent, RecordKey};
 use super::projection::{Mapping, PendingEntry};
 
 /// The most records Twenty's documentation allows in one batch call and one `in` filter.
@@ -65,21 +65,6 @@ pub fn plan(items: Vec<WorkItem>) -> PushPlan {
         }
     }
     plan
-}
-
-/// Which kind to push next from a window in log order: companies first, because people refer to
-/// them; people only once no company of the window waits.
-pub fn next_kind(window: &[(RecordKey, PendingEntry)]) -> Option<EntityKind> {
-    if window
-        .iter()
-        .any(|(key, _)| key.kind == EntityKind::Company)
-    {
-        Some(EntityKind::Company)
-    } else if window.is_empty() {
-        None
-    } else {
-        Some(EntityKind::Person)
-    }
 }
 
 /// The distinct company external ids that the people of a window refer to, in first-seen order.

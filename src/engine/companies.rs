@@ -30,9 +30,4 @@ impl CompanyCache {
     pub fn forget(&mut self, external_id: &str) {
         self.entries.remove(external_id);
     }
-
-    /// Drops everything (the server or the key changed).
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
 }

@@ -97,6 +97,3 @@ pub(crate) fn classify(error: TwentyError) -> EngineError {
         _ => EngineError::Unreachable(error),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -681,11 +681,6 @@ impl Store {
         Ok(changed)
     }
 
-    /// Bytes the store occupies on disk.
-    pub fn size_on_disk(&self) -> Result<u64> {
-        self.inner.db.size_on_disk().map_err(|e| self.sled_error(e))
-    }
-
     fn get_value<T: serde::de::DeserializeOwned>(
         &self,
         key: &[u8],

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::intent::{IntentFields, IntentSource};
+use crate::domain::intent::{EntityKind, IntentFields, IntentSource};
 
 fn item(kind: EntityKind, id: &str, name: &str, mapped_as: Option<&str>) -> WorkItem {
     let intent = Intent {
@@ -55,33 +55,6 @@ fn records_are_sorted_by_what_they_cost() {
     assert_eq!(ids(&plan.unknown), vec!["new"]);
     assert!(!plan.is_empty());
     assert!(super::plan(Vec::new()).is_empty());
-}
-
-#[test]
-fn companies_go_before_people() {
-    let entry = |kind, id: &str| {
-        (
-            RecordKey::new(kind, id),
-            PendingEntry {
-                seq: 1,
-                intent_id: Uuid::nil(),
-                attempts: 0,
-                last_error: None,
-            },
-        )
-    };
-    assert_eq!(next_kind(&[]), None);
-    assert_eq!(
-        next_kind(&[
-            entry(EntityKind::Person, "p"),
-            entry(EntityKind::Company, "c")
-        ]),
-        Some(EntityKind::Company)
-    );
-    assert_eq!(
-        next_kind(&[entry(EntityKind::Person, "p")]),
-        Some(EntityKind::Person)
-    );
 }
 
 #[test]

@@ -1,1 +1,0 @@
-//! Engine tests against the fake Twenty server.
