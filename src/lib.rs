@@ -15,6 +15,7 @@
 //! - [`clock`]: time, passed in.
 //! - [`logging`]: tracing to stderr and daily-rolling files.
 //! - [`paths`]: where the data directory is.
+//! - [`safe_fs`]: private files (0700/0600) and opens that never follow a link.
 //! - [`relay`]: platform mode: the relay endpoint (`run --relay`) and the forwarder to it.
 //! - [`twenty`]: the Twenty CRM REST client (errors, request budget, wire format, retries).
 
@@ -30,6 +31,7 @@ pub mod import;
 pub mod logging;
 pub mod paths;
 pub mod relay;
+pub mod safe_fs;
 pub mod store;
 pub mod twenty;
 

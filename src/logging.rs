@@ -1,5 +1,9 @@
 //! Logging: `tracing` to stderr and, through `tracing-appender`, to daily-rolling files in the data
 //! directory's `logs/` folder. Secrets are never passed to a log macro; see `redact`.
+//!
+//! With a data directory, `init` first makes the process's new files private (umask 077) and
+//! the data directory 0700 / 0600 (see [`crate::safe_fs`]): the log holds names and e-mail
+//! addresses.
 
 use std::path::Path;
 
@@ -24,10 +28,15 @@ pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
         .with_filter(filter());
 
     let mut file_problem = None;
+    let mut tightened = None;
     let (file_layer, guard) = match data_dir {
         Some(dir) => {
+            crate::safe_fs::restrict_new_files();
+            tightened = crate::safe_fs::secure_data_dir(dir)
+                .ok()
+                .and_then(|t| t.notice(dir));
             let logs = crate::paths::logs_dir(dir);
-            match std::fs::create_dir_all(&logs).and_then(|()| {
+            match crate::safe_fs::create_private_dir_all(&logs).and_then(|()| {
                 tracing_appender::rolling::Builder::new()
                     .rotation(tracing_appender::rolling::Rotation::DAILY)
                     .filename_prefix("twenty-sync")
@@ -58,6 +67,9 @@ pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
         .with(stderr_layer)
         .with(file_layer)
         .try_init();
+    if let Some(notice) = tightened {
+        tracing::warn!("{notice}");
+    }
     if let Some(problem) = file_problem {
         tracing::warn!("logging to stderr only: cannot write log files in {problem}");
     }

@@ -84,10 +84,15 @@ impl Store {
     }
 
     pub fn open_with_report(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<(Store, OpenReport)> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
+        // Private (0700 / 0600), and tightened once when an older version left it readable.
+        let tightened =
+            crate::safe_fs::secure_data_dir(data_dir).map_err(|source| StoreError::DataDir {
+                path: data_dir.to_path_buf(),
+                source,
+            })?;
+        if let Some(notice) = tightened.notice(data_dir) {
+            tracing::warn!("{notice}");
+        }
         let lock = lock::StoreLock::acquire(data_dir)?;
         let path = data_dir.join(STORE_DIR_NAME);
         let mut report = OpenReport::default();
@@ -160,6 +165,12 @@ impl Store {
             tracing::warn!("the projections disagree with the event log; rebuilding them");
             store.rebuild_projections()?;
             report.rebuilt = true;
+        }
+        // What sled (and a backup) just created, when the process umask is not 077.
+        for dir in [store.path().to_path_buf(), data_dir.join(BACKUPS_DIR_NAME)] {
+            if dir.is_dir() {
+                let _ = crate::safe_fs::secure_data_dir(&dir);
+            }
         }
         Ok((store, report))
     }
@@ -869,7 +880,7 @@ fn backup_store(data_dir: &Path, store: &Path, version: u32, now_ms: i64) -> Res
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
+    crate::safe_fs::create_private_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
