@@ -4,10 +4,13 @@
 //! # Layout
 //! - [`settings`]: `Settings`, `Secret` (masks itself), the validators.
 //! - [`resolve`]: the setting keys and env names; `resolve` decides flag > env > stored > default.
+//! - [`drop_folder`]: the folders refused as the drop folder (root, system folders, home, data
+//!   directory).
 //! - [`update`]: partial changes (`config set`, the UI) and the masked display form.
 //! - [`secrets`]: the OS keyring, or a 0600 file with a warning.
 //! - [`service`]: load and save the persisted configuration (`ConfigChanged` + secret store).
 
+pub mod drop_folder;
 pub mod resolve;
 pub mod secrets;
 pub mod service;

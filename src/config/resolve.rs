@@ -2,13 +2,13 @@
 //! variable, the validation of one value, and the precedence flag > environment > stored > default.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::settings::{
-    parse_bool, parse_in_range, validate_api_key, validate_base_url, validate_token, ConfigError,
-    Settings, SyncMode,
+    parse_bool, parse_in_range, parse_port, validate_api_key, validate_base_url, validate_token,
+    ConfigError, Settings, SyncMode,
 };
 
 /// One setting: its key (for `config set`, `config show` and the stored configuration), its
@@ -103,19 +103,27 @@ pub fn apply_value(settings: &mut Settings, key: &str, value: &str) -> Result<()
         "batch_size" if empty => settings.batch_size = defaults.batch_size,
         "batch_size" => settings.batch_size = parse_in_range(value, 1, 200)? as usize,
         "drop_dir" if empty => settings.drop_dir = None,
-        "drop_dir" => settings.drop_dir = Some(PathBuf::from(value)),
+        "drop_dir" => {
+            let dir = PathBuf::from(value);
+            if let Some(refusal) =
+                super::drop_folder::refusal(&dir, None, super::drop_folder::home_dir().as_deref())
+            {
+                return Err(refusal);
+            }
+            settings.drop_dir = Some(dir)
+        }
         "stability_delay_ms" if empty => settings.stability_delay_ms = defaults.stability_delay_ms,
         "stability_delay_ms" => {
             settings.stability_delay_ms = u64::from(parse_in_range(value, 0, 600_000)?)
         }
         "ui_port" if empty => settings.ui_port = defaults.ui_port,
-        "ui_port" => settings.ui_port = parse_in_range(value, 0, 65_535)? as u16,
+        "ui_port" => settings.ui_port = parse_port(value)?,
         "platform_url" if empty => settings.platform_url = None,
         "platform_url" => settings.platform_url = Some(validate_base_url(value)?),
         "platform_token" if empty => settings.platform_token = None,
         "platform_token" => settings.platform_token = Some(validate_token(value)?),
         "relay_port" if empty => settings.relay_port = defaults.relay_port,
-        "relay_port" => settings.relay_port = parse_in_range(value, 1, 65_535)? as u16,
+        "relay_port" => settings.relay_port = parse_port(value)?,
         "relay_token" if empty => settings.relay_token = None,
         "relay_token" => settings.relay_token = Some(validate_token(value)?),
         other => {
@@ -147,6 +155,32 @@ pub fn text_of(settings: &Settings, key: &str) -> Option<String> {
         "platform_url" => settings.platform_url.clone(),
         "relay_port" => Some(settings.relay_port.to_string()),
         _ => None,
+    }
+}
+
+/// Refuses an effective drop folder that is the data directory itself (the checks that need no
+/// data directory run in [`apply_value`]); the error names the drop folder's source.
+pub fn check_drop_dir_against(
+    settings: &Settings,
+    sources: &Sources,
+    data_dir: &Path,
+) -> Result<(), ConfigError> {
+    let Some(dir) = &settings.drop_dir else {
+        return Ok(());
+    };
+    let home = super::drop_folder::home_dir();
+    match super::drop_folder::refusal(dir, Some(data_dir), home.as_deref()) {
+        None => Ok(()),
+        Some(message) => {
+            let setting = setting_key("drop_dir").unwrap_or(&SETTING_KEYS[6]);
+            Err(ConfigError {
+                setting: setting.key,
+                source_name: sources
+                    .get(setting.key)
+                    .map(|source| source_name(*source, setting)),
+                message,
+            })
+        }
     }
 }
 

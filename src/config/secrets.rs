@@ -90,6 +90,11 @@ impl SecretStore {
         SecretStore::new(data_dir, choice)
     }
 
+    /// The data directory this secret store belongs to.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     pub fn file_path(&self) -> PathBuf {
         self.data_dir.join(SECRETS_FILE)
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::resolve::{resolve_over, setting_key, text_of, Layer, Sources};
+use super::resolve::{check_drop_dir_against, resolve_over, setting_key, text_of, Layer, Sources};
 use super::secrets::{SecretError, SecretStore};
 use super::settings::{ConfigError, Settings};
 use super::update::SettingsUpdate;
@@ -105,6 +105,7 @@ impl ConfigContext {
         let row = store.config()?;
         let stored = self.stored_layer(row.as_ref())?;
         let (settings, sources) = resolve_over(&self.defaults, &self.flags, &self.env, &stored)?;
+        check_drop_dir_against(&settings, &sources, self.secrets.data_dir())?;
         let secrets_warning = row
             .as_ref()
             .is_some_and(|r| !r.secrets.is_empty())
@@ -133,6 +134,10 @@ impl ConfigContext {
         let (current, _) = resolve_over(&self.defaults, &Layer::new(), &HashMap::new(), &stored)
             .unwrap_or_else(|_| (self.defaults.clone(), Sources::new()));
         let next = update.apply_to(&current).map_err(SaveError::Invalid)?;
+        if update.drop_dir.is_some() {
+            check_drop_dir_against(&next, &Sources::new(), self.secrets.data_dir())
+                .map_err(|e| SaveError::Invalid(vec![e]))?;
+        }
         let mut values = Vec::new();
         let mut new_secrets = Vec::new();
         for (key, text) in update.pairs() {
@@ -163,7 +168,9 @@ impl ConfigContext {
             }
             layer
         };
-        resolve_over(&self.defaults, &self.flags, &self.env, &after)
+        let (resolved, sources) = resolve_over(&self.defaults, &self.flags, &self.env, &after)
+            .map_err(|e| SaveError::Invalid(vec![e]))?;
+        check_drop_dir_against(&resolved, &sources, self.secrets.data_dir())
             .map_err(|e| SaveError::Invalid(vec![e]))?;
         let mut secrets = Vec::new();
         for (key, secret) in new_secrets {

@@ -194,3 +194,18 @@ pub fn parse_in_range(value: &str, min: u32, max: u32) -> Result<u32, String> {
         )),
     }
 }
+
+/// A port to listen on: 0 (any free port) or 1024–65535 (lower ports need administrator rights
+/// and belong to system services).
+pub fn parse_port(value: &str) -> Result<u16, String> {
+    match value.trim().parse::<u32>() {
+        Ok(0) => Ok(0),
+        Ok(port) if (1024..=65_535).contains(&port) => Ok(port as u16),
+        Ok(port) if port < 1024 => Err(format!(
+            "'{value}' is below 1024: those ports need administrator rights and belong to system services; use 0 (any free port) or a port from 1024 to 65535"
+        )),
+        _ => Err(format!(
+            "'{value}' is not a port; use 0 (any free port) or a whole number from 1024 to 65535"
+        )),
+    }
+}

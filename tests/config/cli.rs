@@ -133,7 +133,10 @@ fn invalid_values_exit_2_and_store_nothing() {
         ("ui_port", "70000"),
         ("platform_url", "not a url"),
         ("platform_token", "short"),
-        ("relay_port", "0"),
+        ("relay_port", "80"),
+        ("ui_port", "443"),
+        ("drop_dir", "/etc"),
+        ("drop_dir", "/tmp"),
         ("relay_token", "short"),
         ("no_such_setting", "1"),
     ];
@@ -162,7 +165,8 @@ fn an_invalid_environment_variable_stops_start_up_naming_the_setting() {
     let cli = Cli::new();
     for (name, value, setting) in [
         ("TWENTY_CRM_SYNC_MODE", "turbo", "sync_mode"),
-        ("TWENTY_SYNC_RELAY_PORT", "0", "relay_port"),
+        ("TWENTY_SYNC_RELAY_PORT", "1000", "relay_port"),
+        ("TWENTY_SYNC_DROP_DIR", "/usr", "drop_dir"),
         ("TWENTY_SYNC_PLATFORM_URL", "ftp://x", "platform_url"),
     ] {
         let output = cli.command(&["run"]).env(name, value).output().unwrap();

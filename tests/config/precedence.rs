@@ -207,7 +207,9 @@ fn every_invalid_value_names_its_setting_and_source() {
         ("ui_port", "TWENTY_SYNC_UI_PORT", "70000"),
         ("platform_url", "TWENTY_SYNC_PLATFORM_URL", "relay.local"),
         ("platform_token", "TWENTY_SYNC_PLATFORM_TOKEN", "too-short"),
-        ("relay_port", "TWENTY_SYNC_RELAY_PORT", "0"),
+        ("relay_port", "TWENTY_SYNC_RELAY_PORT", "80"),
+        ("ui_port", "TWENTY_SYNC_UI_PORT", "1023"),
+        ("drop_dir", "TWENTY_SYNC_DROP_DIR", "/"),
         ("relay_token", "TWENTY_SYNC_RELAY_TOKEN", "too-short"),
     ];
     for (key, env_name, value) in cases {
