@@ -163,6 +163,22 @@ async fn watch_drop_folder(
         let mut config = crate::import::watch::WatchConfig::new(drop_dir(&current, &store));
         config.stability_delay = std::time::Duration::from_millis(current.stability_delay_ms);
         let watched = (config.drop_dir.clone(), current.stability_delay_ms);
+        if current.drop_dir.is_some() {
+            // Set by a flag, the environment, `config set` or the UI: say what it holds.
+            let (dir, data_dir) = (
+                config.drop_dir.display().to_string(),
+                store.path().parent().unwrap_or(store.path()).to_path_buf(),
+            );
+            if let Ok(check) = tokio::task::spawn_blocking(move || {
+                crate::app::inbox::check_drop_dir(&dir, &data_dir)
+            })
+            .await
+            {
+                for warning in check.warnings {
+                    tracing::warn!("{warning}");
+                }
+            }
+        }
         let mut changes = settings.clone();
         let store_for_restart = store.clone();
         // Resolves when a setting the watcher depends on changes: the watcher then restarts.

@@ -44,6 +44,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
             commands::imports::upload_file,
             commands::settings::settings,
             commands::settings::save_settings,
+            commands::settings::check_drop_dir,
             commands::settings::test_connection,
             commands::settings::create_field,
             commands::sync::sync_now,

@@ -249,6 +249,20 @@ fn settings_are_shown_masked_and_validated() {
         .invoke("save_settings", json!({ "update": { "batch_size": 20 } }))
         .expect("saved");
     assert_eq!(saved["settings"]["batch_size"]["value"], json!(20));
+    // A drop folder is checked before it is saved.
+    let check = h
+        .invoke("check_drop_dir", json!({ "path": "/etc" }))
+        .expect("checked");
+    assert!(
+        check["refused"]
+            .as_str()
+            .is_some_and(|m| m.contains("system folder")),
+        "{check}"
+    );
+    let err = h
+        .invoke("save_settings", json!({ "update": { "drop_dir": "/" } }))
+        .expect_err("refused");
+    assert!(err["fields"]["drop_dir"].is_string(), "{err}");
 }
 
 #[test]

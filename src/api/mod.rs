@@ -16,7 +16,8 @@
 //! `GET /api/records?q=&before=&limit=`, `GET /api/records/failed`, `POST /api/records/retry`,
 //! `POST /api/records/retry-all`, `GET /api/mappings`, `GET /api/imports`,
 //! `GET /api/imports/report?path=` (CSV), `POST /api/imports/upload?name=` (raw body),
-//! `GET|PUT /api/settings`, `POST /api/settings/test-connection`,
+//! `GET|PUT /api/settings`, `GET /api/settings/drop-dir?path=` (a drop folder checked before it
+//! is saved), `POST /api/settings/test-connection`,
 //! `POST /api/settings/create-field`, `POST /api/sync-now`, `POST /api/pause`,
 //! `POST /api/resume`.
 

@@ -119,6 +119,7 @@ pub(crate) fn router(state: AppState) -> Router {
             )),
         )
         .route("/api/settings", get(settings).put(save_settings))
+        .route("/api/settings/drop-dir", get(check_drop_dir))
         .route("/api/settings/test-connection", post(test_connection))
         .route("/api/settings/create-field", post(create_field))
         .route("/api/sync-now", post(sync_now))
@@ -307,15 +308,17 @@ async fn import_report(
     Query(params): Query<ReportParams>,
 ) -> Result<Response, RequestError> {
     let drop_dir = inbox::drop_dir(&state.live.handle().settings(), &state.data_dir);
-    let path = queries::report_path(&drop_dir, &params.path)
+    let name = queries::report_path(&drop_dir, &params.path)
+        .and_then(|path| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().replace('"', ""))
+        })
         .ok_or_else(|| RequestError::NotFound("no such error report".into()))?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| RequestError::NotFound(format!("the error report cannot be read: {e}")))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().replace('"', ""))
-        .unwrap_or_default();
+    // Only a report the agent wrote, never through a link: anything else is "not found".
+    let store = state.live.handle().store().clone();
+    let bytes = blocking(move || Ok(queries::read_report(&store, &drop_dir, &params.path)))
+        .await?
+        .ok_or_else(|| RequestError::NotFound("no such error report".into()))?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
@@ -392,6 +395,23 @@ async fn save_settings(State(state): State<AppState>, Json(update): Json<Setting
     })
     .await?;
     Ok(Json(settings_json(&state)))
+}
+
+#[derive(Debug, Deserialize)]
+struct DropDirParams {
+    #[serde(default)]
+    path: String,
+}
+
+/// What choosing a folder as the drop folder would do (refused, or how many files are imported
+/// and left alone), before it is saved.
+async fn check_drop_dir(
+    State(state): State<AppState>,
+    Query(params): Query<DropDirParams>,
+) -> Reply {
+    let data_dir = state.data_dir.clone();
+    let check = blocking(move || Ok(inbox::check_drop_dir(&params.path, &data_dir))).await?;
+    to_json(&check)
 }
 
 async fn test_connection(

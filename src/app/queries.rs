@@ -70,7 +70,7 @@ impl EventCategory {
             "IntentRecorded" => EventCategory::Intents,
             "PushSucceeded" | "PushSkipped" | "MappingInvalidated" => EventCategory::Pushes,
             "PushFailed" | "RetryRequested" => EventCategory::Failures,
-            "ImportCompleted" | "ImportProgress" => EventCategory::Imports,
+            "ImportCompleted" | "ImportProgress" | "DropEntryLeftAlone" => EventCategory::Imports,
             _ => EventCategory::Config,
         }
     }
@@ -389,7 +389,8 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
             }
         }
     }
-    let reports = list_reports(drop_dir);
+    let known = crate::import::ledger::known(&crate::import::ledger::ledger_of(store));
+    let reports = list_reports(drop_dir, &known);
     let mut used: HashSet<PathBuf> = HashSet::new();
     let mut rows: Vec<(i64, ImportRow)> = Vec::new();
     for envelope in found {
@@ -440,7 +441,7 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
                 duplicate_rows: 0,
                 duration_ms: 0,
                 report: Some(report.relative.clone()),
-                message: first_report_message(&report.path),
+                message: first_report_message(drop_dir, &known, report),
             },
         ));
     }
@@ -455,12 +456,16 @@ struct ReportFile {
     dir: &'static str,
     /// `processed/name.errors.csv`.
     relative: String,
+    /// Its name inside `dir`.
+    name: String,
     /// The name of the file the report is about (without a timestamp the mover added).
     original_name: String,
     modified_ms: i64,
 }
 
-fn list_reports(drop_dir: &Path) -> Vec<ReportFile> {
+/// The reports in `processed/` and `failed/` that the agent wrote (its ledger names them and
+/// they are still that file); anything else there is never listed nor read.
+fn list_reports(drop_dir: &Path, known: &KnownReports) -> Vec<ReportFile> {
     let mut reports = Vec::new();
     for dir in REPORT_DIRS {
         let Ok(entries) = std::fs::read_dir(drop_dir.join(dir)) else {
@@ -471,7 +476,10 @@ fn list_reports(drop_dir: &Path) -> Vec<ReportFile> {
             let Some(about) = name.strip_suffix(crate::import::REPORT_SUFFIX) else {
                 continue;
             };
-            let modified_ms = entry
+            let Some(file) = crate::import::ledger::open_known(known, drop_dir, dir, &name) else {
+                continue;
+            };
+            let modified_ms = file
                 .metadata()
                 .ok()
                 .and_then(|m| m.modified().ok())
@@ -482,12 +490,15 @@ fn list_reports(drop_dir: &Path) -> Vec<ReportFile> {
                 dir,
                 relative: format!("{dir}/{name}"),
                 original_name: strip_stamp(about),
+                name,
                 modified_ms,
             });
         }
     }
     reports
 }
+
+type KnownReports = std::collections::HashMap<PathBuf, crate::safe_fs::FileId>;
 
 /// `people-20250101T120000000Z-2.csv` → `people.csv` (the mover's timestamp suffix).
 fn strip_stamp(name: &str) -> String {
@@ -524,8 +535,13 @@ fn best_report<'a>(
 }
 
 /// The message column of a report's first line.
-fn first_report_message(path: &Path) -> Option<String> {
-    let mut reader = csv::Reader::from_path(path).ok()?;
+fn first_report_message(
+    drop_dir: &Path,
+    known: &KnownReports,
+    report: &ReportFile,
+) -> Option<String> {
+    let file = crate::import::ledger::open_known(known, drop_dir, report.dir, &report.name)?;
+    let mut reader = csv::Reader::from_reader(std::io::Read::take(file, 64 * 1024));
     let record = reader.records().next()?.ok()?;
     record
         .get(3)
@@ -533,19 +549,41 @@ fn first_report_message(path: &Path) -> Option<String> {
 }
 
 /// The path of a report named in [`ImportRow::report`], refusing anything that is not a
-/// report directly inside `processed/` or `failed/` of the drop folder.
+/// report name directly inside `processed/` or `failed/` of the drop folder. Names only: use
+/// [`read_report`] to read one.
 pub fn report_path(drop_dir: &Path, relative: &str) -> Option<PathBuf> {
+    let (dir, name) = split_report_path(relative)?;
+    Some(drop_dir.join(dir).join(name))
+}
+
+fn split_report_path(relative: &str) -> Option<(&'static str, &str)> {
     let (dir, name) = relative.split_once('/')?;
-    if !REPORT_DIRS.contains(&dir)
-        || name.is_empty()
-        || name.contains(['/', '\\'])
+    let dir = REPORT_DIRS.into_iter().find(|known| *known == dir)?;
+    if name.is_empty()
+        || name.contains(['/', '\\', '\0'])
         || name.starts_with('.')
         || !name.ends_with(crate::import::REPORT_SUFFIX)
     {
         return None;
     }
-    let path = drop_dir.join(dir).join(name);
-    path.is_file().then_some(path)
+    Some((dir, name))
+}
+
+/// The largest report served (a report of 2,000,000 invalid rows is about 200 MB; the UI shows
+/// its start).
+pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The bytes of an error report named in [`ImportRow::report`], only if the agent wrote it (its
+/// ledger knows it), opened without following links and still the same file; `None` for
+/// anything else (the API answers 404).
+pub fn read_report(store: &Store, drop_dir: &Path, relative: &str) -> Option<Vec<u8>> {
+    let (dir, name) = split_report_path(relative)?;
+    let known = crate::import::ledger::known(&crate::import::ledger::ledger_of(store));
+    let file = crate::import::ledger::open_known(&known, drop_dir, dir, name)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_REPORT_BYTES), &mut bytes)
+        .ok()?;
+    Some(bytes)
 }
 
 #[cfg(test)]

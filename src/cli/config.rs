@@ -305,6 +305,12 @@ fn set(data_dir: &Path, key: &str, value: String) -> Result<(), Failure> {
     if let Some(warning) = warning {
         eprintln!("warning: {warning}");
     }
+    if key == "drop_dir" {
+        // What the new drop folder holds: how many files are imported now, how many left alone.
+        for warning in twenty_sync::app::inbox::check_drop_dir(&value, data_dir).warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     let entry = &view[key];
     let source = entry["source"].as_str().unwrap_or("stored");
     let shown = match &entry["value"] {

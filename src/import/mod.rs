@@ -10,6 +10,7 @@
 //!   cap on the size of one record.
 //! - [`process`]: rows → drafts → validation → last-wins dedupe → intents, recorded durably.
 //! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
+//! - [`ledger`]: the reports the agent wrote (the only ones the UI shows and serves).
 //! - [`watch`]: the drop-folder watcher (the only place `notify` appears).
 //!
 //! # Guarantees
@@ -26,6 +27,7 @@
 
 pub mod columns;
 pub mod decode;
+pub mod ledger;
 pub mod parse;
 pub mod process;
 pub mod report;
@@ -49,6 +51,19 @@ pub const PROCESSED_DIR: &str = "processed";
 pub const FAILED_DIR: &str = "failed";
 /// Suffix of the error report written beside a file.
 pub const REPORT_SUFFIX: &str = ".errors.csv";
+/// The endings (any case) of the files the drop folder takes; everything else is left alone.
+pub const IMPORT_EXTENSIONS: [&str; 5] = ["csv", "tsv", "json", "ndjson", "jsonl"];
+
+/// Whether the drop folder takes a file of this name: it ends in one of
+/// [`IMPORT_EXTENSIONS`] (any case) after a non-empty stem.
+pub fn is_import_name(name: &str) -> bool {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => IMPORT_EXTENSIONS
+            .iter()
+            .any(|known| ext.eq_ignore_ascii_case(known)),
+        _ => false,
+    }
+}
 
 /// Reports bytes processed so far (the total is three times the file size: one pass to hash
 /// and sniff, one to validate, one to record).
@@ -175,8 +190,10 @@ pub enum ImportError {
     Unreadable { file: String, detail: String },
     #[error("{file} is a directory, not a file; drop the files inside it instead")]
     NotAFile { file: String },
-    #[error("{file} is a link to {target}, outside the drop folder; links are not followed out of it: copy the file in instead")]
-    LinkOutside { file: String, target: PathBuf },
+    #[error("left {file} alone: a link (links in the drop folder are never followed; copy the file in instead)")]
+    Link { file: String },
+    #[error("left {file} alone: not a regular file (a folder, pipe, socket or device)")]
+    NotRegular { file: String },
     #[error("{file} is empty; export the data again and drop the new file")]
     Empty { file: String },
     #[error("{file} is not a text file: it looks like {what}; export CSV (UTF-8) or JSON instead")]
@@ -231,7 +248,8 @@ impl ImportError {
         match self {
             ImportError::Vanished { .. }
             | ImportError::NotAFile { .. }
-            | ImportError::LinkOutside { .. } => Disposition::Ignore,
+            | ImportError::Link { .. }
+            | ImportError::NotRegular { .. } => Disposition::Ignore,
             ImportError::Changed { .. }
             | ImportError::Store { .. }
             | ImportError::DropFolder { .. } => Disposition::Retry,

@@ -289,7 +289,6 @@ pub fn run(
     options: &ImportOptions,
     staging: &Path,
 ) -> Result<(ImportOutcome, Option<StagedReport>), ImportError> {
-    let started = Instant::now();
     let meta = std::fs::metadata(path).map_err(|e| ImportError::io(file, &e))?;
     if meta.is_dir() {
         return Err(ImportError::NotAFile {
@@ -297,9 +296,23 @@ pub fn run(
         });
     }
     let handle = File::open(path).map_err(|e| ImportError::io(file, &e))?;
-    let initial = file_state(&handle, file)?;
+    run_opened(store, &handle, path, file, options, staging)
+}
+
+/// [`run`] on a file already opened (the drop folder opens without following links and checks
+/// that it is a regular file first).
+pub fn run_opened(
+    store: &Store,
+    handle: &File,
+    path: &Path,
+    file: &str,
+    options: &ImportOptions,
+    staging: &Path,
+) -> Result<(ImportOutcome, Option<StagedReport>), ImportError> {
+    let started = Instant::now();
+    let initial = file_state(handle, file)?;
     let progress = options.progress.as_deref();
-    let scan = match decode::scan(&handle, progress).map_err(|e| ImportError::io(file, &e))? {
+    let scan = match decode::scan(handle, progress).map_err(|e| ImportError::io(file, &e))? {
         Ok(scan) => scan,
         Err(NotText::Empty) => {
             return Err(ImportError::Empty {
@@ -363,7 +376,7 @@ pub fn run(
     let mut report = (!options.dry_run).then(|| ReportWriter::new(staging, file));
     let mut chosen: HashMap<[u8; 16], u64> = HashMap::new();
     let mut repeats = Repeats::default();
-    let validated = pass(&handle, &scan, file, options, file_kind, |row, columns| {
+    let validated = pass(handle, &scan, file, options, file_kind, |row, columns| {
         outcome.rows_read += 1;
         let problems = match &row.cells {
             Err(issue) => vec![Problem {
@@ -511,7 +524,7 @@ pub fn run(
     let mut plan = DryRunPlan::default();
     let mut batch: Vec<Event> = Vec::new();
     let chunk = options.chunk_rows.max(1);
-    let recorded_pass = pass(&handle, &scan, file, options, file_kind, |row, columns| {
+    let recorded_pass = pass(handle, &scan, file, options, file_kind, |row, columns| {
         let Ok(cells) = &row.cells else {
             return Ok(());
         };
@@ -543,7 +556,7 @@ pub fn run(
         }
         batch.push(Event::IntentRecorded(intent));
         if batch.len() >= chunk {
-            if file_state(&handle, file)? != initial {
+            if file_state(handle, file)? != initial {
                 return Err(ImportError::Changed {
                     file: file.to_string(),
                 });
@@ -570,7 +583,7 @@ pub fn run(
             return Err(error);
         }
     };
-    if recorded_pass.hash != scan.hash || file_state(&handle, file)? != initial {
+    if recorded_pass.hash != scan.hash || file_state(handle, file)? != initial {
         if let Some(staged) = staged {
             staged.discard();
         }

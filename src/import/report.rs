@@ -1,7 +1,7 @@
 //! The error report `<file>.errors.csv`: one line per problem (row, column, value, message),
 //! streamed to a hidden temporary file and moved into place at the end. Cells that a spreadsheet
 //! would execute (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
-//! apostrophe.
+//! apostrophe. Reports are created 0600 and never written through a link.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -56,7 +56,10 @@ impl ReportWriter {
         message: &str,
     ) -> Result<(), csv::Error> {
         if self.writer.is_none() {
-            let file = File::create(&self.temp)?;
+            // Our own hidden name: a leftover of a crash (or a link planted there) is removed,
+            // never written through.
+            let _ = std::fs::remove_file(&self.temp);
+            let file = crate::safe_fs::create_private_new(&self.temp)?;
             let mut writer = csv::Writer::from_writer(BufWriter::new(file));
             writer.write_record(HEADER)?;
             self.writer = Some(writer);
@@ -134,10 +137,17 @@ impl StagedReport {
 /// Writes a one-line report explaining why a whole file was refused.
 pub fn write_file_error(dir: &Path, name: &str, message: &str, now_ms: i64) -> io::Result<PathBuf> {
     let target = unique_path(dir, name, now_ms);
-    let mut writer = csv::Writer::from_path(&target)?;
+    let file = crate::safe_fs::create_private_new(&target)?;
+    let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     writer.write_record(HEADER)?;
     writer.write_record(["", "", "", &escape_cell(message)])?;
     writer.flush()?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    file.sync_all()?;
     Ok(target)
 }
 
@@ -178,12 +188,21 @@ fn exists(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
 
-/// Renames, or copies then removes the original when the rename crosses file systems.
+/// Renames, or copies then removes the original when the rename crosses file systems. The copy
+/// opens neither end through a link and keeps the original's permissions.
 pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     match std::fs::rename(from, to) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == io::ErrorKind::CrossesDevices => {
-            std::fs::copy(from, to)?;
+            let mut source = crate::safe_fs::open_no_follow(from)?;
+            let meta = source.metadata()?;
+            if !meta.is_file() {
+                return Err(io::Error::other("not a regular file"));
+            }
+            let mut target = crate::safe_fs::create_private_new(to)?;
+            io::copy(&mut source, &mut target)?;
+            target.set_permissions(meta.permissions())?;
+            target.sync_all()?;
             std::fs::remove_file(from)
         }
         Err(error) => Err(error),

@@ -3,9 +3,13 @@
 //! stability delay; afterwards it moves to `processed/` or `failed/` with its error report.
 //! This is the only module where `notify` types appear.
 //!
-//! Ignored: hidden and temporary names (`.*`, `*.tmp`, `*.part`, `*.crdownload`, `~$*`,
-//! `*.swp`), directories (including `processed/` and `failed/`), anything that is not a regular
-//! file, and symbolic links that lead outside the drop folder.
+//! Taken: regular files whose names end in `.csv`, `.tsv`, `.json`, `.ndjson` or `.jsonl` (any
+//! case; [`super::is_import_name`]). Everything else stays exactly where it is, never moved,
+//! renamed, opened or read: other names (noticed once per name, as a `DropEntryLeftAlone` event
+//! and in the log), folders, links (never followed), pipes, sockets and devices. Silently
+//! ignored: hidden and temporary names (`.*`, `*.tmp`, `*.part`, `*.crdownload`, `~$*`,
+//! `*.swp`) and the `processed/` and `failed/` folders. A file is opened with `O_NOFOLLOW` and
+//! checked to be a regular file, and is moved only if the name still holds that same file.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -20,9 +24,11 @@ use tokio::time::Instant;
 
 use super::report::{self, move_file, unique_path};
 use super::{
-    display_name, process, Disposition, ImportError, ImportOptions, ImportOutcome, DROP_DIR_ENV,
-    FAILED_DIR, PROCESSED_DIR, REPORT_SUFFIX,
+    display_name, is_import_name, ledger, process, Disposition, ImportError, ImportOptions,
+    ImportOutcome, DROP_DIR_ENV, FAILED_DIR, PROCESSED_DIR, REPORT_SUFFIX,
 };
+use crate::domain::Event;
+use crate::safe_fs::{self, FileId};
 use crate::store::Store;
 
 /// How the drop folder is watched.
@@ -86,7 +92,7 @@ pub enum DropOutcome {
         moved_to: Option<PathBuf>,
         report: Option<PathBuf>,
     },
-    /// Left in place and skipped (a directory, a link leading outside, a file that vanished).
+    /// Left in place and skipped (not an import file, a folder, a link, a file that vanished).
     Ignored { message: String },
     /// Left in place; tried again later (once it is stable again when it `changed`).
     Retrying { message: String, changed: bool },
@@ -206,25 +212,40 @@ impl StabilityTracker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Candidate(Signature),
-    /// Skipped, with the reason to log once.
-    Skip(String),
-    /// Ignored silently (temporary names, our own folders).
+    /// Not an import file: left exactly where it is, noticed once per name.
+    LeftAlone {
+        name: String,
+        reason: &'static str,
+    },
+    /// Ignored silently (temporary and hidden names, our own folders).
     Quiet,
     Gone,
+}
+
+/// Why an entry is left alone, as the notice says it ("left report.pdf alone: …").
+pub mod reasons {
+    pub const NOT_IMPORT: &str = "not an import file";
+    pub const FOLDER: &str = "a folder (drop the files inside it instead)";
+    pub const LINK: &str = "a link (links in the drop folder are never followed)";
+    pub const SPECIAL: &str = "not a regular file (a pipe, socket or device)";
+}
+
+/// The text of a notice about an entry left alone.
+pub fn left_alone_message(name: &str, reason: &str) -> String {
+    format!("left {name} alone: {reason}")
 }
 
 /// The drop folder's layout.
 #[derive(Debug, Clone)]
 pub struct DropDirs {
     pub inbox: PathBuf,
-    /// The inbox with links resolved, to tell whether a link leads outside.
-    pub canonical: PathBuf,
     pub processed: PathBuf,
     pub failed: PathBuf,
 }
 
 impl DropDirs {
-    /// Creates the drop folder and its `processed/` and `failed/` subfolders.
+    /// Creates the drop folder and its `processed/` and `failed/` subfolders (0700 when created).
+    /// Refuses `processed/` or `failed/` that are links: nothing is moved through a link.
     pub fn prepare(inbox: &Path) -> Result<DropDirs, ImportError> {
         let fail = |error: std::io::Error| ImportError::DropFolder {
             path: inbox.to_path_buf(),
@@ -233,62 +254,84 @@ impl DropDirs {
         let inbox = &std::path::absolute(inbox).map_err(fail)?;
         let processed = inbox.join(PROCESSED_DIR);
         let failed = inbox.join(FAILED_DIR);
-        std::fs::create_dir_all(&processed).map_err(fail)?;
-        std::fs::create_dir_all(&failed).map_err(fail)?;
-        let canonical = inbox.canonicalize().map_err(fail)?;
+        for dir in [&processed, &failed] {
+            if dir
+                .symlink_metadata()
+                .is_ok_and(|meta| !meta.file_type().is_dir())
+            {
+                return Err(ImportError::DropFolder {
+                    path: inbox.to_path_buf(),
+                    detail: format!(
+                        "{} inside it is not a folder (links are never followed); move it away",
+                        display_name(dir)
+                    ),
+                });
+            }
+            safe_fs::create_private_dir_all(dir).map_err(fail)?;
+        }
         Ok(DropDirs {
             inbox: inbox.to_path_buf(),
-            canonical,
             processed,
             failed,
         })
     }
 
-    /// Classifies one path of the drop folder.
+    /// Classifies one path of the drop folder. Only import names are looked at (`lstat`, never
+    /// followed); nothing is opened here.
     pub fn inspect(&self, path: &Path) -> Entry {
         let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             return Entry::Quiet;
         };
-        if path.parent() != Some(self.inbox.as_path()) || is_ignored_name(&name) {
+        if path.parent() != Some(self.inbox.as_path())
+            || is_ignored_name(&name)
+            || name == PROCESSED_DIR
+            || name == FAILED_DIR
+        {
             return Entry::Quiet;
+        }
+        if !is_import_name(&name) {
+            return Entry::LeftAlone {
+                name,
+                reason: reasons::NOT_IMPORT,
+            };
         }
         let meta = match path.symlink_metadata() {
             Ok(meta) => meta,
             Err(_) => return Entry::Gone,
         };
-        if meta.is_dir() {
-            if name == PROCESSED_DIR || name == FAILED_DIR {
-                return Entry::Quiet;
-            }
-            return Entry::Skip(format!(
-                "{name} is a folder; folders in the drop folder are not imported: drop the files inside it instead"
-            ));
-        }
-        if meta.file_type().is_symlink() {
-            let target = match path.canonicalize() {
-                Ok(target) => target,
-                Err(_) => {
-                    return Entry::Skip(format!("{name} is a link that leads nowhere; skipped"))
-                }
-            };
-            if !target.starts_with(&self.canonical) {
-                return Entry::Skip(ImportError::LinkOutside { file: name, target }.to_string());
-            }
-            return match std::fs::metadata(&target) {
-                Ok(meta) if meta.is_file() => Entry::Candidate(Signature::of(&meta)),
-                Ok(_) => Entry::Skip(format!(
-                    "{name} is a link to something that is not a file; skipped"
-                )),
-                Err(_) => Entry::Gone,
-            };
-        }
-        if !meta.is_file() {
-            return Entry::Skip(format!(
-                "{name} is not a regular file (a pipe, socket or device); skipped"
-            ));
-        }
-        Entry::Candidate(Signature::of(&meta))
+        let kind = meta.file_type();
+        let reason = if kind.is_symlink() {
+            reasons::LINK
+        } else if kind.is_dir() {
+            reasons::FOLDER
+        } else if !kind.is_file() {
+            reasons::SPECIAL
+        } else {
+            return Entry::Candidate(Signature::of(&meta));
+        };
+        Entry::LeftAlone { name, reason }
     }
+}
+
+/// Opens a drop-folder file for import: never through a link, never blocking on a pipe, and
+/// only a regular file. Returns it with its identity (to move only that same file later).
+fn open_for_import(path: &Path, name: &str) -> Result<(std::fs::File, FileId), ImportError> {
+    let file = safe_fs::open_no_follow(path).map_err(|error| {
+        if safe_fs::is_link_error(&error) {
+            ImportError::Link {
+                file: name.to_string(),
+            }
+        } else {
+            ImportError::io(name, &error)
+        }
+    })?;
+    let meta = file.metadata().map_err(|e| ImportError::io(name, &e))?;
+    if !meta.is_file() {
+        return Err(ImportError::NotRegular {
+            file: name.to_string(),
+        });
+    }
+    Ok((file, FileId::of(&meta)))
 }
 
 /// Imports one stable file of the drop folder and moves it (and its report) aside.
@@ -300,14 +343,32 @@ pub fn process_drop(
 ) -> DropOutcome {
     let name = display_name(path);
     let now_ms = || store.clock().now_ms();
-    match process::run(store, path, &name, options, &dirs.inbox) {
+    let ledger = ledger::ledger_of(store);
+    let note = |report: &Path| {
+        if let Err(error) = ledger::record(&ledger, report, now_ms()) {
+            tracing::warn!(file = %name, %error, "the error report could not be noted; the UI will not offer it");
+        }
+    };
+    let opened = open_for_import(path, &name);
+    let expected = match &opened {
+        Ok((_, id)) => Some(*id),
+        Err(_) => path
+            .symlink_metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| FileId::of(&m)),
+    };
+    let result = opened.and_then(|(handle, _)| {
+        process::run_opened(store, &handle, path, &name, options, &dirs.inbox)
+    });
+    match result {
         Ok((outcome, staged)) => {
             let target_dir = if outcome.nothing_usable() {
                 &dirs.failed
             } else {
                 &dirs.processed
             };
-            let moved_to = move_aside(path, target_dir, now_ms(), &name);
+            let moved_to = move_aside(path, expected, target_dir, now_ms(), &name);
             let report_name = format!(
                 "{}{REPORT_SUFFIX}",
                 moved_to
@@ -318,7 +379,10 @@ pub fn process_drop(
             let mut outcome = outcome;
             if let Some(staged) = staged {
                 match staged.place(target_dir, &report_name, now_ms()) {
-                    Ok(placed) => outcome.error_report = Some(placed),
+                    Ok(placed) => {
+                        note(&placed);
+                        outcome.error_report = Some(placed)
+                    }
                     Err(error) => {
                         tracing::warn!(file = %name, %error, "the report of invalid rows could not be written")
                     }
@@ -354,7 +418,7 @@ pub fn process_drop(
             Disposition::Fail => {
                 let message = error.to_string();
                 tracing::warn!(file = %name, "{message}; moved to {FAILED_DIR}/");
-                let moved_to = move_aside(path, &dirs.failed, now_ms(), &name);
+                let moved_to = move_aside(path, expected, &dirs.failed, now_ms(), &name);
                 let report_name = format!(
                     "{}{REPORT_SUFFIX}",
                     moved_to
@@ -368,7 +432,10 @@ pub fn process_drop(
                     &message,
                     now_ms(),
                 ) {
-                    Ok(path) => Some(path),
+                    Ok(path) => {
+                        note(&path);
+                        Some(path)
+                    }
                     Err(error) => {
                         tracing::warn!(file = %name, %error, "the error report could not be written");
                         None
@@ -402,16 +469,115 @@ fn log_outcome(outcome: &ImportOutcome) {
     }
 }
 
-/// Moves a file into `dir` (timestamped when the name is taken). A file that vanished after
-/// its rows were recorded is only logged: its import is complete and the content hash
-/// recognises it if it comes back.
-fn move_aside(path: &Path, dir: &Path, now_ms: i64, name: &str) -> Option<PathBuf> {
+/// Moves a file into `dir` (timestamped when the name is taken), only if the name still holds
+/// the file that was read (`expected`): something put in its place meanwhile stays. A file that
+/// vanished after its rows were recorded is only logged: its import is complete and the content
+/// hash recognises it if it comes back.
+fn move_aside(
+    path: &Path,
+    expected: Option<FileId>,
+    dir: &Path,
+    now_ms: i64,
+    name: &str,
+) -> Option<PathBuf> {
+    let now = path
+        .symlink_metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| FileId::of(&m));
+    if now.is_none() || now != expected {
+        tracing::warn!(file = %name, "the file was replaced or removed after it was read; left where it is");
+        return None;
+    }
     let target = unique_path(dir, name, now_ms);
     match move_file(path, &target) {
         Ok(()) => Some(target),
         Err(error) => {
             tracing::warn!(file = %name, %error, "the file could not be moved to {}", dir.display());
             None
+        }
+    }
+}
+
+/// How many of the newest events the watcher reads at start to learn which names were already
+/// noticed as left alone (so a restart does not notice them again).
+const NOTICE_SCAN: usize = 20_000;
+
+/// Names already noticed as left alone: those of this watcher and, read once at start, those
+/// among the newest events of the log.
+#[derive(Debug, Default)]
+struct Notices {
+    names: HashSet<String>,
+}
+
+impl Notices {
+    fn from_log(store: &Store) -> Notices {
+        let mut names = HashSet::new();
+        let mut cursor = u64::MAX;
+        let mut scanned = 0;
+        while scanned < NOTICE_SCAN {
+            let Ok(chunk) = store.events_before(cursor, 512) else {
+                break;
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            for envelope in chunk {
+                scanned += 1;
+                cursor = envelope.seq;
+                if let Event::DropEntryLeftAlone { name, .. } = envelope.event {
+                    names.insert(name);
+                }
+            }
+        }
+        Notices { names }
+    }
+}
+
+/// Records the notices of entries left alone (one event each, one append), logs them and
+/// reports them. A notice that could not be recorded is tried again at the next scan.
+async fn notice(
+    store: &Store,
+    notices: &mut Notices,
+    found: Vec<(PathBuf, String, &'static str)>,
+    config: &WatchConfig,
+) {
+    let fresh: Vec<(PathBuf, String, &'static str)> = found
+        .into_iter()
+        .filter(|(_, name, _)| notices.names.insert(name.clone()))
+        .collect();
+    if fresh.is_empty() {
+        return;
+    }
+    let events: Vec<Event> = fresh
+        .iter()
+        .map(|(_, name, reason)| Event::DropEntryLeftAlone {
+            name: name.clone(),
+            reason: (*reason).to_string(),
+        })
+        .collect();
+    let appended = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.append(events))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+    };
+    if let Err(error) = appended {
+        tracing::warn!(%error, "the notices about files left alone could not be recorded; will try again");
+        for (_, name, _) in &fresh {
+            notices.names.remove(name);
+        }
+        return;
+    }
+    for (path, name, reason) in fresh {
+        let message = left_alone_message(&name, reason);
+        tracing::info!("{message}");
+        if let Some(reports) = &config.reports {
+            let _ = reports.send(DropReport {
+                path,
+                outcome: DropOutcome::Ignored { message },
+            });
         }
     }
 }
@@ -423,14 +589,17 @@ pub async fn watch_drop_folder(
     config: WatchConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ImportError> {
-    let dirs = {
+    let (dirs, mut notices) = {
         let inbox = config.drop_dir.clone();
-        tokio::task::spawn_blocking(move || DropDirs::prepare(&inbox))
-            .await
-            .map_err(|e| ImportError::DropFolder {
-                path: config.drop_dir.clone(),
-                detail: e.to_string(),
-            })??
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            DropDirs::prepare(&inbox).map(|dirs| (dirs, Notices::from_log(&store)))
+        })
+        .await
+        .map_err(|e| ImportError::DropFolder {
+            path: config.drop_dir.clone(),
+            detail: e.to_string(),
+        })??
     };
     let (events_tx, mut events) = mpsc::unbounded_channel::<Vec<PathBuf>>();
     let debouncer = start_notify(&dirs.inbox, events_tx);
@@ -441,9 +610,9 @@ pub async fn watch_drop_folder(
     );
 
     let mut tracker = StabilityTracker::new(config.stability_delay);
-    let mut skipped: HashSet<(PathBuf, String)> = HashSet::new();
     let mut retry_warned: HashSet<(PathBuf, String)> = HashSet::new();
-    rescan(&dirs, &mut tracker, &mut skipped, &config).await;
+    let found = rescan(&dirs, &mut tracker).await;
+    notice(&store, &mut notices, found, &config).await;
 
     let mut rescan_tick = tokio::time::interval_at(
         Instant::now() + config.rescan_interval,
@@ -460,11 +629,16 @@ pub async fn watch_drop_folder(
             () = &mut shutdown => break,
             Some(paths) = events.recv() => {
                 let now = Instant::now();
+                let mut found = Vec::new();
                 for path in paths {
-                    observe(&dirs, &path, &mut tracker, &mut skipped, &config, now);
+                    observe(&dirs, &path, &mut tracker, &mut found, now);
                 }
+                notice(&store, &mut notices, found, &config).await;
             }
-            _ = rescan_tick.tick() => rescan(&dirs, &mut tracker, &mut skipped, &config).await,
+            _ = rescan_tick.tick() => {
+                let found = rescan(&dirs, &mut tracker).await;
+                notice(&store, &mut notices, found, &config).await;
+            }
             _ = check_tick.tick() => {
                 for path in tracker.due(Instant::now()) {
                     if futures::poll!(shutdown.as_mut()).is_ready() {
@@ -483,7 +657,12 @@ pub async fn watch_drop_folder(
                             tracker.observe(&path, signature, Instant::now());
                             continue;
                         }
-                        _ => {
+                        Entry::LeftAlone { name, reason } => {
+                            tracker.forget(&path);
+                            notice(&store, &mut notices, vec![(path.clone(), name, reason)], &config).await;
+                            continue;
+                        }
+                        Entry::Quiet | Entry::Gone => {
                             tracker.forget(&path);
                             continue;
                         }
@@ -510,10 +689,20 @@ pub async fn watch_drop_folder(
                             }
                         }
                         DropOutcome::Ignored { message } => {
-                            if skipped.insert((path.clone(), message.clone())) {
-                                tracing::warn!("{message}");
-                            }
                             tracker.forget(&path);
+                            let name = display_name(&path);
+                            if notices.names.contains(&name) {
+                                continue;
+                            }
+                            // A link or a special file swapped in at the last moment is noticed
+                            // like any other entry left alone; a vanished file only logged.
+                            match dirs.inspect(&path) {
+                                Entry::LeftAlone { name, reason } => {
+                                    notice(&store, &mut notices, vec![(path.clone(), name, reason)], &config).await;
+                                    continue;
+                                }
+                                _ => tracing::info!("{message}"),
+                            }
                         }
                         _ => tracker.forget(&path),
                     }
@@ -532,36 +721,26 @@ fn observe(
     dirs: &DropDirs,
     path: &Path,
     tracker: &mut StabilityTracker,
-    skipped: &mut HashSet<(PathBuf, String)>,
-    config: &WatchConfig,
+    found: &mut Vec<(PathBuf, String, &'static str)>,
     now: Instant,
 ) {
     match dirs.inspect(path) {
         Entry::Candidate(signature) => tracker.observe(path, signature, now),
         Entry::Gone => tracker.forget(path),
         Entry::Quiet => {}
-        Entry::Skip(message) => {
+        Entry::LeftAlone { name, reason } => {
             tracker.forget(path);
-            if skipped.insert((path.to_path_buf(), message.clone())) {
-                tracing::warn!("{message}");
-                if let Some(reports) = &config.reports {
-                    let _ = reports.send(DropReport {
-                        path: path.to_path_buf(),
-                        outcome: DropOutcome::Ignored { message },
-                    });
-                }
-            }
+            found.push((path.to_path_buf(), name, reason));
         }
     }
 }
 
 /// Lists the drop folder and observes every entry (blocking work on the blocking pool).
+/// Returns the entries left alone, for [`notice`].
 async fn rescan(
     dirs: &DropDirs,
     tracker: &mut StabilityTracker,
-    skipped: &mut HashSet<(PathBuf, String)>,
-    config: &WatchConfig,
-) {
+) -> Vec<(PathBuf, String, &'static str)> {
     let inbox = dirs.inbox.clone();
     let dirs_now = dirs.clone();
     let listed = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<(PathBuf, Entry)>> {
@@ -578,33 +757,55 @@ async fn rescan(
         Ok(Ok(entries)) => entries,
         Ok(Err(error)) => {
             tracing::warn!(folder = %dirs.inbox.display(), %error, "cannot list the drop folder; will try again");
-            return;
+            return Vec::new();
         }
         Err(error) => {
             tracing::warn!(%error, "listing the drop folder stopped unexpectedly");
-            return;
+            return Vec::new();
         }
     };
     let now = Instant::now();
-    let present: HashSet<PathBuf> = entries.iter().map(|(path, _)| path.clone()).collect();
-    skipped.retain(|(path, _)| present.contains(path));
+    let mut found = Vec::new();
     for (path, entry) in entries {
         match entry {
             Entry::Candidate(signature) => tracker.observe(&path, signature, now),
-            Entry::Skip(message) => {
-                if skipped.insert((path.clone(), message.clone())) {
-                    tracing::warn!("{message}");
-                    if let Some(reports) = &config.reports {
-                        let _ = reports.send(DropReport {
-                            path,
-                            outcome: DropOutcome::Ignored { message },
-                        });
-                    }
-                }
-            }
+            Entry::LeftAlone { name, reason } => found.push((path, name, reason)),
             Entry::Quiet | Entry::Gone => {}
         }
     }
+    found
+}
+
+/// What choosing a folder as the drop folder would do now: how many of its entries would be
+/// imported, how many left alone. Only names are read, and `lstat` of import names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FolderSurvey {
+    pub imports: usize,
+    pub left_alone: usize,
+}
+
+/// Surveys a folder (nothing when it does not exist yet or cannot be listed).
+pub fn survey_folder(folder: &Path) -> FolderSurvey {
+    let mut survey = FolderSurvey::default();
+    let Ok(absolute) = std::path::absolute(folder) else {
+        return survey;
+    };
+    let dirs = DropDirs {
+        processed: absolute.join(PROCESSED_DIR),
+        failed: absolute.join(FAILED_DIR),
+        inbox: absolute,
+    };
+    let Ok(entries) = std::fs::read_dir(&dirs.inbox) else {
+        return survey;
+    };
+    for entry in entries.flatten() {
+        match dirs.inspect(&entry.path()) {
+            Entry::Candidate(_) => survey.imports += 1,
+            Entry::LeftAlone { .. } => survey.left_alone += 1,
+            Entry::Quiet | Entry::Gone => {}
+        }
+    }
+    survey
 }
 
 /// Starts `notify` with a debouncer on the drop folder; `None` (polling only) when the platform

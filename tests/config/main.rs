@@ -8,3 +8,4 @@ mod cli;
 mod precedence;
 mod relay;
 mod runtime;
+mod safety;

@@ -20,10 +20,10 @@ pub fn imports(agent: State<'_, AgentSlot>) -> CommandResult<Value> {
 pub fn import_report(agent: State<'_, AgentSlot>, path: String) -> CommandResult<String> {
     let desktop = agent.get()?;
     let drop_dir = inbox::drop_dir(&desktop.live.handle().settings(), &desktop.data_dir);
-    let file = queries::report_path(&drop_dir, &path)
+    // Only a report the agent wrote, never through a link.
+    let bytes = queries::read_report(desktop.live.handle().store(), &drop_dir, &path)
         .ok_or_else(|| CommandError::new("no such error report"))?;
-    std::fs::read_to_string(&file)
-        .map_err(|e| CommandError::new(format!("cannot read the report: {e}")))
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[tauri::command]

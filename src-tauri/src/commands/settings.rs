@@ -31,6 +31,16 @@ pub fn save_settings(agent: State<'_, AgentSlot>, update: SettingsUpdate) -> Com
     Ok(view(desktop))
 }
 
+/// What choosing a folder as the drop folder would do, before it is saved.
+#[tauri::command]
+pub fn check_drop_dir(
+    agent: State<'_, AgentSlot>,
+    path: String,
+) -> CommandResult<inbox::DropDirCheck> {
+    let desktop = agent.get()?;
+    Ok(inbox::check_drop_dir(&path, &desktop.data_dir))
+}
+
 #[tauri::command]
 pub async fn test_connection(
     agent: State<'_, AgentSlot>,
