@@ -445,7 +445,7 @@
   });
 
   // ---- Settings -------------------------------------------------------------------------------
-  const FIELDS = ["base_url", "api_key", "enabled", "sync_mode", "rate_limit", "batch_size", "drop_dir", "platform_url", "platform_token"];
+  const FIELDS = ["base_url", "api_key", "enabled", "sync_mode", "rate_limit", "batch_size", "drop_dir", "ui_port", "relay_port", "platform_url", "platform_token"];
   const SECRET_FIELDS = ["api_key", "platform_token"];
   let shown = {}; // the settings view: name → { value, source }
 
@@ -509,10 +509,38 @@
       }
       const platform = ["platform_url", "platform_token"].some((n) => shown[n]);
       $("platform-unavailable").hidden = platform;
+      checkDropDir();
     } catch (error) {
       showError($("settings-message"), error);
     }
   }
+
+  // The drop folder is checked as it is typed, before saving: refused (why), or how many files
+  // will be imported now and how many left alone.
+  let dropCheckTimer = null;
+  let dropCheckSeq = 0;
+  async function checkDropDir() {
+    const input = $("s-drop_dir");
+    if (!input || !api.checkDropDir) return;
+    const seq = ++dropCheckSeq;
+    const error = $("e-drop_dir");
+    const warnings = $("w-drop_dir");
+    try {
+      const check = await api.checkDropDir(input.value.trim());
+      if (seq !== dropCheckSeq) return;
+      error.textContent = check.refused || "";
+      if (check.refused) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+      warnings.replaceChildren(...(check.warnings || []).map((text) => h("li", {}, text)));
+    } catch (failure) {
+      if (seq !== dropCheckSeq) return;
+      warnings.replaceChildren();
+    }
+  }
+  $("s-drop_dir").addEventListener("input", () => {
+    clearTimeout(dropCheckTimer);
+    dropCheckTimer = setTimeout(checkDropDir, 300);
+  });
 
   function collectUpdate() {
     const update = {};
@@ -521,6 +549,10 @@
       if (!input || !shown[name]) continue;
       if (input.type === "checkbox") update[name] = input.checked;
       else if (input.type === "number") {
+        // Ports apply at the next start: sent only when changed, so saving the form never
+        // stores a port that came from a flag or the environment.
+        const port = name === "ui_port" || name === "relay_port";
+        if (port && String(shown[name].value) === input.value.trim()) continue;
         if (input.value.trim() !== "") update[name] = Number(input.value);
       } else if (SECRET_FIELDS.includes(name)) {
         if (input.value.trim() !== "") update[name] = input.value.trim();

@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -166,6 +166,22 @@ test("a person sets up, imports, fixes a failure and rides out an outage", async
     await page.waitForFunction(() => document.querySelector("#settings-message").textContent.startsWith("Saved"));
     assert.equal(await page.textContent("#e-rate_limit"), "");
     await shot("04-settings-saved");
+  });
+
+  await t.test("a drop folder is checked before it is saved", async () => {
+    await page.fill("#s-drop_dir", "/etc");
+    await page.waitForFunction(() => document.querySelector("#e-drop_dir").textContent.includes("system folder"));
+    const docs = join(work, "Documents");
+    mkdirSync(docs, { recursive: true });
+    for (const name of ["report.pdf", "notes.txt", "passwd", "people.csv"]) writeFileSync(join(docs, name), "x");
+    await page.fill("#s-drop_dir", docs);
+    await page.waitForFunction(() => document.querySelector("#w-drop_dir").textContent.includes("3 entries"));
+    assert.match(await page.textContent("#w-drop_dir"), /1 import file .* imported now/);
+    assert.equal(await page.textContent("#e-drop_dir"), "");
+    await shot("04b-settings-drop-folder-check");
+    // Back to the default without saving: the rest of the story uses the default folder.
+    await page.fill("#s-drop_dir", "");
+    await page.waitForFunction(() => document.querySelector("#w-drop_dir").textContent === "");
   });
 
   await t.test("a dropped CSV is imported and synced; the chart shows it", async () => {
