@@ -38,6 +38,8 @@ pub struct World {
     pub keys: KeyState,
     pub metadata_list_shape: MetadataListShape,
     pub batch_cap_override: Option<usize>,
+    /// The objects besides companies and people, and how metadata answers are shaped.
+    pub model: crate::metadata::MetadataModel,
 }
 
 fn is_deleted(rec: &Value) -> bool {
@@ -150,6 +152,7 @@ impl World {
             keys,
             metadata_list_shape: MetadataListShape::Flat,
             batch_cap_override: None,
+            model: crate::metadata::MetadataModel::default(),
         }
     }
 
@@ -753,14 +756,24 @@ impl World {
     }
 
     /// Adds a custom field, backfilling existing rows with its default.
-    pub fn add_field(&mut self, kind: ObjectKind, field: FieldDef) -> Result<FieldDef, ApiError> {
+    pub fn add_field(
+        &mut self,
+        kind: ObjectKind,
+        mut field: FieldDef,
+    ) -> Result<FieldDef, ApiError> {
         if self.table(kind).def.field(&field.name).is_some() {
-            return Err(ApiError::bad_request(format!(
-                "Name \"{}\" is not available, check that it is not duplicating another field's name.",
-                field.name
-            ))
-            .with_code("INVALID_FIELD_INPUT"));
+            // The literal answers of the real servers (real-server-samples.md).
+            return Err(match self.profile {
+                Profile::Legacy2025 => ApiError::raw(
+                    400,
+                    json!({"statusCode": 400, "messages": [format!("Name '{}' is not available, check that it is not duplicating another field's name.", field.name)], "error": "Bad Request"}),
+                ),
+                Profile::Current => ApiError::bad_request(
+                    "Multiple validation errors occurred while creating fields",
+                ),
+            });
         }
+        field.id = self.model.new_field_id();
         let table = self.table_mut(kind);
         for r in table.rows.values_mut() {
             r[&field.name] = field.default_record.clone();
