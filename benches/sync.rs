@@ -202,7 +202,7 @@ async fn main() {
         let fake = server(profile, scale).await;
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
-        ensure_schema(&client(&fake, scale)).await.unwrap();
+        ensure_schema(&store, &client(&fake, scale)).await.unwrap();
         store.append(intents(records, "")).unwrap();
         let name = match profile {
             Profile::Current => "newest Twenty",
@@ -224,7 +224,9 @@ async fn main() {
             .row(&format!("{name}: 1,000 edited records"), scale);
     }
     let fake = server(Profile::Legacy2025, scale).await;
-    ensure_schema(&client(&fake, scale)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
+    ensure_schema(&store, &client(&fake, scale)).await.unwrap();
     per_record(&fake, scale, baseline_records)
         .await
         .row("original strategy (lookup + create per record)", scale);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::settings::{validate_api_key, validate_base_url};
 use crate::config::Settings;
-use crate::twenty::{ClientConfig, ConnectionReport, RequestBudget, SchemaStatus, TwentyClient};
+use crate::twenty::{ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient};
 
 /// Values typed in the Settings form; empty or absent fields use the saved settings.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -70,15 +70,14 @@ fn client(
         .map_err(|e| invalid("base_url", e.to_string()))
 }
 
-/// Runs every check of the connection test; asks the metadata whether a missing field could be
-/// created (nothing is created).
+/// Runs every check of the connection test; reports a missing field (nothing is created).
 pub async fn test_connection(
     settings: &Settings,
     request: &ConnectionRequest,
     budget: Arc<RequestBudget>,
 ) -> Result<ConnectionView, ConnectionError> {
     let client = client(settings, request, budget)?;
-    Ok(view(&client, client.test_connection().await).await)
+    Ok(view(client.test_connection(false).await))
 }
 
 /// Creates the missing `externalId` fields, then runs the test again.
@@ -88,13 +87,10 @@ pub async fn create_external_id_field(
     budget: Arc<RequestBudget>,
 ) -> Result<ConnectionView, ConnectionError> {
     let client = client(settings, request, budget)?;
-    if let Err(error) = client.ensure_external_id_fields(true).await {
-        tracing::warn!("creating the externalId field failed: {error}");
-    }
-    Ok(view(&client, client.test_connection().await).await)
+    Ok(view(client.test_connection(true).await))
 }
 
-async fn view(client: &TwentyClient, report: ConnectionReport) -> ConnectionView {
+fn view(report: ConnectionReport) -> ConnectionView {
     let field_missing = report
         .checks
         .iter()
@@ -104,15 +100,13 @@ async fn view(client: &TwentyClient, report: ConnectionReport) -> ConnectionView
         .iter()
         .filter(|c| c.name == "reachable" || c.name == "authenticated")
         .all(|c| c.ok);
-    let can_create_field = field_missing
-        && reachable_and_accepted
-        && matches!(
-            client.ensure_external_id_fields(false).await,
-            Ok(SchemaStatus::MissingFields {
-                can_create: true,
-                ..
-            })
-        );
+    // Whether the key may create it is only known once Twenty was asked: offer the button
+    // unless Twenty already refused this key.
+    let refused = report
+        .schema
+        .as_ref()
+        .is_some_and(|schema| matches!(schema.refusal, Some(FieldRefusal::Forbidden(_))));
+    let can_create_field = field_missing && reachable_and_accepted && !refused;
     ConnectionView {
         report,
         field_missing,

@@ -5,7 +5,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::clock::format_ms;
-use crate::domain::{Counters, Envelope, Event, FailedEntry, Mapping, PushOutcome, RecordKey};
+use crate::domain::{
+    Counters, EntityKind, Envelope, Event, FailedEntry, Mapping, MetadataRoute, PushOutcome,
+    RecordKey, ServerFact,
+};
 use crate::store::{Result, Store};
 
 /// The sync state in one word (kebab-case in JSON): what a person needs to know first.
@@ -301,6 +304,55 @@ fn describe(event: &Event) -> (String, Value) {
             ),
             serde_json::to_value(checkpoint).unwrap_or(Value::Null),
         ),
+        Event::DropEntryLeftAlone { name, reason } => (
+            format!("left {name} alone: {reason}"),
+            json!({ "name": name, "reason": reason }),
+        ),
+        Event::ServerLearned { server, fact } => (
+            format!(
+                "learned about the Twenty server at {server}: {}",
+                describe_fact(fact)
+            ),
+            json!({ "server": server, "fact": fact }),
+        ),
+    }
+}
+
+fn plural(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Company => "companies",
+        EntityKind::Person => "people",
+    }
+}
+
+fn describe_fact(fact: &ServerFact) -> String {
+    match fact {
+        ServerFact::ExternalIdField {
+            kind,
+            field_type,
+            is_unique,
+            ..
+        } => format!(
+            "{} have the externalId field ({field_type}{})",
+            plural(*kind),
+            if *is_unique {
+                ", unique"
+            } else {
+                ", not unique"
+            }
+        ),
+        ServerFact::ExternalIdFieldForgotten { kind } => {
+            format!("the externalId field of {} is checked again", plural(*kind))
+        }
+        ServerFact::MetadataRoute(MetadataRoute::Graphql) => {
+            "its data model is read through GraphQL".into()
+        }
+        ServerFact::MetadataRoute(MetadataRoute::Rest) => {
+            "its data model is read through REST".into()
+        }
+        ServerFact::UpsertApplies(true) => "it applies upserts".into(),
+        ServerFact::UpsertApplies(false) => "it ignores upserts".into(),
+        ServerFact::MaxBatch(size) => format!("it takes {size} records per batch"),
     }
 }
 

@@ -10,7 +10,7 @@ use twenty_sync::config::Settings;
 use twenty_sync::domain::IntentSource;
 use twenty_sync::engine::{run_until_idle, EngineError};
 use twenty_sync::store::{Store, StoreError};
-use twenty_sync::twenty::{ClientConfig, RequestBudget, TwentyClient};
+use twenty_sync::twenty::{ClientConfig, ConnectionReport, RequestBudget, TwentyClient};
 
 use super::output;
 use super::{Command, Failure};
@@ -26,7 +26,7 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::Run(args) => run_agent(data_dir, args),
         Command::Config { command } => super::config::run(command, data_dir),
         Command::Sync { until_idle } => sync(data_dir, until_idle),
-        Command::TestConnection(flag) => test_connection(data_dir, flag.json),
+        Command::TestConnection(args) => test_connection(data_dir, args.json, !args.no_create),
         Command::RetryFailed => retry_failed(data_dir),
     }
 }
@@ -240,7 +240,7 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
     }
 }
 
-fn test_connection(data_dir: &Path, json: bool) -> Result<(), Failure> {
+fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<(), Failure> {
     let settings = settings(data_dir)?;
     let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
         return Err(Failure::usage(
@@ -250,7 +250,17 @@ fn test_connection(data_dir: &Path, json: bool) -> Result<(), Failure> {
     let budget = RequestBudget::new(settings.rate_limit, 5);
     let client = TwentyClient::new(ClientConfig::new(base_url, api_key.expose()), budget)
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let report = runtime()?.block_on(client.test_connection());
+    if let Ok(Some(store)) = open_unless_agent(data_dir) {
+        if let Some(known) = store
+            .servers()
+            .ok()
+            .and_then(|s| s.servers.get(client.base_url()).cloned())
+        {
+            client.set_metadata_route(known.metadata_route);
+        }
+    }
+    let report = runtime()?.block_on(client.test_connection(create_missing));
+    remember_connection(data_dir, &client, &report);
     if json {
         output::print_json(&report)?;
     } else {
@@ -260,6 +270,24 @@ fn test_connection(data_dir: &Path, json: bool) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::other(report.message.clone()))
+    }
+}
+
+/// Keeps what the connection test learned of the server, so that the first sync need not ask
+/// again (skipped while an agent holds the store: it learns on its own).
+fn remember_connection(data_dir: &Path, client: &TwentyClient, report: &ConnectionReport) {
+    let Some(schema) = &report.schema else { return };
+    let Ok(Some(store)) = open_unless_agent(data_dir) else {
+        return;
+    };
+    let server = client.base_url();
+    let known = store
+        .servers()
+        .ok()
+        .and_then(|s| s.servers.get(server).cloned())
+        .unwrap_or_default();
+    if let Err(error) = twenty_sync::engine::remember_schema(&store, server, &known, schema) {
+        tracing::warn!("could not record what the connection test learned: {error}");
     }
 }
 

@@ -60,7 +60,7 @@ pub enum Command {
         until_idle: bool,
     },
     /// Check the Twenty URL and key: reachable, authenticated, readable, externalId present.
-    TestConnection(JsonFlag),
+    TestConnection(TestConnectionArgs),
     /// Put every record parked as failed back in the queue.
     RetryFailed,
     /// Run the agent in the foreground until interrupted.
@@ -93,6 +93,16 @@ pub struct JsonFlag {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestConnectionArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only report a missing externalId field; do not create it.
+    #[arg(long)]
+    pub no_create: bool,
 }
 
 #[derive(Debug, Subcommand)]

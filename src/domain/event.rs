@@ -72,6 +72,42 @@ pub enum Event {
         key: RecordKey,
         already_accepted: bool,
     },
+    /// The drop folder holds an entry that is not an import file (another extension, a folder,
+    /// a link, a device…): it was left exactly where it is. Recorded once per name.
+    DropEntryLeftAlone { name: String, reason: String },
+    /// Something was learned about a Twenty server (keyed by its normalised base URL), so that a
+    /// new process does not have to ask again.
+    ServerLearned { server: String, fact: ServerFact },
+}
+
+/// One thing learned about a Twenty server. Variants are only ever added at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerFact {
+    /// The `externalId` field of `kind` exists, with this metadata id, type and uniqueness.
+    ExternalIdField {
+        kind: EntityKind,
+        field_id: String,
+        field_type: String,
+        is_unique: bool,
+    },
+    /// What we knew of the `externalId` field of `kind` no longer holds (a push said it is
+    /// gone): it is read again before the next push.
+    ExternalIdFieldForgotten { kind: EntityKind },
+    /// Which metadata API answers on this server.
+    MetadataRoute(MetadataRoute),
+    /// Whether `?upsert=true` is applied (newer builds) or ignored (the August 2025 build).
+    UpsertApplies(bool),
+    /// The largest batch the server accepts in one create or upsert request.
+    MaxBatch(u32),
+}
+
+/// The metadata API that answers on a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetadataRoute {
+    /// `POST /metadata` (GraphQL), paged per object.
+    Graphql,
+    /// `GET /rest/metadata/objects` (REST).
+    Rest,
 }
 
 /// Whether a successful push created the record in Twenty or updated an existing one.
@@ -171,6 +207,8 @@ impl Event {
             Event::ImportProgress(_) => "ImportProgress",
             Event::ConfigChanged(_) => "ConfigChanged",
             Event::ForwardedToRelay { .. } => "ForwardedToRelay",
+            Event::DropEntryLeftAlone { .. } => "DropEntryLeftAlone",
+            Event::ServerLearned { .. } => "ServerLearned",
         }
     }
 
@@ -184,7 +222,11 @@ impl Event {
             | Event::RetryRequested { key }
             | Event::MappingInvalidated { key, .. }
             | Event::ForwardedToRelay { key, .. } => Some(key.clone()),
-            Event::ImportCompleted(_) | Event::ImportProgress(_) | Event::ConfigChanged(_) => None,
+            Event::ImportCompleted(_)
+            | Event::ImportProgress(_)
+            | Event::ConfigChanged(_)
+            | Event::DropEntryLeftAlone { .. }
+            | Event::ServerLearned { .. } => None,
         }
     }
 

@@ -17,6 +17,9 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind, companies first (the order records are pushed in).
+    pub const ALL: [EntityKind; 2] = [EntityKind::Company, EntityKind::Person];
+
     /// The byte that prefixes projection keys; companies sort before people.
     pub fn as_byte(self) -> u8 {
         match self {

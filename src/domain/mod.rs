@@ -15,7 +15,10 @@ pub mod intent;
 pub mod plan;
 pub mod projection;
 
-pub use event::{ConfigChange, Envelope, Event, FailureCode, PushOutcome, SCHEMA_VERSION};
+pub use event::{
+    ConfigChange, Envelope, Event, FailureCode, MetadataRoute, PushOutcome, ServerFact,
+    SCHEMA_VERSION,
+};
 pub use intent::{
     EntityKind, FieldError, Intent, IntentDraft, IntentFields, IntentSource, RecordKey,
 };

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::event::{ConfigChange, Envelope, Event, FailureCode, PushOutcome};
+use super::event::{
+    ConfigChange, Envelope, Event, FailureCode, MetadataRoute, PushOutcome, ServerFact,
+};
 use super::intent::{EntityKind, RecordKey};
 
 /// What we know about a record's counterpart in Twenty.
@@ -124,6 +126,83 @@ pub struct ForwardCounters {
     pub last_forward_ms: Option<i64>,
 }
 
+/// What is known of every Twenty server this store has talked to, by normalised base URL: one
+/// row, folded from every [`Event::ServerLearned`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownServers {
+    pub servers: std::collections::BTreeMap<String, ServerKnowledge>,
+}
+
+/// What is known of one Twenty server; `None` means "not learned yet".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerKnowledge {
+    pub company_external_id: Option<ExternalIdFieldFact>,
+    pub person_external_id: Option<ExternalIdFieldFact>,
+    pub metadata_route: Option<MetadataRoute>,
+    pub upsert_applies: Option<bool>,
+    pub max_batch: Option<u32>,
+}
+
+/// The `externalId` field of one object as the metadata described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalIdFieldFact {
+    pub field_id: String,
+    pub field_type: String,
+    pub is_unique: bool,
+}
+
+impl ServerKnowledge {
+    /// The `externalId` field of `kind`, if known.
+    pub fn external_id(&self, kind: EntityKind) -> Option<&ExternalIdFieldFact> {
+        match kind {
+            EntityKind::Company => self.company_external_id.as_ref(),
+            EntityKind::Person => self.person_external_id.as_ref(),
+        }
+    }
+
+    fn external_id_mut(&mut self, kind: EntityKind) -> &mut Option<ExternalIdFieldFact> {
+        match kind {
+            EntityKind::Company => &mut self.company_external_id,
+            EntityKind::Person => &mut self.person_external_id,
+        }
+    }
+
+    /// The facts among `facts` that would change this knowledge (what is worth recording).
+    pub fn news(&self, facts: Vec<ServerFact>) -> Vec<ServerFact> {
+        let mut known = self.clone();
+        facts
+            .into_iter()
+            .filter(|fact| {
+                let before = known.clone();
+                known.learn(fact);
+                known != before
+            })
+            .collect()
+    }
+
+    /// The knowledge after learning `fact`.
+    pub fn learn(&mut self, fact: &ServerFact) {
+        match fact {
+            ServerFact::ExternalIdField {
+                kind,
+                field_id,
+                field_type,
+                is_unique,
+            } => {
+                *self.external_id_mut(*kind) = Some(ExternalIdFieldFact {
+                    field_id: field_id.clone(),
+                    field_type: field_type.clone(),
+                    is_unique: *is_unique,
+                })
+            }
+            ServerFact::ExternalIdFieldForgotten { kind } => *self.external_id_mut(*kind) = None,
+            ServerFact::MetadataRoute(route) => self.metadata_route = Some(*route),
+            ServerFact::UpsertApplies(applies) => self.upsert_applies = Some(*applies),
+            ServerFact::MaxBatch(size) => self.max_batch = Some(*size),
+        }
+    }
+}
+
 /// Read access to the current projections, as of just before the event being folded.
 pub trait ProjectionView {
     fn mapping(&self, key: &RecordKey) -> Option<Mapping>;
@@ -137,6 +216,7 @@ pub trait ProjectionView {
     fn forwarded(&self) -> ForwardCounters;
     /// The sequence number of the intent a relay recorded with this id (relay index).
     fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64>;
+    fn servers(&self) -> KnownServers;
 }
 
 /// The changes one event makes to the projections. `None` means "remove".
@@ -156,6 +236,8 @@ pub struct ProjectionDelta {
     pub forwarded: Option<ForwardCounters>,
     /// Relay index: id of an intent received from another agent → its sequence number.
     pub relayed: Vec<(Uuid, Option<u64>)>,
+    /// The new knowledge of Twenty servers, when it changed.
+    pub servers: Option<KnownServers>,
 }
 
 /// Folds one event into the projections seen through `view`.
@@ -320,6 +402,16 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
             delta.forwarded = Some(forwarded);
             settle(view, key, *intent_id, &mut delta, &mut counters);
         }
+        Event::DropEntryLeftAlone { .. } => {}
+        Event::ServerLearned { server, fact } => {
+            let mut servers = view.servers();
+            servers
+                .servers
+                .entry(server.clone())
+                .or_default()
+                .learn(fact);
+            delta.servers = Some(servers);
+        }
         Event::ImportProgress(checkpoint) => {
             if view.import_seq(&checkpoint.content_hash).is_none() {
                 delta.imports.push((
@@ -373,6 +465,7 @@ pub struct MemoryProjections {
     pub config: Option<StoredConfig>,
     pub forwarded: ForwardCounters,
     pub relayed: std::collections::BTreeMap<Uuid, u64>,
+    pub servers: KnownServers,
 }
 
 impl ProjectionView for MemoryProjections {
@@ -400,6 +493,9 @@ impl ProjectionView for MemoryProjections {
     fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
         self.relayed.get(intent_id).copied()
     }
+    fn servers(&self) -> KnownServers {
+        self.servers.clone()
+    }
 }
 
 impl MemoryProjections {
@@ -416,6 +512,9 @@ impl MemoryProjections {
         }
         if let Some(forwarded) = delta.forwarded {
             self.forwarded = forwarded;
+        }
+        if let Some(servers) = delta.servers {
+            self.servers = servers;
         }
         self.counters = delta.counters;
     }

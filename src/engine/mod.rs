@@ -17,7 +17,10 @@ pub mod pusher;
 pub mod runner;
 
 pub use pusher::{Pusher, RoundOutcome, UpsertSupport};
-pub use runner::{run_until_idle, EngineStatus, IdleReport, Runner, RunnerHandle};
+pub use runner::{
+    ensure_schema, forget_schema, remember_schema, run_until_idle, EngineStatus, IdleReport,
+    Runner, RunnerHandle,
+};
 
 use crate::store::StoreError;
 use crate::twenty::TwentyError;

@@ -13,8 +13,10 @@ use tokio::sync::{watch, Notify};
 use super::{EngineError, Pusher};
 use crate::app::report::SyncState;
 use crate::config::{Settings, SyncMode};
+use crate::domain::projection::ServerKnowledge;
+use crate::domain::{EntityKind, Event, ServerFact};
 use crate::store::Store;
-use crate::twenty::{ClientConfig, RequestBudget, SchemaStatus, TwentyClient};
+use crate::twenty::{ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient};
 
 /// How long an idle engine sleeps before looking again on its own.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
@@ -206,8 +208,10 @@ impl Runner {
         let Some((_, _, pusher)) = pusher.as_mut() else {
             return Step::Wait(IDLE_RECHECK);
         };
-        if !*schema_ready {
-            match ensure_schema(pusher.client()).await {
+        // Nothing to push: no request at all (the schema is checked when there is work).
+        let has_work = self.store.counters().map(|c| c.pending > 0).unwrap_or(true);
+        if !*schema_ready && has_work {
+            match ensure_schema(&self.store, pusher.client()).await {
                 Ok(()) => *schema_ready = true,
                 Err(error) => return self.on_error(error),
             }
@@ -217,7 +221,14 @@ impl Runner {
                 self.set_state(SyncState::Idle, None, Step::Wait(IDLE_RECHECK))
             }
             Ok(_) => self.set_state(SyncState::Syncing, None, Step::Continue),
-            Err(error) => self.on_error(error),
+            Err(error) => {
+                if matches!(error, EngineError::SchemaLost(_)) {
+                    if let Err(error) = forget_schema(&self.store, pusher.client().base_url()) {
+                        return self.on_error(error);
+                    }
+                }
+                self.on_error(error)
+            }
         }
     }
 
@@ -385,30 +396,113 @@ fn make_client(
     TwentyClient::new(ClientConfig::new(base_url, api_key), budget)
 }
 
-/// Makes sure Twenty has the `externalId` field on people and companies, creating it if allowed.
-pub async fn ensure_schema(client: &TwentyClient) -> Result<(), EngineError> {
-    match client.ensure_external_id_fields(true).await {
-        Ok(SchemaStatus::Ready) => Ok(()),
-        Ok(SchemaStatus::MissingFields {
-            missing,
-            can_create,
-        }) => {
-            let objects = missing
-                .iter()
-                .map(|k| match k {
-                    crate::domain::EntityKind::Company => "companies",
-                    crate::domain::EntityKind::Person => "people",
-                })
-                .collect::<Vec<_>>()
-                .join(" and ");
-            Err(EngineError::SchemaMissing(if can_create {
-                format!("the externalId field could not be created on {objects}; create a unique TEXT field named externalId in Twenty (Settings → Data model). Nothing is pushed until then; nothing is lost")
-            } else {
-                format!("the externalId field is missing on {objects} and this API key may not change the data model: create a unique TEXT field named externalId in Twenty (Settings → Data model), or use a key with the Data model permission. Nothing is pushed until then; nothing is lost")
-            }))
-        }
-        Err(error) => Err(super::classify(error)),
+/// Makes sure Twenty has the `externalId` field on people and companies, creating it if
+/// allowed. What an earlier run learned of this server answers without a request; what this
+/// check learns is recorded (`ServerLearned`) for the next one.
+pub async fn ensure_schema(store: &Store, client: &TwentyClient) -> Result<(), EngineError> {
+    let server = client.base_url().to_string();
+    let known = store
+        .servers()?
+        .servers
+        .get(&server)
+        .cloned()
+        .unwrap_or_default();
+    client.set_metadata_route(known.metadata_route);
+    if EntityKind::ALL
+        .iter()
+        .all(|kind| known.external_id(*kind).is_some())
+    {
+        return Ok(());
     }
+    let report = client
+        .ensure_external_id_fields(true)
+        .await
+        .map_err(|error| {
+            if error.is_retryable() {
+                EngineError::Unreachable(error)
+            } else {
+                EngineError::Refused(error)
+            }
+        })?;
+    remember_schema(store, &server, &known, &report)?;
+    if report.is_ready() {
+        return Ok(());
+    }
+    Err(EngineError::SchemaMissing(schema_missing_message(&report)))
+}
+
+/// Records what a schema check learned of `server` that was not known yet.
+pub fn remember_schema(
+    store: &Store,
+    server: &str,
+    known: &ServerKnowledge,
+    report: &SchemaReport,
+) -> Result<(), EngineError> {
+    let mut facts: Vec<ServerFact> = report
+        .present
+        .iter()
+        .map(|(kind, field)| ServerFact::ExternalIdField {
+            kind: *kind,
+            field_id: field.field_id.clone(),
+            field_type: field.field_type.clone(),
+            is_unique: field.is_unique,
+        })
+        .collect();
+    facts.extend(report.route.map(ServerFact::MetadataRoute));
+    let events: Vec<Event> = known
+        .news(facts)
+        .into_iter()
+        .map(|fact| Event::ServerLearned {
+            server: server.to_string(),
+            fact,
+        })
+        .collect();
+    if !events.is_empty() {
+        store.append(events)?;
+    }
+    Ok(())
+}
+
+/// Forgets the `externalId` fields of `server` (a push said one is gone): the next round reads
+/// the data model again.
+pub fn forget_schema(store: &Store, server: &str) -> Result<(), EngineError> {
+    let events: Vec<Event> = EntityKind::ALL
+        .into_iter()
+        .map(|kind| Event::ServerLearned {
+            server: server.to_string(),
+            fact: ServerFact::ExternalIdFieldForgotten { kind },
+        })
+        .collect();
+    store.append(events)?;
+    Ok(())
+}
+
+fn schema_missing_message(report: &SchemaReport) -> String {
+    let objects = report
+        .missing
+        .iter()
+        .map(|kind| match kind {
+            EntityKind::Company => "companies",
+            EntityKind::Person => "people",
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let what = match &report.refusal {
+        Some(FieldRefusal::Forbidden(twenty)) => format!(
+            "the externalId field is missing on {objects} and Twenty refused to create it for \
+             this API key (\"{twenty}\"): use a key whose role may change the data model, or \
+             create a unique Text field named externalId in Settings → Data model"
+        ),
+        Some(FieldRefusal::Refused(twenty)) => format!(
+            "the externalId field is missing on {objects} and Twenty refused to create it \
+             (\"{twenty}\"): create a unique Text field named externalId in Settings → Data model"
+        ),
+        None => format!(
+            "the externalId field is missing on {objects}: create a unique Text field named \
+             externalId in Settings → Data model"
+        ),
+    };
+    format!("{what}. Nothing is pushed until then; nothing is lost")
 }
 
 /// Pushes until nothing pushable is pending (for `sync --until-idle`).
@@ -421,7 +515,13 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
     };
     let budget = RequestBudget::new(settings.rate_limit, burst_for(settings.rate_limit));
     let client = make_client(base_url, api_key.expose(), budget).map_err(EngineError::Refused)?;
-    ensure_schema(&client).await?;
+    if store.counters()?.pending == 0 {
+        return Ok(IdleReport {
+            settled: 0,
+            parked: store.counters()?.failed,
+        });
+    }
+    ensure_schema(store, &client).await?;
     let mut pusher = Pusher::new(store.clone(), client, settings.batch_size);
     let mut settled = 0;
     let mut schema_checks = 0;
@@ -434,7 +534,8 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
                     "the externalId field is gone from Twenty; checking the schema again: {error}"
                 );
                 schema_checks += 1;
-                ensure_schema(pusher.client()).await?;
+                forget_schema(store, pusher.client().base_url())?;
+                ensure_schema(store, pusher.client()).await?;
                 continue;
             }
             Err(error) => return Err(error),

@@ -11,7 +11,7 @@
 //! | `f` | record key | parked failure |
 //! | `i` | content hash | sequence number of the first import |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
-//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted) |
+//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server) |
 
 use crate::domain::RecordKey;
 
@@ -32,6 +32,8 @@ pub const COUNTERS: &[u8] = b"#counters";
 pub const CONFIG: &[u8] = b"#config";
 /// What the upstream relay accepted ([`crate::domain::ForwardCounters`]).
 pub const FORWARDED: &[u8] = b"#forwarded";
+/// What is known of each Twenty server ([`crate::domain::projection::KnownServers`]).
+pub const SERVERS: &[u8] = b"#servers";
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + rest.len());

@@ -22,7 +22,7 @@ pub use self::lock::LOCK_FILE_NAME;
 use self::overlay::{Overlay, TreeView};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
-use crate::domain::projection::MemoryProjections;
+use crate::domain::projection::{KnownServers, MemoryProjections};
 use crate::domain::{
     fold, Counters, EntityKind, Envelope, Event, FailedEntry, ForwardCounters, Intent, Mapping,
     PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
@@ -348,6 +348,13 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// What is known of each Twenty server this store has talked to.
+    pub fn servers(&self) -> Result<KnownServers> {
+        Ok(self
+            .get_value(keys::SERVERS, "known servers")?
+            .unwrap_or_default())
+    }
+
     /// The sequence number of an intent received as a relay with this id, if any.
     pub fn relayed_seq(&self, intent_id: &Uuid) -> Result<Option<u64>> {
         self.get_value(&keys::relayed(intent_id), "relay index")
@@ -481,6 +488,7 @@ impl Store {
                 .collect(),
             failed: self.failures()?.into_iter().collect(),
             counters: self.counters()?,
+            servers: self.servers()?,
             ..MemoryProjections::default()
         };
         for item in self.inner.tree.scan_prefix([keys::QUEUE]) {
@@ -506,6 +514,7 @@ impl Store {
         }
         snapshot.config = self.config()?;
         snapshot.forwarded = self.forwarded()?;
+        snapshot.servers = self.servers()?;
         Ok(snapshot)
     }
 
@@ -616,6 +625,7 @@ impl Store {
                 .get_value(keys::FORWARDED, "forward counters")?
                 .unwrap_or_default(),
             counters: self.counters()?,
+            servers: self.servers()?,
             ..MemoryProjections::default()
         };
         if current.config != rebuilt.config {
@@ -628,6 +638,10 @@ impl Store {
         if current.forwarded != rebuilt.forwarded {
             corrected += 1;
             batch.insert(keys::FORWARDED, encode(&rebuilt.forwarded));
+        }
+        if current.servers != rebuilt.servers {
+            corrected += 1;
+            batch.insert(keys::SERVERS, encode(&rebuilt.servers));
         }
         if current.counters != rebuilt.counters {
             corrected += 1;

@@ -8,6 +8,7 @@ use super::codec::{decode, encode};
 use super::keys;
 use uuid::Uuid;
 
+use crate::domain::projection::KnownServers;
 use crate::domain::{
     Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
     RecordKey, StoredConfig,
@@ -75,6 +76,10 @@ impl ProjectionView for TreeView<'_> {
     fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
         self.read(&keys::relayed(intent_id), "relay index")
     }
+    fn servers(&self) -> KnownServers {
+        self.read(keys::SERVERS, "known servers")
+            .unwrap_or_default()
+    }
 }
 
 /// Changes not yet written, layered over a base view. `None` values are removals.
@@ -89,6 +94,7 @@ pub struct Overlay<'b, B: ProjectionView> {
     config: Option<StoredConfig>,
     forwarded: Option<ForwardCounters>,
     relayed: BTreeMap<Uuid, Option<u64>>,
+    servers: Option<KnownServers>,
 }
 
 impl<'b, B: ProjectionView> Overlay<'b, B> {
@@ -104,6 +110,7 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             config: None,
             forwarded: None,
             relayed: BTreeMap::new(),
+            servers: None,
         }
     }
 
@@ -119,6 +126,9 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         if delta.forwarded.is_some() {
             self.forwarded = delta.forwarded;
+        }
+        if delta.servers.is_some() {
+            self.servers = delta.servers;
         }
         self.counters = Some(delta.counters);
     }
@@ -157,6 +167,9 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         if let Some(forwarded) = &self.forwarded {
             batch.insert(keys::FORWARDED, encode(forwarded));
+        }
+        if let Some(servers) = &self.servers {
+            batch.insert(keys::SERVERS, encode(servers));
         }
         if let Some(counters) = &self.counters {
             batch.insert(keys::COUNTERS, encode(counters));
@@ -203,5 +216,8 @@ impl<B: ProjectionView> ProjectionView for Overlay<'_, B> {
             Some(value) => *value,
             None => self.base.relayed_seq(intent_id),
         }
+    }
+    fn servers(&self) -> KnownServers {
+        self.servers.clone().unwrap_or_else(|| self.base.servers())
     }
 }

@@ -3,7 +3,6 @@
 //! external id, batch create, update. Metadata and the connection test live in sibling modules.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,9 +69,8 @@ pub struct TwentyClient {
     pub(super) timeout: Duration,
     pub(super) retry: RetryPolicy,
     pub(super) budget: Arc<RequestBudget>,
-    /// Set once `GET /rest/metadata/objects` failed in a way that will not change (the Aug-2025
-    /// build answers 400): metadata is then read through GraphQL only.
-    pub(super) rest_metadata_broken: AtomicBool,
+    /// Which metadata API answers on this server (learned, or told from an earlier run).
+    pub(super) route: super::metadata::RouteMemory,
 }
 
 impl std::fmt::Debug for TwentyClient {
@@ -179,7 +177,7 @@ impl TwentyClient {
             timeout,
             retry: config.retry,
             budget,
-            rest_metadata_broken: AtomicBool::new(false),
+            route: super::metadata::RouteMemory::default(),
         })
     }
 

@@ -6,6 +6,7 @@ use tokio::time::Instant;
 
 use super::client::{Call, TwentyClient};
 use super::error::{ErrorCode, TwentyError};
+use super::metadata::{FieldRefusal, SchemaReport};
 use super::retry::RetryPolicy;
 use super::{wire, ConnectionCheck, ConnectionReport};
 use crate::domain::EntityKind;
@@ -42,6 +43,25 @@ fn external_id_check_name(kind: EntityKind) -> &'static str {
     }
 }
 
+/// Why a kind has no `externalId` field, in words a person can act on.
+fn missing_detail(kind: EntityKind, schema: &SchemaReport, tried: bool) -> String {
+    let plural = wire::plural(kind);
+    match &schema.refusal {
+        Some(FieldRefusal::Forbidden(twenty)) => format!(
+            "{plural} have no externalId field and Twenty refused to create it for this key              (\"{twenty}\"): use a key whose role may change the data model, or add a unique Text              field named externalId in Settings → Data model"
+        ),
+        Some(FieldRefusal::Refused(twenty)) => format!(
+            "{plural} have no externalId field and Twenty refused to create it (\"{twenty}\"): \
+             add a unique Text field named externalId in Settings → Data model"
+        ),
+        None if tried => format!("{plural} have no externalId field"),
+        None => format!(
+            "{plural} have no externalId field yet; the first sync creates it (or run \
+             test-connection without --no-create)"
+        ),
+    }
+}
+
 fn read_check_name(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::Company => "read_companies",
@@ -71,8 +91,9 @@ impl TwentyClient {
     /// Checks, in order: `reachable` (`/healthz`), `authenticated` and `read_companies`
     /// (`GET /rest/companies?limit=1&depth=0`), `read_people`, `external_id_companies` and
     /// `external_id_people` (metadata, or a records-API probe when this key cannot read
-    /// metadata). `ok` only when every check passes. Never fails: problems are in the report.
-    pub async fn test_connection(&self) -> ConnectionReport {
+    /// metadata; a missing field is created when `create_missing`, as the first sync would).
+    /// `ok` only when every check passes. Never fails: problems are in the report.
+    pub async fn test_connection(&self, create_missing: bool) -> ConnectionReport {
         let started = Instant::now();
         let mut checks = Vec::new();
 
@@ -150,32 +171,43 @@ impl TwentyClient {
             )),
         }
 
-        match self.external_id_presence().await {
-            Ok(presence) => {
-                for (kind, present) in presence {
-                    let name = external_id_check_name(kind);
-                    checks.push(match present {
-                        Ok(true) => check(name, true, "the externalId field exists"),
-                        Ok(false) => check(
-                            name,
-                            false,
-                            format!("{} have no externalId field", wire::plural(kind)),
-                        ),
-                        Err(error) => check(name, false, describe_read_error(&error)),
-                    });
-                }
-            }
+        let schema = match self.ensure_with(create_missing, RetryPolicy::none()).await {
+            Ok(schema) => schema,
             Err(error) => {
                 for kind in [EntityKind::Company, EntityKind::Person] {
                     checks.push(check(
                         external_id_check_name(kind),
                         false,
-                        error.to_string(),
+                        describe_read_error(&error),
                     ));
                 }
+                return self.report(latency_ms, checks);
             }
+        };
+        for kind in [EntityKind::Company, EntityKind::Person] {
+            let name = external_id_check_name(kind);
+            checks.push(match schema.field(kind) {
+                Some(field) => {
+                    let mut detail = if field.created {
+                        "the externalId field was created now".to_string()
+                    } else {
+                        "the externalId field exists".to_string()
+                    };
+                    if let Some(caveat) = field.caveat() {
+                        detail = format!("{detail}, but {caveat}");
+                    }
+                    check(
+                        name,
+                        field.field_type == "TEXT" || field.field_type == "UNKNOWN",
+                        detail,
+                    )
+                }
+                None => check(name, false, missing_detail(kind, &schema, create_missing)),
+            });
         }
-        self.report(latency_ms, checks)
+        let mut report = self.report(latency_ms, checks);
+        report.schema = Some(schema);
+        report
     }
 
     fn report(&self, latency_ms: u64, mut checks: Vec<ConnectionCheck>) -> ConnectionReport {
@@ -197,6 +229,7 @@ impl TwentyClient {
             latency_ms,
             message: crate::logging::redact(&message, &self.api_key),
             checks,
+            schema: None,
         }
     }
 }
@@ -233,24 +266,14 @@ fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
             );
         }
     }
-    let missing: Vec<&str> = [
-        ("external_id_companies", "companies"),
-        ("external_id_people", "people"),
-    ]
-    .into_iter()
-    .filter(|(name, _)| failed(name).is_some())
-    .map(|(_, what)| what)
-    .collect();
     let details: Vec<&str> = checks
         .iter()
         .filter(|c| c.name.starts_with("external_id") && !c.ok)
         .map(|c| c.detail.as_str())
         .collect();
-    format!(
-        "The externalId field is missing or unreadable on {} ({}). Let Twenty Sync create it \
-         with an API key whose role has the Data model permission, or add a unique Text field \
-         named externalId in Settings → Data model",
-        missing.join(" and "),
-        details.join("; ")
-    )
+    let mut sentence = details.join("; ");
+    if let Some(first) = sentence.get(..1) {
+        sentence = format!("{}{}", first.to_uppercase(), &sentence[1..]);
+    }
+    sentence
 }

@@ -26,10 +26,9 @@ mod connection;
 pub use budget::RequestBudget;
 pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
 pub use error::{ErrorCode, TwentyError};
+pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
 
 use serde::Serialize;
-
-use crate::domain::EntityKind;
 
 /// A record as Twenty returned it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,18 +54,6 @@ impl RemoteRecord {
     }
 }
 
-/// Whether Twenty's people and companies carry the `externalId` field we key records by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SchemaStatus {
-    Ready,
-    /// `can_create` is false when the API key may not change the data model (it lacks the Data
-    /// model permission): someone has to add the field, or use a key that may.
-    MissingFields {
-        missing: Vec<EntityKind>,
-        can_create: bool,
-    },
-}
-
 /// The outcome of [`TwentyClient::test_connection`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionReport {
@@ -77,6 +64,9 @@ pub struct ConnectionReport {
     /// What works, or what to do next.
     pub message: String,
     pub checks: Vec<ConnectionCheck>,
+    /// What the metadata said of the `externalId` fields (for the caller to remember).
+    #[serde(skip)]
+    pub schema: Option<SchemaReport>,
 }
 
 /// One named check of the connection test: `reachable`, `authenticated`, `read_companies`,

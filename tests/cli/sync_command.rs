@@ -107,7 +107,7 @@ async fn test_connection_reports_each_check() {
     let fake = FakeTwenty::start(FakeConfig::current()).await;
     let cli = cli_for(&fake);
     let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["test-connection", "--json"]);
+        let run = cli.run(&["test-connection", "--json", "--no-create"]);
         (cli, run)
     })
     .await
@@ -116,13 +116,32 @@ async fn test_connection_reports_each_check() {
     assert_eq!(report["ok"], false, "externalId is not there yet: {report}");
     assert!(report["checks"].as_array().unwrap().len() >= 4);
     assert!(report["latency_ms"].is_u64());
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .contains("the first sync creates it"),
+        "{report}"
+    );
     assert_eq!(run.code, 1);
+    assert!(!fake.has_field("people", "externalId"), "--no-create");
+    assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 0);
 
-    fake.create_external_id_fields();
+    // Without --no-create the test finishes the job, as the first sync would.
+    let (cli, run) = tokio::task::spawn_blocking(move || {
+        let run = cli.run(&["test-connection"]);
+        (cli, run)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(fake.has_field("people", "externalId"));
+    assert!(fake.has_field("companies", "externalId"));
     let run = tokio::task::spawn_blocking(move || cli.run(&["test-connection"]))
         .await
         .unwrap();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 2);
 
     let wrong_key = Cli::new()
         .env("TWENTY_CRM_BASE_URL", &fake.base_url())
@@ -140,4 +159,144 @@ async fn test_connection_reports_each_check() {
         "{}",
         run.stdout
     );
+}
+
+/// A workspace like the real seeded ones, only bigger: 1,000+ fields, a custom object, and the
+/// new `externalId` sorting after every other field (the case that made the agent push nothing).
+async fn crowded_workspace(config: FakeConfig) -> FakeTwenty {
+    let fake = FakeTwenty::start(config).await;
+    fake.add_padding_fields("companies", 500);
+    fake.add_padding_fields("people", 400);
+    fake.add_custom_object_with_fields(460);
+    fake.set_new_field_ids_sort_last(true);
+    assert!(fake.total_field_count() > 1_000);
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_crowded_workspace_passes_the_connection_test_and_syncs() {
+    for config in [FakeConfig::legacy(), FakeConfig::current()] {
+        let profile = config.profile;
+        let fake = crowded_workspace(config).await;
+        let cli = cli_for(&fake);
+        let (cli, run) = tokio::task::spawn_blocking(move || {
+            let run = cli.run(&["test-connection", "--json"]);
+            (cli, run)
+        })
+        .await
+        .unwrap();
+        assert_eq!(run.code, 0, "{profile:?}: {}{}", run.stdout, run.stderr);
+        let report = run.json();
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 2);
+
+        // The first sync knows the field from the test: no metadata request, no create.
+        fake.clear_requests();
+        cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
+        let (cli, run) = tokio::task::spawn_blocking(move || {
+            let run = cli.run(&["sync", "--until-idle"]);
+            (cli, run)
+        })
+        .await
+        .unwrap();
+        assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
+        assert_eq!(fake.find_by_external_id("companies", "c1").len(), 1);
+        let metadata = fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("metadata"))
+            .count();
+        assert_eq!(metadata, 0, "{profile:?}: {:?}", fake.requests());
+        drop(cli);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_sync_finds_a_hand_made_field_in_a_crowded_workspace() {
+    for config in [FakeConfig::legacy(), FakeConfig::current()] {
+        let profile = config.profile;
+        let fake = crowded_workspace(config).await;
+        fake.create_external_id_fields();
+        let cli = cli_for(&fake);
+        cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
+        let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
+            .await
+            .unwrap();
+        assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
+        assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 0);
+        assert_eq!(fake.find_by_external_id("companies", "c1").len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_sync_sends_no_request() {
+    let fake = FakeTwenty::start(FakeConfig::legacy()).await;
+    let cli = cli_for(&fake);
+    // Nothing recorded at all: nothing to ask Twenty.
+    let (cli, run) = tokio::task::spawn_blocking(move || {
+        let run = cli.run(&["sync", "--until-idle"]);
+        (cli, run)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fake.request_count(), 0, "{:?}", fake.requests());
+
+    // After a real sync, new processes with nothing new to push send nothing either.
+    cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
+    let (cli, run) = tokio::task::spawn_blocking(move || {
+        let run = cli.run(&["sync", "--until-idle"]);
+        (cli, run)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    fake.clear_requests();
+    let (cli, run) = tokio::task::spawn_blocking(move || {
+        let run = cli.run(&["sync", "--until-idle"]);
+        (cli, run)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fake.request_count(), 0, "{:?}", fake.requests());
+
+    // A change in a new process: no metadata request, the field is remembered.
+    cli.ok(&["push", "company", "--external-id", "c2", "--name", "Beta"]);
+    let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
+        .await
+        .unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        fake.requests().iter().all(|r| !r.path.contains("metadata")),
+        "{:?}",
+        fake.requests()
+    );
+}
+
+/// The field made by another client between our read and our create: Twenty answers the create
+/// with its literal "not available" (or 2.4.0's "Multiple validation errors"), which means the
+/// field exists. Never exit 4, never "the key may not change the data model".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_field_name_is_not_an_outage() {
+    for config in [FakeConfig::legacy(), FakeConfig::current()] {
+        let profile = config.profile;
+        let fake = FakeTwenty::start(config).await;
+        fake.create_external_id_fields();
+        fake.set_hide_external_id_from_first_read(true);
+        let cli = cli_for(&fake);
+        cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
+        let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
+            .await
+            .unwrap();
+        assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
+        let refused = fake
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/rest/metadata/fields" && r.status == 400)
+            .count();
+        assert!(refused >= 1, "{profile:?}");
+        assert!(refused <= 2, "{profile:?}: never loops on creating it");
+        assert_eq!(fake.find_by_external_id("companies", "c1").len(), 1);
+    }
 }

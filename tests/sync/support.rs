@@ -10,7 +10,7 @@ use twenty_sync::clock::SystemClock;
 use twenty_sync::domain::{
     Counters, EntityKind, IntentDraft, IntentFields, IntentSource, RecordKey,
 };
-use twenty_sync::engine::{runner::ensure_schema, EngineError, Pusher};
+use twenty_sync::engine::{ensure_schema, forget_schema, EngineError, Pusher};
 use twenty_sync::store::Store;
 use twenty_sync::twenty::{ClientConfig, RequestBudget, RetryPolicy, TwentyClient};
 
@@ -56,9 +56,18 @@ impl Harness {
         self.sync_with(&mut self.pusher()).await
     }
 
+    /// Checks the schema (from what the store remembers, else from Twenty) and pushes until
+    /// idle; a field lost mid-run is forgotten and checked again, as the runner does.
     pub async fn sync_with(&self, pusher: &mut Pusher) -> Result<usize, EngineError> {
-        ensure_schema(pusher.client()).await?;
-        self.drain(pusher).await
+        ensure_schema(&self.store, pusher.client()).await?;
+        match self.drain(pusher).await {
+            Err(EngineError::SchemaLost(_)) => {
+                forget_schema(&self.store, pusher.client().base_url())?;
+                ensure_schema(&self.store, pusher.client()).await?;
+                self.drain(pusher).await
+            }
+            other => other,
+        }
     }
 
     /// Pushes until idle, without the start-up schema check.

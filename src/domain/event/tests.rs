@@ -125,6 +125,25 @@ fn examples() -> Vec<(&'static str, Event)> {
                 already_accepted: true,
             },
         ),
+        (
+            "DropEntryLeftAlone",
+            Event::DropEntryLeftAlone {
+                name: "report.pdf".into(),
+                reason: "not an import file".into(),
+            },
+        ),
+        (
+            "ServerLearned",
+            Event::ServerLearned {
+                server: "https://crm.example.com".into(),
+                fact: ServerFact::ExternalIdField {
+                    kind: EntityKind::Company,
+                    field_id: "f-1".into(),
+                    field_type: "TEXT".into(),
+                    is_unique: true,
+                },
+            },
+        ),
     ]
 }
 
@@ -145,6 +164,8 @@ const GOLDEN: &[(&str, &str)] = &[
     ("ImportProgress", "070a70656f706c652e637376026162fbe803fbe603"),
     ("ConfigChanged", "080208626173655f75726c011768747470733a2f2f63726d2e6578616d706c652e636f6d0864726f705f6469720001076170695f6b65790103636c69027569fd00d02f6d35030000fd02d02f6d35030000"),
     ("ForwardedToRelay", "0910020202020202020202020202020202020103702d3101"),
+    ("DropEntryLeftAlone", "0a0a7265706f72742e706466126e6f7420616e20696d706f72742066696c65"),
+    ("ServerLearned", "0b1768747470733a2f2f63726d2e6578616d706c652e636f6d000003662d31045445585401"),
 ];
 
 #[test]

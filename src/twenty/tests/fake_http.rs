@@ -8,10 +8,10 @@ use fake_twenty::{FakeConfig, FakeTwenty, MetadataListShape, Profile, RateLimitC
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use crate::domain::{EntityKind, IntentFields};
+use crate::domain::{EntityKind, IntentFields, MetadataRoute};
 use crate::twenty::wire::{company_body, person_body};
 use crate::twenty::{
-    ClientConfig, ErrorCode, RequestBudget, RetryPolicy, SchemaStatus, TwentyClient,
+    ClientConfig, ErrorCode, FieldRefusal, RequestBudget, RetryPolicy, SchemaReport, TwentyClient,
 };
 
 const PROFILES: [Profile; 2] = [Profile::Legacy2025, Profile::Current];
@@ -492,6 +492,10 @@ async fn missing_external_id_field_is_explained() {
     );
 }
 
+fn kinds(report: &SchemaReport) -> Vec<EntityKind> {
+    report.present.iter().map(|(kind, _)| *kind).collect()
+}
+
 #[tokio::test]
 async fn external_id_fields_are_created_on_both_profiles_and_shapes() {
     for (profile, shape) in [
@@ -502,20 +506,23 @@ async fn external_id_fields_are_created_on_both_profiles_and_shapes() {
         let fake = fake(profile, false).await;
         fake.set_metadata_list_shape(shape);
         let client = client(&fake);
+        let report = client.ensure_external_id_fields(false).await.expect("read");
         assert_eq!(
-            client.ensure_external_id_fields(false).await,
-            Ok(SchemaStatus::MissingFields {
-                missing: vec![EntityKind::Company, EntityKind::Person],
-                can_create: true
-            }),
+            report.missing,
+            vec![EntityKind::Company, EntityKind::Person],
             "{profile:?} {shape:?}"
         );
+        assert_eq!(report.refusal, None);
+        assert_eq!(report.route, Some(MetadataRoute::Graphql));
         assert!(!fake.has_field("people", "externalId"));
-        assert_eq!(
-            client.ensure_external_id_fields(true).await,
-            Ok(SchemaStatus::Ready),
-            "{profile:?} {shape:?}"
-        );
+        let report = client
+            .ensure_external_id_fields(true)
+            .await
+            .expect("create");
+        assert!(report.is_ready(), "{profile:?} {shape:?}: {report:?}");
+        let field = report.field(EntityKind::Person).expect("person field");
+        assert!(field.created && field.is_unique && field.field_type == "TEXT");
+        assert!(!field.field_id.is_empty());
         assert!(fake.has_field("people", "externalId"));
         assert!(fake.has_field("companies", "externalId"));
         let creates: Vec<Value> = fake
@@ -529,22 +536,82 @@ async fn external_id_fields_are_created_on_both_profiles_and_shapes() {
         assert_eq!(creates[0]["type"], "TEXT");
         assert_eq!(creates[0]["isUnique"], true);
         assert_eq!(creates[0]["isNullable"], true);
-        if profile == Profile::Legacy2025 {
+        assert_eq!(
+            fake.count_matching("GET", "/rest/metadata/objects"),
+            0,
+            "the REST listing (broken on the Aug-2025 build) is not needed"
+        );
+        // Idempotent: found, not created again.
+        let report = client.ensure_external_id_fields(true).await.expect("again");
+        assert!(report.is_ready());
+        assert!(report.present.iter().all(|(_, f)| !f.created));
+    }
+}
+
+/// The real servers cap a whole-workspace query at about 500 fields in total: with 1,000+
+/// fields and `externalId` sorting last, only per-object paging finds it.
+#[tokio::test]
+async fn the_field_is_found_among_thousands_of_fields_when_it_sorts_last() {
+    for profile in PROFILES {
+        for hand_made in [false, true] {
+            let fake = fake(profile, false).await;
+            fake.add_padding_fields("company", 700);
+            fake.add_padding_fields("person", 600);
+            fake.add_custom_object_with_fields(460);
+            fake.set_new_field_ids_sort_last(true);
+            if hand_made {
+                fake.create_external_id_fields();
+            }
+            let report = client(&fake)
+                .ensure_external_id_fields(true)
+                .await
+                .expect("ensure");
             assert!(
-                fake.count_matching("POST", "/metadata") >= 2,
-                "GraphQL fallback"
+                report.is_ready(),
+                "{profile:?} hand_made={hand_made}: {report:?}"
             );
             assert_eq!(
-                fake.count_matching("GET", "/rest/metadata/objects"),
-                1,
-                "the broken REST listing is tried once"
+                kinds(&report),
+                vec![EntityKind::Company, EntityKind::Person]
+            );
+            let creates = fake.count_matching("POST", "/rest/metadata/fields");
+            assert_eq!(creates, if hand_made { 0 } else { 2 }, "{profile:?}");
+            // Found again by a new client (a new process), without creating anything.
+            let again = client(&fake)
+                .ensure_external_id_fields(true)
+                .await
+                .expect("again");
+            assert!(again.is_ready());
+            assert_eq!(
+                fake.count_matching("POST", "/rest/metadata/fields"),
+                creates
             );
         }
-        // Idempotent.
-        assert_eq!(
-            client.ensure_external_id_fields(true).await,
-            Ok(SchemaStatus::Ready)
-        );
+    }
+}
+
+/// A create refused because the name is taken means the field exists: read it, go on.
+#[tokio::test]
+async fn a_taken_name_means_the_field_exists() {
+    for profile in PROFILES {
+        let fake = fake(profile, false).await;
+        fake.create_external_id_fields();
+        // The object listing is read, but the field pages lie (as the whole-workspace query
+        // does): the create is refused as taken, and the re-read finds the field.
+        fake.set_hide_external_id_from_first_read(true);
+        let client = client(&fake);
+        let report = client
+            .ensure_external_id_fields(true)
+            .await
+            .expect("ensure");
+        assert!(report.is_ready(), "{profile:?}: {report:?}");
+        assert_eq!(report.refusal, None);
+        let refused = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/rest/metadata/fields" && r.status == 400)
+            .count();
+        assert!(refused >= 1, "{profile:?}: the create was refused");
     }
 }
 
@@ -553,10 +620,11 @@ async fn only_the_missing_field_is_created() {
     let fake = fake(Profile::Current, true).await;
     fake.drop_external_id_field("people");
     let client = client(&fake);
-    assert_eq!(
-        client.ensure_external_id_fields(true).await,
-        Ok(SchemaStatus::Ready)
-    );
+    let report = client
+        .ensure_external_id_fields(true)
+        .await
+        .expect("ensure");
+    assert!(report.is_ready());
     assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 1);
 }
 
@@ -566,20 +634,23 @@ async fn keys_without_data_model_permission() {
         let fake = fake(profile, false).await;
         fake.set_key_can_edit_data_model(false);
         let client = client(&fake);
+        let report = client.ensure_external_id_fields(true).await.expect("probe");
         assert_eq!(
-            client.ensure_external_id_fields(true).await,
-            Ok(SchemaStatus::MissingFields {
-                missing: vec![EntityKind::Company, EntityKind::Person],
-                can_create: false
-            }),
+            report.missing,
+            vec![EntityKind::Company, EntityKind::Person],
             "{profile:?}"
         );
-        assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 0);
+        // Twenty is asked once, and its refusal is quoted; the second kind is not tried.
+        assert!(
+            matches!(&report.refusal, Some(FieldRefusal::Forbidden(twenty)) if !twenty.is_empty()),
+            "{profile:?}: {report:?}"
+        );
+        assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 1);
 
         fake.create_external_id_fields();
-        assert_eq!(
-            client.ensure_external_id_fields(true).await,
-            Ok(SchemaStatus::Ready),
+        let report = client.ensure_external_id_fields(true).await.expect("probe");
+        assert!(
+            report.is_ready(),
             "{profile:?}: probed through the records API"
         );
     }
@@ -589,7 +660,7 @@ async fn keys_without_data_model_permission() {
 async fn connection_test_passes_on_a_ready_workspace() {
     for profile in PROFILES {
         let fake = fake(profile, true).await;
-        let report = client(&fake).test_connection().await;
+        let report = client(&fake).test_connection(false).await;
         assert!(report.ok, "{profile:?}: {report:?}");
         let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
         assert_eq!(
@@ -626,7 +697,7 @@ async fn connection_test_reports_missing_fields_even_without_metadata_access() {
         let fake = fake(profile, true).await;
         fake.drop_external_id_field("people");
         fake.set_key_can_edit_data_model(false);
-        let report = client(&fake).test_connection().await;
+        let report = client(&fake).test_connection(false).await;
         assert!(!report.ok);
         let check = |name: &str| report.checks.iter().find(|c| c.name == name).map(|c| c.ok);
         assert_eq!(check("read_people"), Some(true));
@@ -646,7 +717,7 @@ async fn connection_test_with_a_wrong_key() {
         let fake = fake(profile, true).await;
         let key = "wrong.key.value-1234";
         let report = client_with(&fake.base_url(), key, fast())
-            .test_connection()
+            .test_connection(false)
             .await;
         assert!(!report.ok);
         assert!(report.checks[0].ok, "reachable");
@@ -674,7 +745,7 @@ async fn connection_test_with_the_server_down() {
     let client = client(&fake);
     fake.faults().down(true);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let report = client.test_connection().await;
+    let report = client.test_connection(false).await;
     assert!(!report.ok);
     assert!(!report.checks[0].ok);
     assert_eq!(report.checks.len(), 6);

@@ -188,7 +188,7 @@ async fn the_key_never_leaks_from_transport_errors_or_debug_output() {
     assert_eq!(error.root().code(), ErrorCode::NetworkError);
     assert!(!error.to_string().contains(key), "{error}");
 
-    let report = client.test_connection().await;
+    let report = client.test_connection(false).await;
     assert!(!report.ok);
     let text = serde_json::to_string(&report).expect("serialize");
     assert!(!text.contains(key), "{text}");

@@ -1,5 +1,6 @@
 //! Shared application state and the request pipeline: logging, body parsing, faults, auth,
-//! quota and rate limit, routing to record / metadata / control handlers, drop-after-commit.
+//! quota and rate limit, routing to record / metadata / control handlers, drop-after-commit,
+//! 500-after-commit, Express' ETag / 304 and common headers.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -9,9 +10,12 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use crate::auth::{authenticate, graphql_error};
+use crate::auth::{auth_error_response, authenticate, graphql_error};
 use crate::config::FakeConfig;
-use crate::errors::{json_parse_error, json_response, payload_too_large, server_error, ApiError};
+use crate::errors::{
+    data_validation_error, json_parse_error, json_response, payload_too_large, server_error,
+    ApiError,
+};
 use crate::faults::Faults;
 use crate::log::{RecordedHeaders, RecordedRequest};
 use crate::ratelimit::{quota_exhausted, throttled};
@@ -94,7 +98,36 @@ fn with_common_headers(mut resp: Response) -> Response {
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
+    h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
     resp
+}
+
+/// Express answers a GET/HEAD whose `If-None-Match` names the response's `ETag` with 304 and
+/// no body.
+fn not_modified(method: &Method, headers: &HeaderMap, resp: Response) -> Response {
+    let fresh = matches!(*method, Method::GET | Method::HEAD)
+        && resp.status().is_success()
+        && match (
+            headers.get(header::IF_NONE_MATCH),
+            resp.headers().get(header::ETAG),
+        ) {
+            (Some(inm), Some(etag)) => inm.to_str().is_ok_and(|inm| {
+                let etag = etag.to_str().unwrap_or_default();
+                let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+                inm.trim() == "*" || inm.split(',').any(|t| bare(t) == bare(etag))
+            }),
+            _ => false,
+        };
+    if !fresh {
+        return resp;
+    }
+    let mut out = Response::new(Body::empty());
+    *out.status_mut() = StatusCode::NOT_MODIFIED;
+    if let Some(etag) = resp.headers().get(header::ETAG) {
+        out.headers_mut().insert(header::ETAG, etag.clone());
+    }
+    out
 }
 
 fn not_found(method: &Method, path: &str) -> Response {
@@ -296,7 +329,7 @@ async fn process(
                 };
                 json_response(StatusCode::OK, &graphql_error(&e.message(), code))
             } else {
-                e.into_response()
+                auth_error_response(e)
             });
         }
     }
@@ -352,6 +385,11 @@ async fn process(
                 fault: "drop_after_commit",
             };
         }
+        if f.error_after_commit_next > 0 {
+            f.error_after_commit_next -= 1;
+            app.log_update(idx, 500, Some("error_after_commit"));
+            return Outcome::Respond(data_validation_error().into_response());
+        }
     }
-    Outcome::Respond(resp)
+    Outcome::Respond(not_modified(method, headers, resp))
 }

@@ -1,6 +1,9 @@
-//! Bearer-token authentication and permission checks with each profile's 401/403 bodies.
+//! Bearer-token authentication (the real servers' 401/403 bodies, headers and chunked framing)
+//! and permission checks.
 
-use axum::http::{header, HeaderMap};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use rand::Rng;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -47,12 +50,10 @@ fn looks_like_jwt(token: &str) -> bool {
             .is_some_and(|v| v.is_object())
 }
 
-/// 403 of the newest builds for any credential problem.
-fn forbidden_resource() -> ApiError {
-    ApiError::new(403, "ForbiddenException", "Forbidden resource")
-}
-
-/// Checks the `Authorization` header against the world's key.
+/// Checks the `Authorization` header against the world's key. Both real builds (Aug 2025 and
+/// 2.4.0) answer with the same middleware shapes (real-server-samples.md, Auth and the 2.4.0
+/// table): 401 `No payload` for a token that is not a JWT, 401 `Token invalid.` for a JWT the
+/// server did not sign, 403 `Missing authentication token` without a header.
 pub fn authenticate(headers: &HeaderMap, world: &World) -> Result<(), ApiError> {
     let keys = &world.keys;
     let token = bearer(headers);
@@ -60,19 +61,42 @@ pub fn authenticate(headers: &HeaderMap, world: &World) -> Result<(), ApiError> 
     if ok {
         return Ok(());
     }
-    Err(match world.profile {
-        Profile::Current => forbidden_resource(),
-        Profile::Legacy2025 => match token {
-            None => ApiError::new(403, "FORBIDDEN_EXCEPTION", "Missing authentication token"),
-            Some(t) if t == keys.key || keys.old_keys.contains(&t) => {
-                ApiError::new(403, "FORBIDDEN_EXCEPTION", "This API Key is revoked")
-            }
-            Some(t) if looks_like_jwt(&t) => {
-                ApiError::new(401, "UNAUTHENTICATED", "Token invalid.")
-            }
-            Some(_) => ApiError::new(401, "UNAUTHENTICATED", "No payload"),
-        },
+    Err(match token {
+        None => ApiError::new(403, "FORBIDDEN_EXCEPTION", "Missing authentication token"),
+        Some(t) if t == keys.key || keys.old_keys.contains(&t) => {
+            ApiError::new(403, "FORBIDDEN_EXCEPTION", "This API Key is revoked")
+        }
+        Some(t) if looks_like_jwt(&t) => ApiError::new(401, "UNAUTHENTICATED", "Token invalid."),
+        Some(_) => ApiError::new(401, "UNAUTHENTICATED", "No payload"),
     })
+}
+
+/// A body sent in one chunk of unknown length, so hyper answers `Transfer-Encoding: chunked`.
+struct Chunked(Option<axum::body::Bytes>);
+
+impl hyper::body::Body for Chunked {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+}
+
+/// The auth middleware writes its answer itself: `Content-Type: application/json` (no charset),
+/// chunked, no `ETag` (real-server-samples.md, Auth).
+pub fn auth_error_response(e: ApiError) -> Response {
+    let bytes = axum::body::Bytes::from(e.body.to_string());
+    let mut resp = Response::new(Body::new(Chunked(Some(bytes))));
+    *resp.status_mut() = e.status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// 403 for a key whose role lacks the permission (read-only key writing, or no data-model

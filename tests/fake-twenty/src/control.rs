@@ -2,8 +2,8 @@
 //! flip faults, change profile/credentials, inspect state and the request log, reset.
 //!
 //! * `POST /__fake/faults` — JSON with any of `fail_next: {count, status}`, `timeout_next`,
-//!   `hang_ms`, `drop_after_commit_next`, `down`, `down_for_ms`, `slow_ms`,
-//!   `rate_limit: {limit, window_ms, time_scale?, variant?} | null`, `quota_exhausted`,
+//!   `hang_ms`, `drop_after_commit_next`, `error_after_commit_next`, `down`, `down_for_ms`, `slow_ms`,
+//!   `rate_limit: {limit, window_ms, time_scale?, variant?, count_refused?} | null`, `quota_exhausted`,
 //!   `unhealthy`, `clear: true`.
 //! * `POST /__fake/config` — any of `profile`, `revoke_key`, `api_key`, `read_only`,
 //!   `can_edit_data_model`, `external_id_fields: true`, `drop_external_id_field: "people"`,
@@ -77,6 +77,9 @@ fn parse_rate_limit(v: &Value) -> Result<Option<RateLimitConfig>, String> {
     if let Some(s) = v["time_scale"].as_f64() {
         cfg = cfg.with_time_scale(s);
     }
+    if let Some(b) = v["count_refused"].as_bool() {
+        cfg = cfg.counting_refused(b);
+    }
     if let Some(s) = v["variant"].as_str() {
         cfg = cfg.with_variant(
             RateLimitVariant::parse(s).ok_or("rate_limit.variant must be legacy|current")?,
@@ -109,6 +112,9 @@ fn apply_faults(app: &App, v: &Value) -> Result<(), String> {
     }
     if let Some(n) = v["drop_after_commit_next"].as_u64() {
         f.drop_after_commit_next(n.min(1_000_000) as u32);
+    }
+    if let Some(n) = v["error_after_commit_next"].as_u64() {
+        f.error_after_commit_next(n.min(1_000_000) as u32);
     }
     if let Some(ms) = v["slow_ms"].as_u64() {
         f.slow(ms);

@@ -72,14 +72,30 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// JSON response with Express' content type.
+/// JSON response as Express' `res.json` sends it: its content type and its weak `ETag`.
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(
+    let text = body.to_string();
+    let etag = crate::util::express_etag(text.as_bytes());
+    let mut resp = (status, text).into_response();
+    let h = resp.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
     resp
+}
+
+/// The 500 of a 2.4.0 batch create that committed its records anyway
+/// (real-server-samples.md, "commit and still answer 500").
+pub fn data_validation_error() -> ApiError {
+    ApiError::new(
+        500,
+        "InternalServerErrorException",
+        "Data validation error.",
+    )
 }
 
 /// Express/body-parser's error for an unparsable JSON body (note: `message` is a string here).

@@ -1,4 +1,4 @@
-//! Switchable faults (5xx bursts, hangs, drop-after-commit, down/up, latency, rate limit, quota)
+//! Switchable faults (5xx bursts, hangs, drop-after-commit, 500-after-commit, down/up, latency, rate limit, quota)
 //! behind a cloneable [`Faults`] handle that tests and the control API flip at run time.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +17,8 @@ pub struct FaultState {
     pub timeout_next: u32,
     pub hang: Duration,
     pub drop_after_commit_next: u32,
+    /// Writes applied and then answered 500 `Data validation error.` (2.4.0).
+    pub error_after_commit_next: u32,
     pub slow: Duration,
     pub bucket: Option<TokenBucket>,
     pub quota_exhausted: bool,
@@ -32,6 +34,7 @@ impl FaultState {
             timeout_next: 0,
             hang,
             drop_after_commit_next: 0,
+            error_after_commit_next: 0,
             slow: Duration::ZERO,
             bucket: rate_limit.map(TokenBucket::new),
             quota_exhausted: false,
@@ -90,6 +93,13 @@ impl Faults {
         self.lock().drop_after_commit_next += n;
     }
 
+    /// The next `n` writes (POST/PATCH/PUT/DELETE) are applied, then answered 500
+    /// `{"statusCode":500,"error":"InternalServerErrorException","messages":["Data validation error."]}`,
+    /// as a 2.4.0 batch create that committed its records did (real-server-samples.md).
+    pub fn error_after_commit_next(&self, n: u32) {
+        self.lock().error_after_commit_next += n;
+    }
+
     /// `true`: close the listener and every open connection (connections are refused);
     /// `false`: bind the same port again.
     pub fn down(&self, down: bool) {
@@ -135,6 +145,7 @@ impl Faults {
             json!({
                 "limit": c.limit, "window_ms": c.window.as_millis() as u64,
                 "time_scale": c.time_scale, "variant": c.variant.map(|v| v.as_str()),
+                "count_refused": c.count_refused,
                 "remaining": b.remaining(),
             })
         });
@@ -143,6 +154,7 @@ impl Faults {
             "timeout_next": s.timeout_next,
             "hang_ms": s.hang.as_millis() as u64,
             "drop_after_commit_next": s.drop_after_commit_next,
+            "error_after_commit_next": s.error_after_commit_next,
             "slow_ms": s.slow.as_millis() as u64,
             "rate_limit": rate,
             "quota_exhausted": s.quota_exhausted,

@@ -308,6 +308,53 @@ impl FakeTwenty {
             .drop_field(object(object_name), "externalId");
     }
 
+    /// Adds `count` custom TEXT fields to `"people"`/`"companies"` (a workspace with many fields).
+    pub fn add_padding_fields(&self, object_name: &str, count: usize) {
+        let mut w = self.app.world();
+        let kind = object(object_name);
+        let start = w.table(kind).def.fields.len();
+        for i in 0..count {
+            let name = format!("directoryField{}", start + i);
+            let field = schema::ObjectDef::custom_field(
+                w.profile,
+                &name,
+                &name,
+                schema::FieldType::Text,
+                false,
+                Some(true),
+                None,
+            );
+            let _ = w.add_field(kind, field);
+        }
+    }
+
+    /// Adds a custom object with `fields` fields to the data model (metadata only).
+    pub fn add_custom_object_with_fields(&self, fields: usize) {
+        self.app.world().model.add_custom_object(fields);
+    }
+
+    /// New fields (such as the `externalId` the agent creates) get ids that sort after every
+    /// other field, so that a whole-workspace metadata query leaves them out.
+    pub fn set_new_field_ids_sort_last(&self, last: bool) {
+        self.app.world().model.new_field_ids_sort_last = last;
+    }
+
+    /// The next per-object field read leaves `externalId` out, as if another client created it
+    /// just after (the agent's create is then refused as taken).
+    pub fn set_hide_external_id_from_first_read(&self, hide: bool) {
+        self.app.world().model.hide_external_id_reads = u32::from(hide) * 2;
+    }
+
+    /// Fields of the whole data model, every object counted.
+    pub fn total_field_count(&self) -> usize {
+        let w = self.app.world();
+        schema::ObjectKind::ALL
+            .iter()
+            .map(|k| w.table(*k).def.fields.len())
+            .sum::<usize>()
+            + w.model.others.iter().map(|o| o.fields.len()).sum::<usize>()
+    }
+
     /// Whether the object currently has a field of that name.
     pub fn has_field(&self, object_name: &str, field: &str) -> bool {
         self.app

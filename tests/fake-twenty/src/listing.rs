@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::config::Profile;
 use crate::errors::ApiError;
@@ -152,13 +152,14 @@ fn sort_key(rec: &Value, terms: &[OrderTerm]) -> Vec<Value> {
         .collect()
 }
 
-/// Opaque cursor: base64 of `{"<order field>":value,…,"id":…}`.
+/// Opaque cursor: base64 of `{"<order field>":value,…,"id":…}`, keys in sort order, as the real
+/// server writes it (`{"name":"3Pillar Global","id":"…"}`).
 fn encode_cursor(rec: &Value, terms: &[OrderTerm]) -> String {
-    let mut m = Map::new();
-    for t in terms {
-        m.insert(t.path.join("."), value_at(rec, &t.path).clone());
-    }
-    b64_encode(Value::Object(m).to_string().as_bytes())
+    let members: Vec<String> = terms
+        .iter()
+        .map(|t| format!("{}:{}", json!(t.path.join(".")), value_at(rec, &t.path)))
+        .collect();
+    b64_encode(format!("{{{}}}", members.join(",")).as_bytes())
 }
 
 fn decode_cursor(raw: &str, terms: &[OrderTerm]) -> Result<Vec<Value>, ApiError> {

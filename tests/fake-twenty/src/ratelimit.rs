@@ -1,6 +1,7 @@
-//! Token-bucket rate limiter with a scalable clock, and both 429 variants (legacy throttler
-//! without headers; newest usage-limit body with `Retry-After`/`X-RateLimit-*`), plus the 402
-//! quota-exhausted answer.
+//! Token-bucket rate limiter with a scalable clock (continuous refill; optionally counting refused
+//! requests, as 2.4.0 does), both 429 variants (the throttler's `HttpException` without headers,
+//! which 2.4.0 sends; the usage-limit body with `Retry-After`/`X-RateLimit-*` of newer code), and
+//! the 402 quota-exhausted answer.
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +16,11 @@ use crate::util::now_millis;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateLimitVariant {
     /// `{"statusCode":429,"error":"HttpException","messages":["Limit reached (N tokens per W ms)"]}`
-    /// without any rate-limit headers.
+    /// without any rate-limit headers: the throttler, as the real 2.4.0 server answers a REST
+    /// burst (real-server-samples.md). The default in both profiles.
     Legacy,
-    /// Usage-limit body with `Retry-After`, `X-RateLimit-Limit`, `-Remaining`, `-Reset`.
+    /// Usage-limit body with `Retry-After`, `X-RateLimit-Limit`, `-Remaining`, `-Reset`, read
+    /// from code newer than 2.4.0 (rest-api.md §9); no captured server sent it. Only on request.
     Current,
 }
 
@@ -46,8 +49,12 @@ pub struct RateLimitConfig {
     pub limit: u32,
     pub window: Duration,
     pub time_scale: f64,
-    /// `None` = follow the profile (Legacy2025 → legacy body, Current → newest).
+    /// `None` = the throttler's `HttpException` body in both profiles (what 2.4.0 sends).
     pub variant: Option<RateLimitVariant>,
+    /// A refused request still spends what the bucket holds (it never goes below zero), so a
+    /// client retrying faster than the refill never gets through: 2.4.0 "counts every request,
+    /// refused ones included".
+    pub count_refused: bool,
 }
 
 impl RateLimitConfig {
@@ -57,7 +64,20 @@ impl RateLimitConfig {
             window,
             time_scale: 1.0,
             variant: None,
+            count_refused: false,
         }
+    }
+
+    /// The REST limit of a real 2.4.0 server: 100 requests per 60 s per workspace, refilled
+    /// continuously, refused requests counted, 429 `Limit reached (100 tokens per 60000 ms)`
+    /// without headers. (Its second bucket, 100 per 1 s, never binds once this one does.)
+    pub fn twenty_2_4() -> Self {
+        RateLimitConfig::new(100, Duration::from_secs(60)).counting_refused(true)
+    }
+
+    pub fn counting_refused(mut self, on: bool) -> Self {
+        self.count_refused = on;
+        self
     }
 
     pub fn with_time_scale(mut self, scale: f64) -> Self {
@@ -112,6 +132,9 @@ impl TokenBucket {
             self.tokens -= 1.0;
             Ok(self.tokens.floor() as u32)
         } else {
+            if self.config.count_refused {
+                self.tokens = 0.0;
+            }
             let per_sec = self.config.limit as f64 / self.config.real_window().as_secs_f64();
             let missing = 1.0 - self.tokens;
             Err(Duration::from_secs_f64((missing / per_sec).max(0.0)))
@@ -144,11 +167,9 @@ pub fn throttled(
     wait: Duration,
     spender: &str,
 ) -> ApiError {
-    let variant = config.variant.unwrap_or(match profile {
-        Profile::Legacy2025 => RateLimitVariant::Legacy,
-        Profile::Current => RateLimitVariant::Current,
-    });
-    match variant {
+    // Both captured servers answer with the throttler's body; the usage-limit one only on request.
+    let _ = profile;
+    match config.variant.unwrap_or(RateLimitVariant::Legacy) {
         RateLimitVariant::Legacy => ApiError::new(
             429,
             "HttpException",
@@ -215,6 +236,25 @@ mod tests {
         let wait = b.try_take().unwrap_err();
         assert!(wait <= Duration::from_millis(40), "{wait:?}");
         std::thread::sleep(Duration::from_millis(60));
+        assert!(b.try_take().is_ok());
+    }
+
+    #[test]
+    fn refused_requests_spend_the_refill() {
+        // 1 token per 100 ms of real time.
+        let cfg = RateLimitConfig::new(6, Duration::from_millis(600)).counting_refused(true);
+        let mut b = TokenBucket::new(cfg);
+        for _ in 0..6 {
+            assert!(b.try_take().is_ok());
+        }
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(40));
+            assert!(
+                b.try_take().is_err(),
+                "each refusal spends the partial refill"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(120));
         assert!(b.try_take().is_ok());
     }
 

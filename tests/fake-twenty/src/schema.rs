@@ -393,6 +393,13 @@ impl ObjectDef {
                 f.default_meta = json!("''");
                 f.default_record = json!("");
             }
+            // 2.4.0: rows existing before a TEXT field was added hold "" in it
+            // (real-server-samples.md: a seeded company "still had \"externalId\":\"\"").
+            _ if ftype == FieldType::Text && requested_default.is_none() => {
+                f.is_nullable = requested_nullable.unwrap_or(true);
+                f.default_meta = json!("''");
+                f.default_record = json!("");
+            }
             _ => {
                 f.is_nullable = requested_nullable.unwrap_or(true);
                 f.default_meta = requested_default.clone().unwrap_or(Value::Null);

@@ -38,6 +38,8 @@ pub struct World {
     pub keys: KeyState,
     pub metadata_list_shape: MetadataListShape,
     pub batch_cap_override: Option<usize>,
+    /// The objects besides companies and people, and how metadata answers are shaped.
+    pub model: crate::metadata::MetadataModel,
 }
 
 fn is_deleted(rec: &Value) -> bool {
@@ -87,7 +89,9 @@ fn search_vector(kind: ObjectKind, rec: &Value) -> String {
         }
         ObjectKind::Companies => {
             push_words(rec["name"].as_str().unwrap_or(""));
-            push_words(rec["domainName"]["primaryLinkUrl"].as_str().unwrap_or(""));
+            // Postgres' parser drops a URL's scheme: `https://a.com` gives `'a.com'`.
+            let url = rec["domainName"]["primaryLinkUrl"].as_str().unwrap_or("");
+            push_words(url.split_once("://").map_or(url, |(_, rest)| rest));
         }
     }
     let mut pairs: Vec<(String, usize)> = words
@@ -150,6 +154,7 @@ impl World {
             keys,
             metadata_list_shape: MetadataListShape::Flat,
             batch_cap_override: None,
+            model: crate::metadata::MetadataModel::default(),
         }
     }
 
@@ -198,16 +203,15 @@ impl World {
                     field.label
                 ),
             ),
-            Profile::Current => ApiError::bad_request("A duplicate entry was detected")
-                .with_code("DUPLICATE_ENTRY_DETECTED"),
+            // 2.4.0's literal body: no field, no value, no `code`.
+            Profile::Current => ApiError::bad_request("A duplicate entry was detected"),
         }
     }
 
     fn duplicate_id_error(&self) -> ApiError {
         match self.profile {
             Profile::Legacy2025 => ApiError::bad_request("Record already exists"),
-            Profile::Current => ApiError::bad_request("A duplicate entry was detected")
-                .with_code("DUPLICATE_ENTRY_DETECTED"),
+            Profile::Current => ApiError::bad_request("A duplicate entry was detected"),
         }
     }
 
@@ -215,8 +219,8 @@ impl World {
     pub fn not_found_read(&self) -> ApiError {
         match self.profile {
             Profile::Legacy2025 => ApiError::bad_request("Record not found"),
-            Profile::Current => ApiError::new(404, "NotFoundException", "Record not found")
-                .with_code("RECORD_NOT_FOUND"),
+            // 2.4.0's literal body, without `code`.
+            Profile::Current => ApiError::new(404, "NotFoundException", "Record not found"),
         }
     }
 
@@ -549,6 +553,30 @@ impl World {
         ids
     }
 
+    /// `domainName.primaryLinkUrl: https://a.example, externalId: ext-1`: the upsert keys the
+    /// input holds (id first, then the unique fields in field order), as 2.4.0 names them.
+    fn conflicting_values(&self, kind: ObjectKind, input: &Map<String, Value>) -> String {
+        let probe = Value::Object(input.clone());
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(Value::String(id)) = input.get("id") {
+            parts.push(format!("id: {id}"));
+        }
+        for field in self.table(kind).def.fields.iter().filter(|f| f.is_unique) {
+            if !input.contains_key(&field.name) {
+                continue;
+            }
+            let path = match field.ftype {
+                FieldType::Emails => format!("{}.primaryEmail", field.name),
+                FieldType::Links => format!("{}.primaryLinkUrl", field.name),
+                _ => field.name.clone(),
+            };
+            if let Some(val) = unique_value(field, &probe) {
+                parts.push(format!("{path}: {val}"));
+            }
+        }
+        parts.join(", ")
+    }
+
     /// Creates (or, with `upsert`, creates-or-updates) records, all or nothing.
     pub fn create_many(
         &mut self,
@@ -573,7 +601,7 @@ impl World {
             if matched.len() > 1 {
                 return Err(ApiError::bad_request(format!(
                     "Multiple records found with the same unique field values for {}. Cannot determine which record to update.",
-                    kind.singular()
+                    self.conflicting_values(kind, input)
                 )));
             }
             let rec = if let Some(id) = matched.first() {
@@ -753,14 +781,24 @@ impl World {
     }
 
     /// Adds a custom field, backfilling existing rows with its default.
-    pub fn add_field(&mut self, kind: ObjectKind, field: FieldDef) -> Result<FieldDef, ApiError> {
+    pub fn add_field(
+        &mut self,
+        kind: ObjectKind,
+        mut field: FieldDef,
+    ) -> Result<FieldDef, ApiError> {
         if self.table(kind).def.field(&field.name).is_some() {
-            return Err(ApiError::bad_request(format!(
-                "Name \"{}\" is not available, check that it is not duplicating another field's name.",
-                field.name
-            ))
-            .with_code("INVALID_FIELD_INPUT"));
+            // The literal answers of the real servers (real-server-samples.md).
+            return Err(match self.profile {
+                Profile::Legacy2025 => ApiError::raw(
+                    400,
+                    json!({"statusCode": 400, "messages": [format!("Name '{}' is not available, check that it is not duplicating another field's name.", field.name)], "error": "Bad Request"}),
+                ),
+                Profile::Current => ApiError::bad_request(
+                    "Multiple validation errors occurred while creating fields",
+                ),
+            });
         }
+        field.id = self.model.new_field_id();
         let table = self.table_mut(kind);
         for r in table.rows.values_mut() {
             r[&field.name] = field.default_record.clone();

@@ -183,6 +183,67 @@ pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// SHA-1 digest (for Express' ETags; not for security).
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for (i, word) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+/// Express' default weak ETag of a body: `W/"<length in hex>-<base64 SHA-1, 27 chars>"`.
+pub fn express_etag(body: &[u8]) -> String {
+    let hash = b64_encode(&sha1(body));
+    format!("W/\"{:x}-{}\"", body.len(), &hash[..27])
+}
+
 /// Twenty's UUID check: 8-4-4-4-12 hex with a version nibble 1-8 and an RFC variant.
 /// The all-zero UUID is rejected, like on the real server.
 pub fn is_valid_uuid(s: &str) -> bool {
@@ -266,6 +327,16 @@ mod tests {
             "eyJpZCI6ImFmNGRmYWU3LTMzZjItNDJiYy05ZTRmLTFhNTNjN2VlOGM0YSJ9"
         );
         assert!(b64_decode("garbage!").is_none());
+    }
+
+    #[test]
+    fn sha1_and_etag() {
+        let hex: String = sha1(b"abc").iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            express_etag(b"hello world"),
+            "W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\""
+        );
     }
 
     #[test]
