@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::companies::CompanyCache;
 use super::{classify, disposition, Disposition, EngineError};
 use crate::domain::plan::{plan, referenced_companies, WorkItem, MAX_RECORDS_PER_REQUEST};
-use crate::domain::{EntityKind, Event, FailureCode, Intent, PushOutcome, RecordKey};
+use crate::domain::{EntityKind, Event, FailureCode, Intent, PushOutcome, RecordKey, ServerFact};
 use crate::store::Store;
 use crate::twenty::{wire, ErrorCode, RemoteRecord, TwentyClient, TwentyError};
 
@@ -30,7 +30,8 @@ const CONFLICT_TRIES: u32 = 3;
 /// The longest server message kept in an event.
 const MAX_MESSAGE_CHARS: usize = 500;
 
-/// Whether the server applies `?upsert=true` on batch creates; learned once per server.
+/// Whether the server applies `?upsert=true` on batch creates; learned once per server and
+/// remembered in the store (`ServerLearned`), so a new process sends no probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsertSupport {
     Unknown,
@@ -64,11 +65,20 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new(store: Store, client: TwentyClient, batch_size: usize) -> Pusher {
+        let upsert = match store
+            .servers()
+            .ok()
+            .and_then(|known| known.servers.get(client.base_url())?.upsert_applies)
+        {
+            Some(true) => UpsertSupport::Supported,
+            Some(false) => UpsertSupport::Unsupported,
+            None => UpsertSupport::Unknown,
+        };
         Pusher {
             store,
             client,
             batch_size: batch_size.clamp(1, MAX_RECORDS_PER_REQUEST),
-            upsert: UpsertSupport::Unknown,
+            upsert,
             companies: CompanyCache::default(),
             known_absent: std::collections::HashSet::new(),
             settled: 0,
@@ -227,6 +237,20 @@ impl Pusher {
         })
     }
 
+    /// Uses and remembers what the probe found, for every later process.
+    fn learn_upsert(&mut self, applies: bool) -> Result<(), EngineError> {
+        self.upsert = if applies {
+            UpsertSupport::Supported
+        } else {
+            UpsertSupport::Unsupported
+        };
+        self.store.append(vec![Event::ServerLearned {
+            server: self.client.base_url().to_string(),
+            fact: ServerFact::UpsertApplies(applies),
+        }])?;
+        Ok(())
+    }
+
     /// Learns whether the server applies `?upsert=true`, using a record that exists in Twenty and
     /// has to be updated anyway: an upsert of it either updates it (supported) or fails as a
     /// duplicate of itself (ignored, as on the August 2025 build).
@@ -254,7 +278,7 @@ impl Pusher {
                         server = self.client.base_url(),
                         "Twenty applies ?upsert=true: updates go in batches"
                     );
-                    self.upsert = UpsertSupport::Supported;
+                    self.learn_upsert(true)?;
                 }
                 let outcome = if id == twenty_id {
                     PushOutcome::Updated
@@ -269,7 +293,7 @@ impl Pusher {
                     server = self.client.base_url(),
                     "Twenty ignores ?upsert=true: updates go one by one"
                 );
-                self.upsert = UpsertSupport::Unsupported;
+                self.learn_upsert(false)?;
                 self.update_one(kind, item, body, twenty_id).await
             }
             Err(error) => match disposition(&error) {

@@ -119,3 +119,46 @@ async fn changed_records_go_in_upsert_batches_where_supported() {
     assert_eq!(h.fake.records("companies").len(), 120);
     assert!(h.twenty_id(EntityKind::Company, "c0").is_some());
 }
+
+/// What the upsert probe learned is kept in the store: a new process (a new pusher) for the
+/// same server sends no probe. 10 changed records: exactly 10 PATCHes on the August 2025
+/// build, one upsert batch on the newest.
+#[tokio::test]
+async fn a_new_process_remembers_whether_upsert_applies() {
+    for (profile, expected) in [(Profile::Legacy2025, 10), (Profile::Current, 1)] {
+        let h = harness(profile).await;
+        for i in 0..10 {
+            h.company(&format!("c{i}"), "Old", None);
+        }
+        h.sync().await.unwrap();
+        // The first process learns it (one probe)...
+        for i in 0..10 {
+            h.company(&format!("c{i}"), "New", None);
+        }
+        h.sync().await.unwrap();
+        // ... and a new one knows it from the store.
+        for i in 0..10 {
+            h.company(&format!("c{i}"), "Newer", None);
+        }
+        h.fake.clear_requests();
+        let mut pusher = h.pusher();
+        assert_ne!(
+            pusher.upsert_support(),
+            twenty_sync::engine::UpsertSupport::Unknown,
+            "{profile:?}"
+        );
+        h.sync_with(&mut pusher).await.unwrap();
+        assert_eq!(h.record_requests(), expected, "{profile:?}");
+        assert_eq!(
+            h.fake.request_count(),
+            expected,
+            "{profile:?}: no metadata request either: {:?}",
+            h.fake.requests()
+        );
+        assert!(h
+            .fake
+            .records("companies")
+            .iter()
+            .all(|r| r["name"] == "Newer"));
+    }
+}
