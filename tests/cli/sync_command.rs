@@ -4,6 +4,16 @@ use fake_twenty::{FakeConfig, FakeTwenty};
 
 use crate::support::*;
 
+/// Runs the binary off the async runtime (the fake serves on it) and hands the `Cli` back.
+async fn run_blocking(cli: Cli, args: &'static [&'static str]) -> (Cli, Run) {
+    tokio::task::spawn_blocking(move || {
+        let run = cli.run(args);
+        (cli, run)
+    })
+    .await
+    .unwrap()
+}
+
 fn cli_for(fake: &FakeTwenty) -> Cli {
     Cli::new()
         .env("TWENTY_CRM_BASE_URL", &fake.base_url())
@@ -69,12 +79,7 @@ async fn sync_until_idle_exit_codes() {
         "--email",
         "taken@example.com",
     ]);
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["sync", "--until-idle"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["sync", "--until-idle"]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("retry-failed"), "{}", run.stderr);
     let mappings = cli.ok(&["mappings", "--json"]).json();
@@ -106,12 +111,7 @@ async fn sync_until_idle_exit_codes() {
 async fn test_connection_reports_each_check() {
     let fake = FakeTwenty::start(FakeConfig::current()).await;
     let cli = cli_for(&fake);
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["test-connection", "--json", "--no-create"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["test-connection", "--json", "--no-create"]).await;
     let report = run.json();
     assert_eq!(report["ok"], false, "externalId is not there yet: {report}");
     assert!(report["checks"].as_array().unwrap().len() >= 4);
@@ -128,12 +128,7 @@ async fn test_connection_reports_each_check() {
     assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 0);
 
     // Without --no-create the test finishes the job, as the first sync would.
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["test-connection"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["test-connection"]).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(fake.has_field("people", "externalId"));
     assert!(fake.has_field("companies", "externalId"));
@@ -179,12 +174,7 @@ async fn a_new_crowded_workspace_passes_the_connection_test_and_syncs() {
         let profile = config.profile;
         let fake = crowded_workspace(config).await;
         let cli = cli_for(&fake);
-        let (cli, run) = tokio::task::spawn_blocking(move || {
-            let run = cli.run(&["test-connection", "--json"]);
-            (cli, run)
-        })
-        .await
-        .unwrap();
+        let (cli, run) = run_blocking(cli, &["test-connection", "--json"]).await;
         assert_eq!(run.code, 0, "{profile:?}: {}{}", run.stdout, run.stderr);
         let report = run.json();
         assert_eq!(report["ok"], true, "{report}");
@@ -193,12 +183,7 @@ async fn a_new_crowded_workspace_passes_the_connection_test_and_syncs() {
         // The first sync knows the field from the test: no metadata request, no create.
         fake.clear_requests();
         cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
-        let (cli, run) = tokio::task::spawn_blocking(move || {
-            let run = cli.run(&["sync", "--until-idle"]);
-            (cli, run)
-        })
-        .await
-        .unwrap();
+        let (cli, run) = run_blocking(cli, &["sync", "--until-idle"]).await;
         assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
         assert_eq!(fake.find_by_external_id("companies", "c1").len(), 1);
         let metadata = fake
@@ -233,31 +218,16 @@ async fn an_idle_sync_sends_no_request() {
     let fake = FakeTwenty::start(FakeConfig::legacy()).await;
     let cli = cli_for(&fake);
     // Nothing recorded at all: nothing to ask Twenty.
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["sync", "--until-idle"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["sync", "--until-idle"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(fake.request_count(), 0, "{:?}", fake.requests());
 
     // After a real sync, new processes with nothing new to push send nothing either.
     cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["sync", "--until-idle"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["sync", "--until-idle"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     fake.clear_requests();
-    let (cli, run) = tokio::task::spawn_blocking(move || {
-        let run = cli.run(&["sync", "--until-idle"]);
-        (cli, run)
-    })
-    .await
-    .unwrap();
+    let (cli, run) = run_blocking(cli, &["sync", "--until-idle"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(fake.request_count(), 0, "{:?}", fake.requests());
 
