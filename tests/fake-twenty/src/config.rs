@@ -11,8 +11,11 @@ pub enum Profile {
     /// tokens, 403 `FORBIDDEN_EXCEPTION` without header, 400 for missing records, `upsert`
     /// ignored, no batch cap, REST metadata object listing broken, `UserInputError` duplicates.
     Legacy2025,
-    /// Newest `main`: 403 `Forbidden resource`, 404 `Record not found`, upsert, batch cap 200,
-    /// `DUPLICATE_ENTRY_DETECTED`, working metadata listing.
+    /// The 2.4.0 build (May 2026) of `real-server-samples.md`: the same 401/403 shapes as
+    /// Legacy2025, 404 `Record not found`, upsert (matching every unique field), batch cap 200,
+    /// `A duplicate entry was detected` without field or value, `limit` capped at 200, working
+    /// metadata listing. Its REST rate limit is off unless asked for
+    /// ([`crate::RateLimitConfig::twenty_2_4`]).
     Current,
 }
 

@@ -53,7 +53,7 @@ pub struct RateLimitConfig {
     pub variant: Option<RateLimitVariant>,
     /// A refused request still spends what the bucket holds (it never goes below zero), so a
     /// client retrying faster than the refill never gets through: 2.4.0 "counts every request,
-    /// refused ones included".
+    /// refused ones included". On by default; [`RateLimitConfig::counting_refused`] turns it off.
     pub count_refused: bool,
 }
 
@@ -64,7 +64,7 @@ impl RateLimitConfig {
             window,
             time_scale: 1.0,
             variant: None,
-            count_refused: false,
+            count_refused: true,
         }
     }
 
@@ -72,7 +72,7 @@ impl RateLimitConfig {
     /// continuously, refused requests counted, 429 `Limit reached (100 tokens per 60000 ms)`
     /// without headers. (Its second bucket, 100 per 1 s, never binds once this one does.)
     pub fn twenty_2_4() -> Self {
-        RateLimitConfig::new(100, Duration::from_secs(60)).counting_refused(true)
+        RateLimitConfig::new(100, Duration::from_secs(60))
     }
 
     pub fn counting_refused(mut self, on: bool) -> Self {
@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn refused_requests_spend_the_refill() {
         // 1 token per 100 ms of real time.
-        let cfg = RateLimitConfig::new(6, Duration::from_millis(600)).counting_refused(true);
+        let cfg = RateLimitConfig::new(6, Duration::from_millis(600));
         let mut b = TokenBucket::new(cfg);
         for _ in 0..6 {
             assert!(b.try_take().is_ok());
