@@ -755,3 +755,32 @@ async fn connection_test_with_the_server_down() {
         report.message
     );
 }
+
+/// A field someone made by hand that is not unique: found (not created again), and the
+/// connection test says what that means.
+#[tokio::test]
+async fn a_hand_made_field_that_is_not_unique_is_explained() {
+    let fake = fake(Profile::Current, false).await;
+    for object in ["companies", "people"] {
+        let body = json!({"objectMetadataId": fake.object_metadata_id(object), "type": "TEXT",
+            "name": "externalId", "label": "External ID", "isUnique": false});
+        let answer = reqwest::Client::new()
+            .post(format!("{}/rest/metadata/fields", fake.base_url()))
+            .bearer_auth(fake.api_key())
+            .json(&body)
+            .send()
+            .await
+            .expect("create by hand");
+        assert_eq!(answer.status().as_u16(), 201);
+    }
+    let report = client(&fake).test_connection(true).await;
+    assert!(report.ok, "{report:?}");
+    let detail = &report
+        .checks
+        .iter()
+        .find(|c| c.name == "external_id_people")
+        .expect("check")
+        .detail;
+    assert!(detail.contains("not unique"), "{detail}");
+    assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 2);
+}
