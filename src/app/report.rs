@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 
 use crate::clock::format_ms;
 use crate::domain::{
-    Counters, EntityKind, Envelope, Event, FailedEntry, Mapping, MetadataRoute, PushOutcome,
-    RecordKey, ServerFact,
+    Counters, Envelope, Event, FailedEntry, Mapping, MetadataRoute, PushOutcome, RecordKey,
+    ServerFact,
 };
 use crate::store::{Result, Store};
+use crate::twenty::wire;
 
 /// The sync state in one word (kebab-case in JSON): what a person needs to know first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -318,13 +319,6 @@ fn describe(event: &Event) -> (String, Value) {
     }
 }
 
-fn plural(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Company => "companies",
-        EntityKind::Person => "people",
-    }
-}
-
 fn describe_fact(fact: &ServerFact) -> String {
     match fact {
         ServerFact::ExternalIdField {
@@ -334,7 +328,7 @@ fn describe_fact(fact: &ServerFact) -> String {
             ..
         } => format!(
             "{} have the externalId field ({field_type}{})",
-            plural(*kind),
+            wire::plural(*kind),
             if *is_unique {
                 ", unique"
             } else {
@@ -342,7 +336,10 @@ fn describe_fact(fact: &ServerFact) -> String {
             }
         ),
         ServerFact::ExternalIdFieldForgotten { kind } => {
-            format!("the externalId field of {} is checked again", plural(*kind))
+            format!(
+                "the externalId field of {} is checked again",
+                wire::plural(*kind)
+            )
         }
         ServerFact::MetadataRoute(MetadataRoute::Graphql) => {
             "its data model is read through GraphQL".into()

@@ -250,12 +250,9 @@ fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<
     let budget = RequestBudget::new(settings.rate_limit, 5);
     let client = TwentyClient::new(ClientConfig::new(base_url, api_key.expose()), budget)
         .map_err(|e| Failure::usage(e.to_string()))?;
+    // The store is not held during the test: an agent starting meanwhile must not wait for it.
     if let Ok(Some(store)) = open_unless_agent(data_dir) {
-        if let Some(known) = store
-            .servers()
-            .ok()
-            .and_then(|s| s.servers.get(client.base_url()).cloned())
-        {
+        if let Ok(known) = store.server(client.base_url()) {
             client.set_metadata_route(known.metadata_route);
         }
     }
@@ -281,11 +278,7 @@ fn remember_connection(data_dir: &Path, client: &TwentyClient, report: &Connecti
         return;
     };
     let server = client.base_url();
-    let known = store
-        .servers()
-        .ok()
-        .and_then(|s| s.servers.get(server).cloned())
-        .unwrap_or_default();
+    let known = store.server(server).unwrap_or_default();
     if let Err(error) = twenty_sync::engine::remember_schema(&store, server, &known, schema) {
         tracing::warn!("could not record what the connection test learned: {error}");
     }

@@ -66,9 +66,9 @@ pub struct Pusher {
 impl Pusher {
     pub fn new(store: Store, client: TwentyClient, batch_size: usize) -> Pusher {
         let upsert = match store
-            .servers()
+            .server(client.base_url())
             .ok()
-            .and_then(|known| known.servers.get(client.base_url())?.upsert_applies)
+            .and_then(|known| known.upsert_applies)
         {
             Some(true) => UpsertSupport::Supported,
             Some(false) => UpsertSupport::Unsupported,

@@ -16,7 +16,7 @@ use crate::config::{Settings, SyncMode};
 use crate::domain::projection::ServerKnowledge;
 use crate::domain::{EntityKind, Event, ServerFact};
 use crate::store::Store;
-use crate::twenty::{ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient};
+use crate::twenty::{wire, ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient};
 
 /// How long an idle engine sleeps before looking again on its own.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
@@ -401,12 +401,7 @@ fn make_client(
 /// check learns is recorded (`ServerLearned`) for the next one.
 pub async fn ensure_schema(store: &Store, client: &TwentyClient) -> Result<(), EngineError> {
     let server = client.base_url().to_string();
-    let known = store
-        .servers()?
-        .servers
-        .get(&server)
-        .cloned()
-        .unwrap_or_default();
+    let known = store.server(&server)?;
     client.set_metadata_route(known.metadata_route);
     if EntityKind::ALL
         .iter()
@@ -481,10 +476,7 @@ fn schema_missing_message(report: &SchemaReport) -> String {
     let objects = report
         .missing
         .iter()
-        .map(|kind| match kind {
-            EntityKind::Company => "companies",
-            EntityKind::Person => "people",
-        })
+        .map(|kind| wire::plural(*kind))
         .collect::<Vec<_>>()
         .join(" and ");
     let what = match &report.refusal {
@@ -515,10 +507,11 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
     };
     let budget = RequestBudget::new(settings.rate_limit, burst_for(settings.rate_limit));
     let client = make_client(base_url, api_key.expose(), budget).map_err(EngineError::Refused)?;
-    if store.counters()?.pending == 0 {
+    let counters = store.counters()?;
+    if counters.pending == 0 {
         return Ok(IdleReport {
             settled: 0,
-            parked: store.counters()?.failed,
+            parked: counters.failed,
         });
     }
     ensure_schema(store, &client).await?;

@@ -22,7 +22,7 @@ pub use self::lock::LOCK_FILE_NAME;
 use self::overlay::{Overlay, TreeView};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
-use crate::domain::projection::{KnownServers, MemoryProjections};
+use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
 use crate::domain::{
     fold, Counters, EntityKind, Envelope, Event, FailedEntry, ForwardCounters, Intent, Mapping,
     PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
@@ -353,6 +353,11 @@ impl Store {
         Ok(self
             .get_value(keys::SERVERS, "known servers")?
             .unwrap_or_default())
+    }
+
+    /// What is known of the Twenty server at `base_url` (normalised); empty when nothing is.
+    pub fn server(&self, base_url: &str) -> Result<ServerKnowledge> {
+        Ok(self.servers()?.servers.remove(base_url).unwrap_or_default())
     }
 
     /// The sequence number of an intent received as a relay with this id, if any.

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::*;
 use crate::clock::ManualClock;
 use crate::domain::event::ImportSummary;
-use crate::domain::{EntityKind, FailureCode, IntentFields, IntentSource, PushOutcome};
+use crate::domain::{
+    EntityKind, FailureCode, IntentFields, IntentSource, MetadataRoute, PushOutcome, ServerFact,
+};
 
 fn clock() -> Arc<dyn Clock> {
     ManualClock::starting_at(1_764_000_000_000)
@@ -251,6 +253,11 @@ enum Op {
         person: bool,
         reuse: Option<u8>,
     },
+    /// Something learned of one of two servers (`fact` picks which).
+    Learn {
+        server: bool,
+        fact: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -265,6 +272,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4u8, any::<bool>(), any::<bool>()).prop_map(|(key, clear, secret)| Op::Config { key, clear, secret }),
         1 => (any::<u8>(), any::<bool>()).prop_map(|(intent, duplicate)| Op::Forward { intent, duplicate }),
         1 => (0..6u8, any::<bool>(), proptest::option::of(any::<u8>())).prop_map(|(key, person, reuse)| Op::Relayed { key, person, reuse }),
+        1 => (any::<bool>(), 0..6u8).prop_map(|(server, fact)| Op::Learn { server, fact }),
     ]
 }
 
@@ -362,6 +370,29 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                 intents.push(recorded.clone());
                 Some(Event::IntentRecorded(recorded))
             }
+            Op::Learn { server, fact } => Some(Event::ServerLearned {
+                server: if server {
+                    "https://a.example"
+                } else {
+                    "https://b.example"
+                }
+                .into(),
+                fact: match fact {
+                    0 => ServerFact::ExternalIdField {
+                        kind: EntityKind::Company,
+                        field_id: "f-1".into(),
+                        field_type: "TEXT".into(),
+                        is_unique: true,
+                    },
+                    1 => ServerFact::ExternalIdFieldForgotten {
+                        kind: EntityKind::Company,
+                    },
+                    2 => ServerFact::MetadataRoute(MetadataRoute::Graphql),
+                    3 => ServerFact::UpsertApplies(true),
+                    4 => ServerFact::UpsertApplies(false),
+                    _ => ServerFact::MaxBatch(200),
+                },
+            }),
             Op::Import { hash, duplicate } => Some(Event::ImportCompleted(ImportSummary {
                 file_name: "f.csv".into(),
                 content_hash: format!("h{hash}"),

@@ -48,7 +48,9 @@ fn missing_detail(kind: EntityKind, schema: &SchemaReport, tried: bool) -> Strin
     let plural = wire::plural(kind);
     match &schema.refusal {
         Some(FieldRefusal::Forbidden(twenty)) => format!(
-            "{plural} have no externalId field and Twenty refused to create it for this key              (\"{twenty}\"): use a key whose role may change the data model, or add a unique Text              field named externalId in Settings → Data model"
+            "{plural} have no externalId field and Twenty refused to create it for this key \
+             (\"{twenty}\"): use a key whose role may change the data model, or add a unique Text \
+             field named externalId in Settings → Data model"
         ),
         Some(FieldRefusal::Refused(twenty)) => format!(
             "{plural} have no externalId field and Twenty refused to create it (\"{twenty}\"): \
@@ -56,8 +58,8 @@ fn missing_detail(kind: EntityKind, schema: &SchemaReport, tried: bool) -> Strin
         ),
         None if tried => format!("{plural} have no externalId field"),
         None => format!(
-            "{plural} have no externalId field yet; the first sync creates it (or run \
-             test-connection without --no-create)"
+            "{plural} have no externalId field yet; the first sync creates it (so does Create \
+             field, or test-connection without --no-create)"
         ),
     }
 }
@@ -174,7 +176,7 @@ impl TwentyClient {
         let schema = match self.ensure_with(create_missing, RetryPolicy::none()).await {
             Ok(schema) => schema,
             Err(error) => {
-                for kind in [EntityKind::Company, EntityKind::Person] {
+                for kind in EntityKind::ALL {
                     checks.push(check(
                         external_id_check_name(kind),
                         false,
@@ -184,7 +186,7 @@ impl TwentyClient {
                 return self.report(latency_ms, checks);
             }
         };
-        for kind in [EntityKind::Company, EntityKind::Person] {
+        for kind in EntityKind::ALL {
             let name = external_id_check_name(kind);
             checks.push(match schema.field(kind) {
                 Some(field) => {

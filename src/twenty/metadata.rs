@@ -521,13 +521,10 @@ impl TwentyClient {
             return Ok(answer);
         };
         let message = crate::logging::redact(&message, &self.api_key);
+        let forbidden = matches!(code.as_deref(), Some("FORBIDDEN" | "FORBIDDEN_EXCEPTION"))
+            || message.to_lowercase().contains("permission");
         Err(match code.as_deref() {
-            Some("FORBIDDEN") | Some("FORBIDDEN_EXCEPTION") => TwentyError::Auth {
-                status: 403,
-                message: format!("Twenty refused to show its data model to this key ({message})"),
-                server_message: Some(message),
-            },
-            _ if message.to_lowercase().contains("permission") => TwentyError::Auth {
+            _ if forbidden => TwentyError::Auth {
                 status: 403,
                 message: format!("Twenty refused to show its data model to this key ({message})"),
                 server_message: Some(message),

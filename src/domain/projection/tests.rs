@@ -218,3 +218,39 @@ fn imports_index_the_first_import_of_each_content() {
     assert_eq!(log.projections.imports.get("h1"), Some(&first));
     assert_eq!(log.projections.counters.imports, 3);
 }
+
+#[test]
+fn server_knowledge_keeps_only_facts_that_change_it() {
+    use crate::domain::{MetadataRoute, ServerFact};
+    let field = ServerFact::ExternalIdField {
+        kind: EntityKind::Person,
+        field_id: "f-1".into(),
+        field_type: "TEXT".into(),
+        is_unique: true,
+    };
+    let mut known = super::ServerKnowledge::default();
+    let news = known.news(vec![
+        field.clone(),
+        ServerFact::MetadataRoute(MetadataRoute::Graphql),
+        field.clone(),
+    ]);
+    assert_eq!(
+        news,
+        vec![
+            field.clone(),
+            ServerFact::MetadataRoute(MetadataRoute::Graphql)
+        ],
+        "a repeated fact is news once"
+    );
+    for fact in &news {
+        known.learn(fact);
+    }
+    assert!(known.external_id(EntityKind::Person).is_some());
+    assert!(known.external_id(EntityKind::Company).is_none());
+    assert!(known.news(vec![field]).is_empty(), "known already");
+    let forget = ServerFact::ExternalIdFieldForgotten {
+        kind: EntityKind::Person,
+    };
+    known.learn(&forget);
+    assert!(known.external_id(EntityKind::Person).is_none());
+}
