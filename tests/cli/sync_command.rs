@@ -101,9 +101,7 @@ async fn sync_until_idle_exit_codes() {
 
     // Unreachable: exit 4, nothing lost.
     drop(fake);
-    let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
-        .await
-        .unwrap();
+    let run = run_blocking(cli, &["sync", "--until-idle"]).await.1;
     assert_eq!(run.code, 4, "{}", run.stderr);
 }
 
@@ -132,9 +130,7 @@ async fn test_connection_reports_each_check() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(fake.has_field("people", "externalId"));
     assert!(fake.has_field("companies", "externalId"));
-    let run = tokio::task::spawn_blocking(move || cli.run(&["test-connection"]))
-        .await
-        .unwrap();
+    let run = run_blocking(cli, &["test-connection"]).await.1;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 2);
 
@@ -204,9 +200,7 @@ async fn the_first_sync_finds_a_hand_made_field_in_a_crowded_workspace() {
         fake.create_external_id_fields();
         let cli = cli_for(&fake);
         cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
-        let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
-            .await
-            .unwrap();
+        let run = run_blocking(cli, &["sync", "--until-idle"]).await.1;
         assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
         assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 0);
         assert_eq!(fake.find_by_external_id("companies", "c1").len(), 1);
@@ -233,9 +227,7 @@ async fn an_idle_sync_sends_no_request() {
 
     // A change in a new process: no metadata request, the field is remembered.
     cli.ok(&["push", "company", "--external-id", "c2", "--name", "Beta"]);
-    let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
-        .await
-        .unwrap();
+    let run = run_blocking(cli, &["sync", "--until-idle"]).await.1;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         fake.requests().iter().all(|r| !r.path.contains("metadata")),
@@ -256,9 +248,7 @@ async fn a_taken_field_name_is_not_an_outage() {
         fake.set_hide_external_id_from_first_read(true);
         let cli = cli_for(&fake);
         cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
-        let run = tokio::task::spawn_blocking(move || cli.run(&["sync", "--until-idle"]))
-            .await
-            .unwrap();
+        let run = run_blocking(cli, &["sync", "--until-idle"]).await.1;
         assert_eq!(run.code, 0, "{profile:?}: {}", run.stderr);
         let refused = fake
             .requests()
