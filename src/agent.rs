@@ -145,7 +145,7 @@ async fn wait_for_shutdown(receiver: watch::Receiver<bool>) {
 /// The drop folder of these settings: `drop_dir`, else `<data dir>/inbox`.
 pub fn drop_dir(settings: &Settings, store: &Store) -> std::path::PathBuf {
     settings.drop_dir.clone().unwrap_or_else(|| {
-        let data_dir = store.path().parent().unwrap_or(store.path());
+        let data_dir = store.data_dir();
         crate::paths::inbox_dir(data_dir)
     })
 }
@@ -167,7 +167,7 @@ async fn watch_drop_folder(
             // Set by a flag, the environment, `config set` or the UI: say what it holds.
             let (dir, data_dir) = (
                 config.drop_dir.display().to_string(),
-                store.path().parent().unwrap_or(store.path()).to_path_buf(),
+                store.data_dir().to_path_buf(),
             );
             if let Ok(check) = tokio::task::spawn_blocking(move || {
                 crate::app::inbox::check_drop_dir(&dir, &data_dir)

@@ -31,7 +31,6 @@ pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
     let mut tightened = None;
     let (file_layer, guard) = match data_dir {
         Some(dir) => {
-            crate::safe_fs::restrict_new_files();
             tightened = crate::safe_fs::secure_data_dir(dir)
                 .ok()
                 .and_then(|t| t.notice(dir));

@@ -33,14 +33,7 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.tmp"));
     let _ = std::fs::remove_file(&temp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temp)?;
+    let mut file = crate::safe_fs::create_private_new(&temp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);

@@ -1,8 +1,8 @@
 //! Safe with the person's files: what the agent keeps in its data directory is private (folders
 //! 0700, files 0600 on Unix), and nothing it opens or writes in the drop folder follows a link.
 //!
-//! - [`restrict_new_files`] sets the process umask to 077 (the CLI and the desktop shell call it
-//!   through `logging::init`), so every file a library writes for us (sled, tracing-appender) is
+//! - [`restrict_new_files`] sets the process umask to 077 (the CLI's `main` and the desktop shell's
+//!   `run` call it first thing), so every file a library writes for us (sled, tracing-appender) is
 //!   private too.
 //! - [`secure_data_dir`] creates the data directory 0700 and tightens what an older version (or a
 //!   copy) left readable by others; the caller says so once.

@@ -187,6 +187,10 @@
     MappingInvalidated: "Gone from Twenty",
     ImportCompleted: "Import",
     ImportProgress: "Import progress",
+    ConfigChanged: "Settings",
+    ForwardedToRelay: "Sent to relay",
+    DropEntryLeftAlone: "Left alone",
+    ServerLearned: "Learned",
   };
   const KIND_TONES = { PushSucceeded: "good", PushFailed: "bad", RetryRequested: "busy", MappingInvalidated: "warn" };
   const activity = { next: null, newest: 0, atTop: true, loading: false };

@@ -115,6 +115,8 @@ async fn forward_updates<R: tauri::Runtime>(
 /// with status 1 if Tauri fails to start.
 #[cfg(feature = "gui")]
 pub fn run() {
+    // Everything this process writes is private (0600/0700), as with the CLI.
+    twenty_sync::safe_fs::restrict_new_files();
     // Logs to stderr and to daily files in the data directory, like `twenty-sync run`.
     let _logging = twenty_sync::logging::init(Some(&state::data_dir()), "info");
     let running = state::RunningAgent::default();

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 
 /// The largest file the UI may copy into the drop folder.
 pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
-/// File endings the drop folder takes (the format itself is detected from the content).
-pub const ACCEPTED_EXTENSIONS: [&str; 5] = crate::import::IMPORT_EXTENSIONS;
 
 /// Why a file was not copied into the drop folder.
 #[derive(Debug, thiserror::Error)]
@@ -52,16 +50,12 @@ pub fn safe_file_name(name: &str) -> Result<String, UploadError> {
     } else {
         cleaned
     };
-    let ext = cleaned
-        .rsplit_once('.')
-        .map(|(stem, ext)| (stem, ext.to_ascii_lowercase()));
-    match ext {
-        Some((stem, ext)) if !stem.is_empty() && ACCEPTED_EXTENSIONS.contains(&ext.as_str()) => {
-            Ok(cleaned)
-        }
-        _ => Err(UploadError::BadName {
+    if crate::import::is_import_name(&cleaned) {
+        Ok(cleaned)
+    } else {
+        Err(UploadError::BadName {
             name: last.to_string(),
-        }),
+        })
     }
 }
 
@@ -253,10 +247,11 @@ pub fn check_drop_dir(path: &str, data_dir: &Path) -> DropDirCheck {
     };
     if survey.left_alone > 0 {
         check.warnings.push(format!(
-            "{} already holds {} that {} not import files (.csv, .tsv, .json, .ndjson, .jsonl); {} will be left alone: not moved, not opened",
+            "{} already holds {} that {} not import files ({}); {} will be left alone: not moved, not opened",
             folder.display(),
             plural(survey.left_alone, "entry", "entries"),
             if survey.left_alone == 1 { "is" } else { "are" },
+            crate::import::IMPORT_EXTENSIONS.map(|ext| format!(".{ext}")).join(", "),
             if survey.left_alone == 1 { "it" } else { "they" },
         ));
     }

@@ -560,7 +560,7 @@ fn split_report_path(relative: &str) -> Option<(&'static str, &str)> {
     let (dir, name) = relative.split_once('/')?;
     let dir = REPORT_DIRS.into_iter().find(|known| *known == dir)?;
     if name.is_empty()
-        || name.contains(['/', '\\', '\0'])
+        || name.contains(['/', '\\', '\0', ':'])
         || name.starts_with('.')
         || !name.ends_with(crate::import::REPORT_SUFFIX)
     {

@@ -306,7 +306,7 @@ fn describe(event: &Event) -> (String, Value) {
             serde_json::to_value(checkpoint).unwrap_or(Value::Null),
         ),
         Event::DropEntryLeftAlone { name, reason } => (
-            format!("left {name} alone: {reason}"),
+            crate::import::watch::left_alone_message(name, reason),
             json!({ "name": name, "reason": reason }),
         ),
         Event::ServerLearned { server, fact } => (

@@ -223,6 +223,8 @@ pub fn main() -> ExitCode {
         Command::Run(_) | Command::Sync { .. } => "info",
         _ => "warn",
     };
+    // Everything this process writes is private (0600/0700), before any thread writes a file.
+    twenty_sync::safe_fs::restrict_new_files();
     let _logging = twenty_sync::logging::init(Some(&data_dir), default_filter);
     if let Err(failure) = config::remember(&cli.setting_flags) {
         eprintln!("error: {}", failure.message);

@@ -51,6 +51,14 @@ fn same_folder(a: &Path, b: &Path) -> bool {
     forms(a).iter().any(|form| theirs.contains(form))
 }
 
+/// Whether `path` lies strictly inside `folder`, in any of their forms.
+fn inside(path: &Path, folder: &Path) -> bool {
+    let folders = forms(folder);
+    forms(path)
+        .iter()
+        .any(|form| folders.iter().any(|f| form != f && form.starts_with(f)))
+}
+
 /// Why `path` may not be the drop folder, as one sentence; `None` when it may. `data_dir` and
 /// `home` are the data directory and the home folder, when known.
 pub fn refusal(path: &Path, data_dir: Option<&Path>, home: Option<&Path>) -> Option<String> {
@@ -76,10 +84,20 @@ pub fn refusal(path: &Path, data_dir: Option<&Path>, home: Option<&Path>) -> Opt
         }
     }
     if let Some(data_dir) = data_dir {
-        if same_folder(path, data_dir) {
+        let inbox = crate::paths::inbox_dir(data_dir);
+        let what = if same_folder(path, data_dir) {
+            Some("twenty-sync's data directory")
+        } else if inside(path, data_dir) && !same_folder(path, &inbox) {
+            // The agent keeps everything there private (0700/0600) and would tighten the
+            // person's files too.
+            Some("inside twenty-sync's data directory")
+        } else {
+            None
+        };
+        if let Some(what) = what {
             return Some(format!(
-                "'{shown}' is twenty-sync's data directory; use its inbox folder ({}, the default) or a folder of its own",
-                crate::paths::inbox_dir(data_dir).display()
+                "'{shown}' is {what}; use its inbox folder ({}, the default) or a folder of its own",
+                inbox.display()
             ));
         }
     }

@@ -218,7 +218,7 @@ impl SecretStore {
             path: path.clone(),
             detail: e.to_string(),
         };
-        std::fs::create_dir_all(&self.data_dir).map_err(io)?;
+        crate::safe_fs::create_private_dir_all(&self.data_dir).map_err(io)?;
         let text = serde_json::to_string_pretty(secrets).map_err(|e| SecretError::File {
             path: path.clone(),
             detail: e.to_string(),

@@ -27,7 +27,7 @@ pub struct WrittenReport {
 
 /// The ledger of the store's data directory.
 pub fn ledger_of(store: &Store) -> PathBuf {
-    let data_dir = store.path().parent().unwrap_or(store.path());
+    let data_dir = store.data_dir();
     data_dir.join(LEDGER_FILE)
 }
 

@@ -198,6 +198,11 @@ impl Store {
         &self.inner.path
     }
 
+    /// The data directory the store lives in (its `store/` folder's parent).
+    pub fn data_dir(&self) -> &Path {
+        self.path().parent().unwrap_or(self.path())
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
     }

@@ -312,6 +312,15 @@ fn every_path_the_agent_creates_is_private_and_is_tightened_after_a_restart() {
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert_eq!(stderr.matches("made private").count(), 1, "{stderr}");
     assert_eq!(not_private(&data, &own), Vec::<String>::new());
+    for path in &own {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode,
+            0o644,
+            "the person's {} keeps its mode",
+            path.display()
+        );
+    }
     let again = cli.run(&["status"]);
     assert!(!text(&again).contains("made private"), "{}", text(&again));
 }

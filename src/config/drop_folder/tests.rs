@@ -45,6 +45,17 @@ fn the_root_system_folders_home_and_data_directory_are_refused() {
         "{message}"
     );
     for path in [
+        "/home/ada/.local/share/twenty-sync/my-drop",
+        "/home/ada/.local/share/twenty-sync/store",
+        "/home/ada/.local/share/twenty-sync/inbox/../logs",
+    ] {
+        let message = refused(path).unwrap_or_else(|| panic!("{path} accepted"));
+        assert!(
+            message.contains("inside twenty-sync's data directory"),
+            "{message}"
+        );
+    }
+    for path in [
         "/home/ada/imports",
         "/home/ada/.local/share/twenty-sync/inbox",
         "/tmp/drop",
