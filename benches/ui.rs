@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use twenty_sync::agent::Agent;
 use twenty_sync::api::{self, ApiConfig};
+use twenty_sync::app::agent::Agent;
 use twenty_sync::app::Live;
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::Settings;

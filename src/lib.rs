@@ -3,8 +3,8 @@
 //!
 //! # Layout
 //! - [`api`]: the local web server of `twenty-sync run`: the embedded UI and the JSON API.
-//! - [`agent`]: the running agent (engine + watcher) and the handle front ends use.
-//! - [`app`]: the operations every front end shares (record intents, reports).
+//! - [`app`]: the running agent (engine + watcher) and its handle, and the typed operations every
+//!   front end shares ([`app::ops`]), the read models and report types.
 //! - [`domain`]: intents, events, validation and the projections' fold. No I/O.
 //! - [`engine`]: the replay engine that pushes pending intents to Twenty.
 //! - [`fuzzing`]: plain entry points over the untrusted-input parsers, for `fuzz/` and its corpus test.
@@ -19,7 +19,6 @@
 //! - [`relay`]: platform mode: the relay endpoint (`run --relay`) and the forwarder to it.
 //! - [`twenty`]: the Twenty CRM REST client (errors, request budget, wire format, retries).
 
-pub mod agent;
 pub mod api;
 pub mod app;
 pub mod clock;

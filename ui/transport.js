@@ -1,6 +1,9 @@
-// The one way the screens talk to the agent. Inside the desktop app: Tauri `invoke` and events.
-// In a browser (served by `twenty-sync run`): `fetch` on /api/ with the session token, and
-// Server-Sent Events for live updates. Same calls, same results, same errors.
+// The one way the screens talk to the agent. Every operation is one entry of OPERATIONS: the
+// name of an `app::ops` request and how the screen's arguments become its fields. Inside the
+// desktop app it travels through Tauri's `rpc` command, in a browser (served by `twenty-sync
+// run`) as `POST /api/rpc` with the session token: same requests, same replies, same errors.
+// Only what is not JSON differs: a file's bytes (upload), an error report (download) and live
+// updates (Tauri events, or Server-Sent Events).
 "use strict";
 
 (function () {
@@ -12,6 +15,41 @@
       this.fields = fields || {};
       this.status = status || 0;
     }
+  }
+
+  /** screen call → [operation, (arguments) → request fields] */
+  const OPERATIONS = {
+    live: ["live_status"],
+    status: ["status"],
+    events: ["events", (query) => query],
+    records: ["records", (query) => query],
+    failed: ["failed_records"],
+    retry: ["retry_record", (kind, externalId) => ({ kind, external_id: externalId })],
+    retryAll: ["retry_all"],
+    imports: ["imports"],
+    settings: ["show_settings"],
+    saveSettings: ["save_settings", (update) => update],
+    checkDropDir: ["check_drop_dir", (path) => ({ path })],
+    testConnection: ["test_connection", (form) => form],
+    createField: ["create_field", (form) => form],
+    syncNow: ["sync_now"],
+    setPaused: ["set_paused", (paused) => ({ paused })],
+  };
+
+  /** The screens' calls over one `call(request)` of a transport. */
+  function operations(call) {
+    const api = {};
+    for (const [name, [op, fields]] of Object.entries(OPERATIONS)) {
+      api[name] = (...args) => {
+        const given = fields ? fields(...args) : {};
+        const request = { op };
+        for (const [key, value] of Object.entries(given || {})) {
+          if (value !== undefined && value !== null && value !== "") request[key] = value;
+        }
+        return call(request);
+      };
+    }
+    return api;
   }
 
   const tauri = window.__TAURI__ && window.__TAURI__.core ? window.__TAURI__ : null;
@@ -27,32 +65,25 @@
 
   // ---- desktop app: invoke + events -------------------------------------------------------
   function desktop() {
-    async function call(command, args, options) {
+    async function invoke(command, args, options) {
       try {
         return await tauri.core.invoke(command, args, options);
       } catch (error) {
         if (error && typeof error === "object") {
-          throw new ApiError(error.message || String(error), error.fields, 0);
+          throw new ApiError(error.error || error.message || String(error), error.fields, 0);
         }
         throw new ApiError(String(error), {}, 0);
       }
     }
     return {
       kind: "desktop",
-      live: () => call("live"),
-      status: () => call("status"),
-      events: (p) => call("events", { query: p || {} }),
-      records: (p) => call("records", { query: p || {} }),
-      failed: () => call("failed_records"),
-      retry: (kind, externalId) => call("retry_record", { kind, externalId }),
-      retryAll: () => call("retry_all"),
-      imports: () => call("imports"),
+      ...operations((request) => invoke("rpc", { request })),
       downloadReport: async (path) => {
-        const text = await call("import_report", { path });
-        const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+        const report = await invoke("rpc", { request: { op: "import_report", path } });
+        const url = URL.createObjectURL(new Blob([report.text], { type: "text/csv" }));
         const link = document.createElement("a");
         link.href = url;
-        link.download = path.split("/").pop();
+        link.download = report.file_name;
         document.body.appendChild(link);
         link.click();
         link.remove();
@@ -61,17 +92,10 @@
       reportHref: () => null,
       upload: async (file) => {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        return call("upload_file", bytes, {
+        return invoke("upload_file", bytes, {
           headers: { "x-file-name": encodeURIComponent(file.name) },
         });
       },
-      settings: () => call("settings"),
-      saveSettings: (update) => call("save_settings", { update }),
-      checkDropDir: (path) => call("check_drop_dir", { path }),
-      testConnection: (request) => call("test_connection", { request: request || {} }),
-      createField: (request) => call("create_field", { request: request || {} }),
-      syncNow: () => call("sync_now"),
-      setPaused: (paused) => call("set_paused", { paused }),
       subscribe(onUpdate, onConnection) {
         let stop = null;
         tauri.event
@@ -81,7 +105,7 @@
             onConnection(true);
           })
           .catch(() => onConnection(false));
-        call("live").then(onUpdate).catch(() => {});
+        invoke("rpc", { request: { op: "live_status" } }).then(onUpdate).catch(() => {});
         return () => stop && stop();
       },
     };
@@ -133,30 +157,15 @@
       }
       return data;
     }
-    const get = (path) => request("GET", path);
     const post = (path, body) => request("POST", path, body === undefined ? {} : body);
 
     return {
       kind: "browser",
-      live: () => get("/api/live"),
-      status: () => get("/api/status"),
-      events: (p) => get("/api/events" + query(p)),
-      records: (p) => get("/api/records" + query(p)),
-      failed: () => get("/api/records/failed"),
-      retry: (kind, externalId) => post("/api/records/retry", { kind, external_id: externalId }),
-      retryAll: () => post("/api/records/retry-all"),
-      imports: () => get("/api/imports"),
+      ...operations((request) => post("/api/rpc", request)),
       downloadReport: null,
       reportHref: (path) => "/api/imports/report" + query({ path }),
       upload: (file) =>
         request("POST", "/api/imports/upload" + query({ name: file.name }), undefined, file),
-      settings: () => get("/api/settings"),
-      saveSettings: (update) => request("PUT", "/api/settings", update),
-      checkDropDir: (path) => get("/api/settings/drop-dir" + query({ path })),
-      testConnection: (req) => post("/api/settings/test-connection", req || {}),
-      createField: (req) => post("/api/settings/create-field", req || {}),
-      syncNow: () => post("/api/sync-now"),
-      setPaused: (paused) => post(paused ? "/api/pause" : "/api/resume"),
       subscribe(onUpdate, onConnection) {
         // EventSource cannot send headers: the stream is authorised by the page's cookie.
         let source = null;

@@ -1,10 +1,10 @@
 //! Twenty Sync desktop shell (Tauri v2): builder wiring, main-window helpers and the entry point `run`.
 //!
-//! A thin shell over the core: it starts the agent (`twenty_sync::agent`) in the background,
+//! A thin shell over the core: it starts the agent (`twenty_sync::app::agent`) in the background,
 //! shows the web UI of the repo's `ui/` folder, and exposes the agent to it through commands
-//! ([`commands`], one module per area, request DTOs and errors in [`dto`]) and `live-update`
-//! events (at most one a second). The tray (`tray`) shows the sync state. No sled, reqwest or
-//! notify here: every command is a few lines over `twenty_sync::app` or the agent handle.
+//! ([`commands`]: one `rpc` command over `twenty_sync::app::ops`, plus the file upload) and
+//! `live-update` events (at most one a second). The tray (`tray`) shows the sync state. No sled, reqwest or
+//! notify here: every command is a few lines over `twenty_sync::app::ops`.
 //! Everything Tauri-specific sits behind the default `gui` feature.
 
 /// Version of the desktop app (this crate), as returned by the `app_version` command.
@@ -15,7 +15,6 @@ pub const MAIN_WINDOW: &str = "main";
 
 #[cfg(feature = "gui")]
 pub mod commands;
-pub mod dto;
 pub mod state;
 #[cfg(feature = "gui")]
 mod tray;
@@ -32,23 +31,8 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
     builder
         .invoke_handler(tauri::generate_handler![
             commands::about::app_version,
-            commands::status::live,
-            commands::status::status,
-            commands::activity::events,
-            commands::records::records,
-            commands::records::failed_records,
-            commands::records::retry_record,
-            commands::records::retry_all,
-            commands::imports::imports,
-            commands::imports::import_report,
+            commands::rpc::rpc,
             commands::imports::upload_file,
-            commands::settings::settings,
-            commands::settings::save_settings,
-            commands::settings::check_drop_dir,
-            commands::settings::test_connection,
-            commands::settings::create_field,
-            commands::sync::sync_now,
-            commands::sync::set_paused,
         ])
         .on_window_event(|window, event| {
             // Closing the main window hides it to the tray, but only when there is a tray
@@ -126,13 +110,13 @@ pub fn run() {
             let data_dir = state::data_dir();
             let started = tauri::async_runtime::block_on(state::start_agent(data_dir));
             let slot = match started {
-                Ok((agent, desktop)) => {
+                Ok((agent, live)) => {
                     tauri::async_runtime::spawn(forward_updates(
                         app.handle().clone(),
-                        desktop.live.clone(),
+                        live.clone(),
                     ));
                     *keep.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(agent);
-                    state::AgentSlot(Ok(desktop))
+                    state::AgentSlot(Ok(live))
                 }
                 Err(err) => {
                     eprintln!("twenty-sync-desktop: the agent could not start: {err}");

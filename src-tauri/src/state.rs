@@ -5,23 +5,20 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use twenty_sync::agent::Agent;
+use twenty_sync::app::agent::Agent;
 use twenty_sync::app::Live;
 
-use crate::dto::{CommandError, CommandResult};
+use twenty_sync::app::ops::{ErrorReply, OpError};
 
-/// What the commands reach: the agent as the UI sees it and where its data lives.
-pub struct Desktop {
-    pub live: Live,
-    pub data_dir: PathBuf,
-}
-
-/// The agent, or why it could not start (every command then answers with that sentence).
-pub struct AgentSlot(pub Result<Desktop, String>);
+/// The agent as the commands reach it, or why it could not start (every command then answers
+/// with that sentence).
+pub struct AgentSlot(pub Result<Live, String>);
 
 impl AgentSlot {
-    pub fn get(&self) -> CommandResult<&Desktop> {
-        self.0.as_ref().map_err(|e| CommandError::new(e.clone()))
+    pub fn live(&self) -> Result<Live, ErrorReply> {
+        self.0
+            .clone()
+            .map_err(|why| OpError::Unavailable(why).reply())
     }
 }
 
@@ -38,7 +35,7 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// Opens the store and starts the agent; call inside the Tokio runtime.
-pub async fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> {
+pub async fn start_agent(data_dir: PathBuf) -> Result<(Agent, Live), String> {
     let store =
         twenty_sync::store::Store::open(&data_dir, Arc::new(twenty_sync::clock::SystemClock))
             .map_err(|e| e.to_string())?;
@@ -61,6 +58,6 @@ pub async fn start_agent(data_dir: PathBuf) -> Result<(Agent, Desktop), String> 
         Ok(server) => agent.spawn(move |shutdown| server.serve(shutdown)),
         Err(error) => tracing::warn!("the local web API is not served: {error}"),
     }
-    let live = Live::new(agent.handle());
-    Ok((agent, Desktop { live, data_dir }))
+    let live = Live::new(agent.handle()).called_by("desktop");
+    Ok((agent, live))
 }

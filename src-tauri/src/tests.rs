@@ -1,4 +1,5 @@
-//! Mock-runtime tests (no display): every IPC command, invoked as the UI would, over an agent
+//! Mock-runtime tests (no display): the IPC commands (`rpc` with every operation, `upload_file`,
+//! `app_version`), invoked as the UI would, over an agent
 //! running on a temporary data directory (sync mode disabled, so nothing leaves the machine).
 
 use serde_json::{json, Value};
@@ -7,7 +8,7 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::Manager;
 
-use crate::state::{AgentSlot, Desktop};
+use crate::state::AgentSlot;
 
 /// The origin the bundled UI is served from. `http://tauri.localhost` (the form in Tauri's
 /// docs) is the Windows one; on Linux/macOS it counts as a remote origin and is refused.
@@ -22,7 +23,7 @@ const APP_ORIGIN: &str = if cfg!(windows) {
 struct Harness {
     window: tauri::WebviewWindow<MockRuntime>,
     _app: tauri::App<MockRuntime>,
-    _agent: Option<twenty_sync::agent::Agent>,
+    _agent: Option<twenty_sync::app::agent::Agent>,
     data_dir: tempfile::TempDir,
     _runtime: tokio::runtime::Runtime,
 }
@@ -42,12 +43,9 @@ fn harness(with_agent: bool) -> Harness {
         )
         .expect("store opens");
         let started =
-            twenty_sync::agent::Agent::start(store, twenty_sync::config::Settings::default());
-        let live = twenty_sync::app::Live::new(started.handle());
-        app.manage(AgentSlot(Ok(Desktop {
-            live,
-            data_dir: data_dir.path().to_path_buf(),
-        })));
+            twenty_sync::app::agent::Agent::start(store, twenty_sync::config::Settings::default());
+        let live = twenty_sync::app::Live::new(started.handle()).called_by("desktop");
+        app.manage(AgentSlot(Ok(live)));
         agent = Some(started);
     } else {
         app.manage(AgentSlot(Err(
@@ -97,11 +95,16 @@ impl Harness {
         self.invoke_from(cmd, InvokeBody::Json(args), Default::default(), APP_ORIGIN)
     }
 
+    /// One operation through `rpc`, as `transport.js` sends it.
+    fn op(&self, op: &str, mut args: Value) -> Result<Value, Value> {
+        args["op"] = json!(op);
+        self.invoke("rpc", json!({ "request": args }))
+    }
+
     fn record(&self, external_id: &str) {
         let slot = self.window.state::<AgentSlot>();
-        let desktop = slot.get().expect("agent");
-        desktop
-            .live
+        slot.live()
+            .expect("agent")
             .handle()
             .record(
                 twenty_sync::domain::EntityKind::Company,
@@ -148,9 +151,9 @@ fn commands_are_refused_from_remote_origins() {
 #[test]
 fn without_an_agent_commands_say_why() {
     let h = harness(false);
-    let err = h.invoke("status", json!({})).expect_err("no agent");
+    let err = h.op("status", json!({})).expect_err("no agent");
     assert!(
-        err["message"]
+        err["error"]
             .as_str()
             .unwrap_or_default()
             .contains("could not start"),
@@ -161,10 +164,10 @@ fn without_an_agent_commands_say_why() {
 #[test]
 fn live_and_status_report_the_agent() {
     let h = harness(true);
-    let live = h.invoke("live", json!({})).expect("live");
+    let live = h.op("live_status", json!({})).expect("live");
     assert_eq!(live["status"]["state"], json!("disabled"));
     assert_eq!(live["chart"]["points"].as_array().map(Vec::len), Some(60));
-    let status = h.invoke("status", json!({})).expect("status");
+    let status = h.op("status", json!({})).expect("status");
     assert_eq!(status["pending"], json!(0));
 }
 
@@ -173,19 +176,14 @@ fn events_and_records_show_what_was_recorded() {
     let h = harness(true);
     h.record("acme-1");
     let page = h
-        .invoke(
-            "events",
-            json!({ "query": { "limit": 10, "category": "intents" } }),
-        )
+        .op("events", json!({ "limit": 10, "category": "intents" }))
         .expect("events");
     assert_eq!(page["rows"][0]["external_id"], json!("acme-1"));
     let bad = h
-        .invoke("events", json!({ "query": { "category": "nope" } }))
+        .op("events", json!({ "category": "nope" }))
         .expect_err("bad category");
-    assert!(bad["message"].as_str().unwrap_or_default().contains("nope"));
-    let records = h
-        .invoke("records", json!({ "query": { "q": "acme" } }))
-        .expect("records");
+    assert!(bad["error"].as_str().unwrap_or_default().contains("nope"));
+    let records = h.op("records", json!({ "q": "acme" })).expect("records");
     assert_eq!(records["rows"][0]["state"], json!("pending"));
     assert_eq!(records["rows"][0]["name"], json!("Acme"));
 }
@@ -194,31 +192,31 @@ fn events_and_records_show_what_was_recorded() {
 fn failed_records_and_retries() {
     let h = harness(true);
     h.record("acme-2");
-    let failed = h.invoke("failed_records", json!({})).expect("failed");
+    let failed = h.op("failed_records", json!({})).expect("failed");
     assert_eq!(failed["rows"], json!([]));
     let err = h
-        .invoke(
+        .op(
             "retry_record",
-            json!({ "kind": "company", "externalId": "acme-2" }),
+            json!({ "kind": "company", "external_id": "acme-2" }),
         )
         .expect_err("not parked");
-    assert!(err["message"]
+    assert!(err["error"]
         .as_str()
         .unwrap_or_default()
         .contains("not parked"));
-    let all = h.invoke("retry_all", json!({})).expect("retry_all");
+    let all = h.op("retry_all", json!({})).expect("retry_all");
     assert_eq!(all["queued"], json!(0));
 }
 
 #[test]
 fn imports_history_report_and_upload() {
     let h = harness(true);
-    let history = h.invoke("imports", json!({})).expect("imports");
+    let history = h.op("imports", json!({})).expect("imports");
     assert_eq!(history["rows"], json!([]));
     let err = h
-        .invoke("import_report", json!({ "path": "../agent.json" }))
+        .op("import_report", json!({ "path": "../agent.json" }))
         .expect_err("refused");
-    assert!(err["message"]
+    assert!(err["error"]
         .as_str()
         .unwrap_or_default()
         .contains("no such"));
@@ -239,19 +237,19 @@ fn imports_history_report_and_upload() {
 #[test]
 fn settings_are_shown_masked_and_validated() {
     let h = harness(true);
-    let view = h.invoke("settings", json!({})).expect("settings");
+    let view = h.op("show_settings", json!({})).expect("settings");
     assert!(view["settings"]["rate_limit"].is_object());
     let err = h
-        .invoke("save_settings", json!({ "update": { "rate_limit": 0 } }))
+        .op("save_settings", json!({ "rate_limit": 0 }))
         .expect_err("invalid");
     assert!(err["fields"]["rate_limit"].is_string(), "{err}");
     let saved = h
-        .invoke("save_settings", json!({ "update": { "batch_size": 20 } }))
+        .op("save_settings", json!({ "batch_size": 20 }))
         .expect("saved");
     assert_eq!(saved["settings"]["batch_size"]["value"], json!(20));
     // A drop folder is checked before it is saved.
     let check = h
-        .invoke("check_drop_dir", json!({ "path": "/etc" }))
+        .op("check_drop_dir", json!({ "path": "/etc" }))
         .expect("checked");
     assert!(
         check["refused"]
@@ -260,7 +258,7 @@ fn settings_are_shown_masked_and_validated() {
         "{check}"
     );
     let err = h
-        .invoke("save_settings", json!({ "update": { "drop_dir": "/" } }))
+        .op("save_settings", json!({ "drop_dir": "/" }))
         .expect_err("refused");
     assert!(err["fields"]["drop_dir"].is_string(), "{err}");
 }
@@ -269,9 +267,7 @@ fn settings_are_shown_masked_and_validated() {
 fn connection_test_needs_an_address_first() {
     let h = harness(true);
     for cmd in ["test_connection", "create_field"] {
-        let err = h
-            .invoke(cmd, json!({ "request": {} }))
-            .expect_err("no address");
+        let err = h.op(cmd, json!({})).expect_err("no address");
         assert!(err["fields"]["base_url"].is_string(), "{cmd}: {err}");
     }
 }
@@ -280,13 +276,42 @@ fn connection_test_needs_an_address_first() {
 fn sync_now_and_pause() {
     let h = harness(true);
     assert_eq!(
-        h.invoke("sync_now", json!({})).expect("sync_now"),
+        h.op("sync_now", json!({})).expect("sync_now"),
         json!({ "ok": true })
     );
     let paused = h
-        .invoke("set_paused", json!({ "paused": true }))
+        .op("set_paused", json!({ "paused": true }))
         .expect("pause");
     assert_eq!(paused["enabled"], json!(false));
-    let live = h.invoke("live", json!({})).expect("live");
+    let live = h.op("live_status", json!({})).expect("live");
     assert_eq!(live["enabled"], json!(false));
+}
+
+#[test]
+fn malformed_requests_are_refused_with_a_sentence() {
+    let h = harness(true);
+    let err = h.op("nosuch", json!({})).expect_err("unknown op");
+    let message = err["error"].as_str().unwrap_or_default();
+    assert!(message.starts_with("the request is malformed"), "{err}");
+    let err = h
+        .invoke("rpc", json!({ "request": "status" }))
+        .expect_err("not an object");
+    assert!(err["error"].is_string(), "{err}");
+}
+
+#[test]
+fn settings_saved_from_the_desktop_are_stamped_desktop() {
+    let h = harness(true);
+    h.op("save_settings", json!({ "batch_size": 10 }))
+        .expect("saved");
+    let page = h
+        .op("events", json!({ "category": "config", "limit": 1 }))
+        .expect("events");
+    assert!(
+        page["rows"][0]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("desktop"),
+        "{page}"
+    );
 }

@@ -93,11 +93,8 @@ fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             MENU_OPEN => crate::show_main_window(app),
             MENU_PAUSE => toggle_pause(app),
             MENU_SYNC => {
-                if let Some(Ok(desktop)) = app
-                    .try_state::<AgentSlot>()
-                    .map(|s| s.get().map(|d| d.live.clone()))
-                {
-                    desktop.handle().sync_now();
+                if let Some(Ok(live)) = app.try_state::<AgentSlot>().map(|s| s.live()) {
+                    live.handle().sync_now();
                 }
             }
             MENU_QUIT => app.exit(0),
@@ -115,8 +112,8 @@ fn toggle_pause<R: Runtime>(app: &AppHandle<R>) {
     let Some(slot) = app.try_state::<AgentSlot>() else {
         return;
     };
-    if let Ok(desktop) = slot.get() {
-        let handle = desktop.live.handle();
+    if let Ok(live) = slot.live() {
+        let handle = live.handle();
         handle.set_paused(handle.settings().enabled);
     }
 }

@@ -1,10 +1,11 @@
 //! The CLI's way into a running agent: while `twenty-sync run` (or the desktop app) holds the
-//! store, read commands ask its local API instead, with the port and token from `agent.json`.
+//! store, commands send the agent the same typed operations the UI does (`app::ops`, over
+//! `POST /api/rpc`), with the port and token from `agent.json`, and get the same typed replies.
 
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::app::ops::{ErrorReply, Operation, Request};
 
 use super::security::AgentFile;
 
@@ -22,6 +23,10 @@ pub enum ClientError {
     /// The agent answered with an error.
     #[error("the running agent refused the request ({status}): {message}")]
     Refused { status: u16, message: String },
+    /// The agent's answer is not what this version expects: it may be another version; restart
+    /// it.
+    #[error("the running agent's answer could not be read ({0}); is it another version of twenty-sync? Restart it")]
+    Unreadable(String),
 }
 
 /// A client for the local API of the agent running on this data directory.
@@ -55,36 +60,32 @@ impl AgentClient {
         })
     }
 
-    pub async fn get(&self, path_and_query: &str) -> Result<Value, ClientError> {
-        self.send(self.http.get(self.url(path_and_query))).await
-    }
-
-    pub async fn post(&self, path: &str) -> Result<Value, ClientError> {
-        self.send(self.http.post(self.url(path))).await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ClientError> {
+    /// Runs one operation on the agent and returns its typed reply.
+    pub async fn call<O: Operation>(&self, op: O) -> Result<O::Reply, ClientError> {
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             port: self.port,
             detail: e.to_string(),
         };
-        let response = request
+        let request: Request = op.into();
+        let response = self
+            .http
+            .post(format!("http://127.0.0.1:{}/api/rpc", self.port))
             .bearer_auth(&self.token)
+            .json(&request)
             .send()
             .await
             .map_err(unreachable)?;
         let status = response.status();
-        let body: Value = response.json().await.map_err(unreachable)?;
+        let body = response.bytes().await.map_err(unreachable)?;
         if status.is_success() {
-            Ok(body)
+            serde_json::from_slice(&body).map_err(|e| ClientError::Unreadable(e.to_string()))
         } else {
+            let message = serde_json::from_slice::<ErrorReply>(&body)
+                .map(|reply| reply.error)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
             Err(ClientError::Refused {
                 status: status.as_u16(),
-                message: body["error"].as_str().unwrap_or_default().to_string(),
+                message,
             })
         }
     }

@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::agent::ShutdownSignal;
+use crate::app::agent::ShutdownSignal;
 use crate::app::Live;
 pub use security::AgentFile;
 

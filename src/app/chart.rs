@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::format_ms;
 use crate::domain::{Envelope, Event};
@@ -24,7 +24,7 @@ const MAX_CATCH_UP: u64 = 50_000;
 const MINUTE_MS: i64 = 60_000;
 
 /// One minute of the chart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartPoint {
     /// Start of the minute.
     pub at: String,
@@ -36,7 +36,7 @@ pub struct ChartPoint {
 }
 
 /// The chart: [`MINUTES`] points, oldest first, the last one being the current minute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartData {
     pub points: Vec<ChartPoint>,
 }

@@ -11,15 +11,28 @@ use crate::config::Settings;
 use crate::twenty::{ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient};
 
 /// Values typed in the Settings form; empty or absent fields use the saved settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionRequest {
     pub base_url: Option<String>,
     pub api_key: Option<String>,
 }
 
+/// The key masked: a request may be logged or shown in a test failure.
+impl std::fmt::Debug for ConnectionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionRequest")
+            .field("base_url", &self.base_url)
+            .field(
+                "api_key",
+                &self.api_key.as_deref().map(crate::logging::mask_secret),
+            )
+            .finish()
+    }
+}
+
 /// The connection test as the Settings screen shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConnectionView {
     #[serde(flatten)]
     pub report: ConnectionReport,

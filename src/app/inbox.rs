@@ -198,7 +198,7 @@ pub fn drop_dir(settings: &crate::config::Settings, data_dir: &Path) -> PathBuf 
 
 /// What choosing a folder as the drop folder would do, shown before it is saved (the UI) and
 /// after `config set drop_dir`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DropDirCheck {
     /// The folder as given (empty: back to the default `<data dir>/inbox`).
     pub path: String,

@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::chart::{Chart, ChartData};
 use super::report::StatusReport;
-use crate::agent::AgentHandle;
+use crate::app::agent::AgentHandle;
 use crate::config::Settings;
 use crate::engine::EngineStatus;
 use crate::store;
@@ -22,7 +22,7 @@ use crate::store;
 pub const MIN_UPDATE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One live update of the Status screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveUpdate {
     pub status: StatusReport,
     pub chart: ChartData,
@@ -37,6 +37,8 @@ pub struct LiveUpdate {
 pub struct Live {
     handle: AgentHandle,
     chart: Arc<Chart>,
+    /// Who acts through this view, for the audit trail of settings changes (`ui`, `desktop`).
+    caller: &'static str,
 }
 
 impl Live {
@@ -44,7 +46,20 @@ impl Live {
         Live {
             handle,
             chart: Arc::new(Chart::new()),
+            caller: "ui",
         }
+    }
+
+    /// The same view for another caller (the chart's state is shared).
+    pub fn called_by(&self, caller: &'static str) -> Live {
+        Live {
+            caller,
+            ..self.clone()
+        }
+    }
+
+    pub fn caller(&self) -> &'static str {
+        self.caller
     }
 
     pub fn handle(&self) -> &AgentHandle {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::report::EventRow;
 use crate::clock::format_ms;
@@ -29,7 +29,7 @@ const RECENT_IMPORT_SCAN: usize = 5_000;
 const CHUNK: usize = 256;
 
 /// The filters of the Activity screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventCategory {
     Intents,
@@ -89,7 +89,7 @@ pub struct EventQuery {
 }
 
 /// One page of the event log, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventPage {
     pub rows: Vec<EventRow>,
     /// Pass as `before` for the next page; `None` when the log has no older events.
@@ -161,9 +161,9 @@ fn matches_event(envelope: &Envelope, categories: &[EventCategory], needle: Opti
 }
 
 /// One record for the Records screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
-    pub kind: &'static str,
+    pub kind: String,
     pub external_id: String,
     /// The name of the newest intent seen for it (unknown for a record found by id only).
     pub name: Option<String>,
@@ -172,14 +172,14 @@ pub struct RecordRow {
     pub twenty_url: Option<String>,
     pub last_pushed_at: Option<String>,
     /// `synced`, `pending`, `failed` or `recorded` (recorded, never pushed, nothing waits).
-    pub state: &'static str,
-    pub error_code: Option<&'static str>,
+    pub state: String,
+    pub error_code: Option<String>,
     pub error: Option<String>,
     pub failed_at: Option<String>,
 }
 
 /// A page of records.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordPage {
     pub rows: Vec<RecordRow>,
     /// Pass as `before` to continue the search in older events; `None` when it is complete.
@@ -213,7 +213,7 @@ pub fn record_row(
     };
     let twenty_id = mapping.as_ref().map(|m| m.twenty_id.clone());
     Ok(RecordRow {
-        kind: key.kind.as_str(),
+        kind: key.kind.as_str().to_string(),
         external_id: key.external_id.clone(),
         name,
         twenty_url: twenty_id
@@ -221,8 +221,8 @@ pub fn record_row(
             .and_then(|id| record_url(base_url, key.kind, id)),
         twenty_id,
         last_pushed_at: mapping.as_ref().map(|m| format_ms(m.last_synced_ms)),
-        state,
-        error_code: failed.as_ref().map(|f| f.code.as_str()),
+        state: state.to_string(),
+        error_code: failed.as_ref().map(|f| f.code.as_str().to_string()),
         error: failed
             .as_ref()
             .map(|f| f.message.clone())
@@ -339,14 +339,14 @@ pub fn record_url(base_url: Option<&str>, kind: EntityKind, twenty_id: &str) -> 
 }
 
 /// One file of the imports history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportRow {
     /// Sequence number of its `ImportCompleted` event (`None` for a file refused whole).
     pub seq: Option<u64>,
     pub at: String,
     pub file_name: String,
     /// `imported`, `duplicate` (same content as an earlier import) or `failed`.
-    pub status: &'static str,
+    pub status: String,
     pub rows_read: u64,
     pub recorded: u64,
     pub invalid: u64,
@@ -413,7 +413,8 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
                     "duplicate"
                 } else {
                     "imported"
-                },
+                }
+                .to_string(),
                 rows_read: summary.rows_read,
                 recorded: summary.recorded,
                 invalid: summary.invalid,
@@ -434,7 +435,7 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
                 seq: None,
                 at: format_ms(report.modified_ms),
                 file_name: report.original_name.clone(),
-                status: "failed",
+                status: "failed".to_string(),
                 rows_read: 0,
                 recorded: 0,
                 invalid: 0,

@@ -1,7 +1,7 @@
 //! Report types for display and JSON output (`status`, `events`, `mappings`). These are the
 //! shapes other tools rely on; the stored types stay free to be what storage needs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::clock::format_ms;
@@ -13,7 +13,7 @@ use crate::store::{Result, Store};
 use crate::twenty::wire;
 
 /// The sync state in one word (kebab-case in JSON): what a person needs to know first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SyncState {
     /// Nothing waits and nothing failed.
@@ -33,14 +33,14 @@ pub enum SyncState {
 }
 
 /// Counts of mapped records per kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingCounts {
     pub companies: u64,
     pub people: u64,
 }
 
 /// What `status --json` and `GET /api/status` print.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusReport {
     pub state: SyncState,
     pub pending: u64,
@@ -64,12 +64,12 @@ pub struct StatusReport {
     pub rate_limit: Option<u32>,
     /// Platform mode: what the upstream relay accepted from this agent (absent when nothing
     /// was ever forwarded).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<ForwardedReport>,
 }
 
 /// What the upstream relay accepted (platform mode).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForwardedReport {
     /// Intents the relay accepted as new.
     pub accepted: u64,
@@ -154,13 +154,13 @@ impl StatusReport {
 }
 
 /// One event for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRow {
     pub seq: u64,
     pub id: String,
     pub recorded_at: String,
-    pub kind: &'static str,
-    pub record_kind: Option<&'static str>,
+    pub kind: String,
+    pub record_kind: Option<String>,
     pub external_id: Option<String>,
     pub summary: String,
     pub details: Value,
@@ -174,8 +174,8 @@ impl From<&Envelope> for EventRow {
             seq: envelope.seq,
             id: envelope.id.to_string(),
             recorded_at: format_ms(envelope.recorded_at_ms),
-            kind: envelope.event.kind_name(),
-            record_kind: key.as_ref().map(|k| k.kind.as_str()),
+            kind: envelope.event.kind_name().to_string(),
+            record_kind: key.as_ref().map(|k| k.kind.as_str().to_string()),
             external_id: key.map(|k| k.external_id),
             summary,
             details,
@@ -361,35 +361,35 @@ fn outcome_name(outcome: PushOutcome) -> &'static str {
 }
 
 /// One mapping (or parked failure) for display.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingRow {
-    pub kind: &'static str,
+    pub kind: String,
     pub external_id: String,
     pub twenty_id: Option<String>,
     pub last_synced_at: Option<String>,
-    pub state: &'static str,
+    pub state: String,
     pub error: Option<String>,
 }
 
 impl MappingRow {
     pub fn synced(key: &RecordKey, mapping: &Mapping, pending: bool) -> MappingRow {
         MappingRow {
-            kind: key.kind.as_str(),
+            kind: key.kind.as_str().to_string(),
             external_id: key.external_id.clone(),
             twenty_id: Some(mapping.twenty_id.clone()),
             last_synced_at: Some(format_ms(mapping.last_synced_ms)),
-            state: if pending { "pending" } else { "synced" },
+            state: if pending { "pending" } else { "synced" }.to_string(),
             error: None,
         }
     }
 
     pub fn failed(key: &RecordKey, failed: &FailedEntry, mapping: Option<&Mapping>) -> MappingRow {
         MappingRow {
-            kind: key.kind.as_str(),
+            kind: key.kind.as_str().to_string(),
             external_id: key.external_id.clone(),
             twenty_id: mapping.map(|m| m.twenty_id.clone()),
             last_synced_at: mapping.map(|m| format_ms(m.last_synced_ms)),
-            state: "failed",
+            state: "failed".to_string(),
             error: Some(format!("{}: {}", failed.code.as_str(), failed.message)),
         }
     }

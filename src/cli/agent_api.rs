@@ -1,16 +1,16 @@
 //! The CLI's side of the local web API: `run` starts it with the agent and prints the UI line;
-//! `status`, `events`, `mappings` and `retry-failed` ask the running agent through it when that
-//! agent holds the store (the JSON is the same as when they read the store themselves).
+//! `status`, `events`, `mappings` and `retry-failed` ask the running agent through it (typed
+//! `app::ops` operations) when that agent holds the store, and print the replies exactly as
+//! they print what they read from the store themselves.
 
 use std::path::Path;
 
-use serde_json::Value;
-use twenty_sync::agent::Agent;
 use twenty_sync::api::client::AgentClient;
 use twenty_sync::api::{self, ApiConfig};
-use twenty_sync::app::Live;
+use twenty_sync::app::agent::Agent;
+use twenty_sync::app::ops::{self, Operation};
+use twenty_sync::app::{EventRow, Live, MappingRow, StatusReport};
 
-use super::output;
 use super::Failure;
 
 /// Binds the local API, prints `UI: http://127.0.0.1:<port>/?token=<token>` and serves it as a
@@ -59,11 +59,8 @@ pub fn agent_serves(data_dir: &Path) -> bool {
     AgentClient::find(data_dir).is_ok()
 }
 
-fn ask<F, Fut>(data_dir: &Path, call: F) -> Result<Value, Failure>
-where
-    F: FnOnce(AgentClient) -> Fut,
-    Fut: std::future::Future<Output = Result<Value, twenty_sync::api::client::ClientError>>,
-{
+/// Runs one operation on the agent that holds the store.
+fn ask<O: Operation>(data_dir: &Path, op: O) -> Result<O::Reply, Failure> {
     let client = AgentClient::find(data_dir).map_err(|e| Failure::other(e.to_string()))?;
     eprintln!("(the agent running on this data directory holds the store: asking it)");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -71,110 +68,42 @@ where
         .build()
         .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(call(client))
+        .block_on(client.call(op))
         .map_err(|e| Failure::other(e.to_string()))
 }
 
-fn text(value: &Value, key: &str) -> String {
-    match &value[key] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+pub fn status(data_dir: &Path) -> Result<StatusReport, Failure> {
+    ask(data_dir, ops::Status {})
 }
 
-pub fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let report = ask(data_dir, |c| async move { c.get("/api/status").await })?;
-    if json {
-        return output::print_json(&report);
-    }
-    for (label, key) in [
-        ("state", "state"),
-        ("pending", "pending"),
-        ("failed", "failed"),
-        ("synced", "synced"),
-        ("unchanged", "skipped_unchanged"),
-        ("intents", "intents"),
-        ("imports", "imports"),
-        ("last push", "last_push_at"),
-        ("since", "since"),
-        ("next retry", "next_retry_at"),
-        ("last error", "last_error"),
-    ] {
-        let value = text(&report, key);
-        if !value.is_empty() {
-            println!("{:<11} {value}", format!("{label}:"));
-        }
-    }
-    Ok(())
-}
-
-pub fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
-    let mut rows: Vec<Value> = Vec::new();
-    let mut before: Option<u64> = None;
+/// The newest `tail` events, oldest first (as read from the store).
+pub fn events(data_dir: &Path, tail: usize) -> Result<Vec<EventRow>, Failure> {
+    let mut rows = Vec::new();
+    let mut before = None;
     while rows.len() < tail {
-        let limit = (tail - rows.len()).min(200);
-        let path = match before {
-            Some(before) => format!("/api/events?limit={limit}&before={before}"),
-            None => format!("/api/events?limit={limit}"),
-        };
-        let page = ask(data_dir, |c| async move { c.get(&path).await })?;
-        rows.extend(page["rows"].as_array().cloned().unwrap_or_default());
-        match page["next_before"].as_u64() {
+        let page = ask(
+            data_dir,
+            ops::Events {
+                before,
+                limit: Some((tail - rows.len()).min(200)),
+                ..ops::Events::default()
+            },
+        )?;
+        rows.extend(page.rows);
+        match page.next_before {
             Some(next) => before = Some(next),
             None => break,
         }
     }
     rows.reverse();
-    if json {
-        return output::print_json(&rows);
-    }
-    if rows.is_empty() {
-        println!("no events yet");
-    }
-    for row in &rows {
-        println!(
-            "#{:<6} {}  {:<17} {}",
-            text(row, "seq"),
-            text(row, "recorded_at"),
-            text(row, "kind"),
-            text(row, "summary")
-        );
-    }
-    Ok(())
+    Ok(rows)
 }
 
-pub fn mappings(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let rows = ask(data_dir, |c| async move { c.get("/api/mappings").await })?;
-    if json {
-        return output::print_json(&rows);
-    }
-    let rows = rows.as_array().cloned().unwrap_or_default();
-    if rows.is_empty() {
-        println!("no records mapped yet");
-    }
-    for row in &rows {
-        let twenty_id = text(row, "twenty_id");
-        println!(
-            "{:<8} {:<30} {:<38} {:<8} {}",
-            text(row, "kind"),
-            text(row, "external_id"),
-            if twenty_id.is_empty() {
-                "-".to_string()
-            } else {
-                twenty_id
-            },
-            text(row, "state"),
-            text(row, "error")
-        );
-    }
-    Ok(())
+pub fn mappings(data_dir: &Path) -> Result<Vec<MappingRow>, Failure> {
+    ask(data_dir, ops::Mappings {})
 }
 
-pub fn retry_failed(data_dir: &Path) -> Result<(), Failure> {
-    let reply = ask(data_dir, |c| async move {
-        c.post("/api/records/retry-all").await
-    })?;
-    println!("{} parked records are queued again", text(&reply, "queued"));
-    Ok(())
+/// Queues every parked record again; returns how many.
+pub fn retry_failed(data_dir: &Path) -> Result<usize, Failure> {
+    Ok(ask(data_dir, ops::RetryAll {})?.queued)
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use twenty_sync::agent::Agent;
+use twenty_sync::app::agent::Agent;
 use twenty_sync::app::{self, report, RecordError, StatusReport};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::Settings;
@@ -95,10 +95,10 @@ fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
 }
 
 fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let Some(store) = open_unless_agent(data_dir)? else {
-        return super::agent_api::status(data_dir, json);
+    let report = match open_unless_agent(data_dir)? {
+        Some(store) => StatusReport::from_store(&store).map_err(store_failure)?,
+        None => super::agent_api::status(data_dir)?,
     };
-    let report = StatusReport::from_store(&store).map_err(store_failure)?;
     if json {
         output::print_json(&report)
     } else {
@@ -108,12 +108,14 @@ fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
 }
 
 fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
-    let Some(store) = open_unless_agent(data_dir)? else {
-        return super::agent_api::events(data_dir, tail, json);
+    let rows = match open_unless_agent(data_dir)? {
+        Some(store) => {
+            let mut envelopes = store.events_before(u64::MAX, tail).map_err(store_failure)?;
+            envelopes.reverse();
+            envelopes.iter().map(report::EventRow::from).collect()
+        }
+        None => super::agent_api::events(data_dir, tail)?,
     };
-    let mut envelopes = store.events_before(u64::MAX, tail).map_err(store_failure)?;
-    envelopes.reverse();
-    let rows: Vec<report::EventRow> = envelopes.iter().map(report::EventRow::from).collect();
     if json {
         output::print_json(&rows)
     } else {
@@ -123,10 +125,10 @@ fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
 }
 
 fn mappings(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let Some(store) = open_unless_agent(data_dir)? else {
-        return super::agent_api::mappings(data_dir, json);
+    let rows = match open_unless_agent(data_dir)? {
+        Some(store) => report::mapping_rows(&store).map_err(store_failure)?,
+        None => super::agent_api::mappings(data_dir)?,
     };
-    let rows = report::mapping_rows(&store).map_err(store_failure)?;
     if json {
         output::print_json(&rows)
     } else {
@@ -285,10 +287,10 @@ fn remember_connection(data_dir: &Path, client: &TwentyClient, report: &Connecti
 }
 
 fn retry_failed(data_dir: &Path) -> Result<(), Failure> {
-    let Some(store) = open_unless_agent(data_dir)? else {
-        return super::agent_api::retry_failed(data_dir);
+    let count = match open_unless_agent(data_dir)? {
+        Some(store) => app::retry_failed(&store).map_err(store_failure)?,
+        None => super::agent_api::retry_failed(data_dir)?,
     };
-    let count = app::retry_failed(&store).map_err(store_failure)?;
     println!("{count} parked records are queued again");
     Ok(())
 }

@@ -40,6 +40,15 @@ pub fn print_status(report: &StatusReport) {
     if let Some(at) = &report.last_push_at {
         println!("last push:  {at}");
     }
+    if let Some(since) = &report.since {
+        println!("since:      {since}");
+    }
+    if let Some(at) = &report.next_retry_at {
+        println!("next retry: {at}");
+    }
+    if let (Some(sent), Some(limit)) = (report.requests_last_minute, report.rate_limit) {
+        println!("requests:   {sent} in the last minute (limit {limit} a minute)");
+    }
     if let Some(error) = &report.last_error {
         println!("last error: {error}");
     }

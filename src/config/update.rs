@@ -9,7 +9,7 @@ use super::settings::{ConfigError, Settings};
 /// A partial change of the settings, as the UI or `config set` sends it. `None` keeps the value;
 /// an empty text clears it (back to the default); an empty secret (`api_key`, `platform_token`,
 /// `relay_token`) keeps the current one (the UI never shows it, so it cannot send it back).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsUpdate {
     pub base_url: Option<String>,
@@ -30,6 +30,23 @@ pub struct SettingsUpdate {
     pub relay_port: Option<u32>,
     #[serde(default)]
     pub relay_token: Option<String>,
+}
+
+/// Lists the fields set, secrets masked: an update may be logged or shown in a test failure.
+impl std::fmt::Debug for SettingsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |key: &str| setting_key(key).is_some_and(|s| s.secret);
+        f.debug_map()
+            .entries(self.pairs().into_iter().map(|(key, text)| {
+                let shown = if secret(key) {
+                    crate::logging::mask_secret(&text)
+                } else {
+                    text
+                };
+                (key, shown)
+            }))
+            .finish()
+    }
 }
 
 impl SettingsUpdate {
@@ -147,12 +164,12 @@ pub fn update_from_pair(key: &str, value: &str) -> Result<SettingsUpdate, Config
 }
 
 /// One effective setting for display: the value (secrets masked) and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShownSetting {
     pub value: serde_json::Value,
-    pub source: &'static str,
+    pub source: String,
     /// Something the person should know about this value (e.g. a secret kept in a file).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
 
@@ -181,7 +198,7 @@ pub fn shown(
             setting.key,
             ShownSetting {
                 value,
-                source: source_of(setting.key),
+                source: source_of(setting.key).to_string(),
                 warning: None,
             },
         );

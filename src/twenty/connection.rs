@@ -15,7 +15,7 @@ const KEY_ADVICE: &str = "the API key is wrong or lacks permission";
 
 fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> ConnectionCheck {
     ConnectionCheck {
-        name,
+        name: name.to_string(),
         ok,
         detail: detail.into(),
     }

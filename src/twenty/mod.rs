@@ -28,7 +28,7 @@ pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
 pub use error::{ErrorCode, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A record as Twenty returned it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,7 +55,7 @@ impl RemoteRecord {
 }
 
 /// The outcome of [`TwentyClient::test_connection`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionReport {
     /// True only when every check passed.
     pub ok: bool,
@@ -71,9 +71,9 @@ pub struct ConnectionReport {
 
 /// One named check of the connection test: `reachable`, `authenticated`, `read_companies`,
 /// `read_people`, `external_id_companies`, `external_id_people`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionCheck {
-    pub name: &'static str,
+    pub name: String,
     pub ok: bool,
     pub detail: String,
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use fake_twenty::{FakeConfig, FakeTwenty, Profile};
 use serde_json::{json, Value};
-use twenty_sync::agent::{Agent, AgentHandle};
+use twenty_sync::app::agent::{Agent, AgentHandle};
 use twenty_sync::app::report::SyncState;
 use twenty_sync::config::{Secret, Settings, SyncMode};
 use twenty_sync::domain::{EntityKind, IntentDraft, IntentFields, IntentSource};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use twenty_sync::agent::Agent;
+use twenty_sync::app::agent::Agent;
 use twenty_sync::clock::SystemClock;
 use twenty_sync::config::{ConfigContext, Layer, SecretStore, SecretStoreChoice, Settings};
 use twenty_sync::store::Store;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use fake_twenty::Profile;
-use twenty_sync::agent::Agent;
+use twenty_sync::app::agent::Agent;
 use twenty_sync::app::report::SyncState;
 use twenty_sync::config::{Secret, Settings, SyncMode};
 
@@ -128,7 +128,7 @@ async fn a_file_dropped_in_the_inbox_ends_up_in_twenty() {
     let mut settings = settings_for(&h);
     settings.stability_delay_ms = 200;
     let agent = Agent::start(h.store.clone(), settings);
-    let inbox = twenty_sync::agent::drop_dir(&agent.handle().settings(), &h.store);
+    let inbox = agent.handle().drop_dir();
     eventually("the inbox exists", || inbox.is_dir()).await;
     std::fs::write(
         inbox.join("directory.csv.tmp"),

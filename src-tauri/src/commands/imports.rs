@@ -1,50 +1,30 @@
-//! Imports: the history, an error report's text, and copying a picked file into the drop
-//! folder (the file's bytes arrive as the raw IPC body, its name in the `x-file-name` header).
+//! `upload_file`: copies a picked file into the drop folder (its bytes arrive as the raw IPC
+//! body, its name in the `x-file-name` header, `encodeURIComponent`-encoded).
 
-use serde_json::{json, Value};
 use tauri::State;
-use twenty_sync::app::{inbox, queries};
+use twenty_sync::app::ops::{self, ErrorReply, OpError, Uploaded};
 
-use crate::dto::{CommandError, CommandResult};
 use crate::state::AgentSlot;
 
 #[tauri::command]
-pub fn imports(agent: State<'_, AgentSlot>) -> CommandResult<Value> {
-    let desktop = agent.get()?;
-    let drop_dir = inbox::drop_dir(&desktop.live.handle().settings(), &desktop.data_dir);
-    let rows = queries::imports_history(desktop.live.handle().store(), &drop_dir, 50)?;
-    Ok(json!({ "rows": rows, "drop_dir": drop_dir.display().to_string() }))
-}
-
-#[tauri::command]
-pub fn import_report(agent: State<'_, AgentSlot>, path: String) -> CommandResult<String> {
-    let desktop = agent.get()?;
-    let drop_dir = inbox::drop_dir(&desktop.live.handle().settings(), &desktop.data_dir);
-    // Only a report the agent wrote, never through a link.
-    let bytes = queries::read_report(desktop.live.handle().store(), &drop_dir, &path)
-        .ok_or_else(|| CommandError::new("no such error report"))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-#[tauri::command]
-pub fn upload_file(
+pub async fn upload_file(
     agent: State<'_, AgentSlot>,
     request: tauri::ipc::Request<'_>,
-) -> CommandResult<Value> {
-    let desktop = agent.get()?;
+) -> Result<Uploaded, ErrorReply> {
+    let live = agent.live()?;
+    let refuse = |message: &str| OpError::bad_request(message).reply();
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new("send the file's bytes as the body"));
+        return Err(refuse("send the file's bytes as the body"));
     };
     let name = request
         .headers()
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
         .map(decode_component)
-        .ok_or_else(|| CommandError::new("the file name is missing"))?;
-    let drop_dir = inbox::drop_dir(&desktop.live.handle().settings(), &desktop.data_dir);
-    let path = inbox::save_to_inbox(&drop_dir, &name, bytes)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string());
-    Ok(json!({ "file_name": file_name, "drop_dir": drop_dir.display().to_string() }))
+        .ok_or_else(|| refuse("the file name is missing"))?;
+    ops::files::upload(&live, &name, bytes)
+        .await
+        .map_err(|e| e.reply())
 }
 
 /// Undoes `encodeURIComponent` (header values are ASCII).

@@ -1,10 +1,7 @@
-//! IPC commands the web UI can `invoke`, one module per area; each is a few lines over the
-//! agent handle or an `app` function, with request DTOs and [`crate::dto::CommandError`].
+//! IPC commands the web UI can `invoke`: `rpc` (any operation of `twenty_sync::app::ops`, the
+//! same requests and replies as the web API's `POST /api/rpc`), `upload_file` (a picked file's
+//! raw bytes) and `app_version`. Each is a few lines over `app::ops`.
 
 pub mod about;
-pub mod activity;
 pub mod imports;
-pub mod records;
-pub mod settings;
-pub mod status;
-pub mod sync;
+pub mod rpc;

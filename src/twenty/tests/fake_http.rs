@@ -659,7 +659,7 @@ async fn connection_test_passes_on_a_ready_workspace() {
         let fake = fake(profile, true).await;
         let report = client(&fake).test_connection(false).await;
         assert!(report.ok, "{profile:?}: {report:?}");
-        let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
             [

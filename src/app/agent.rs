@@ -142,12 +142,8 @@ async fn wait_for_shutdown(receiver: watch::Receiver<bool>) {
     ShutdownSignal(receiver).wait().await;
 }
 
-/// The drop folder of these settings: `drop_dir`, else `<data dir>/inbox`.
-pub fn drop_dir(settings: &Settings, store: &Store) -> std::path::PathBuf {
-    settings.drop_dir.clone().unwrap_or_else(|| {
-        let data_dir = store.data_dir();
-        crate::paths::inbox_dir(data_dir)
-    })
+fn drop_dir(settings: &Settings, store: &Store) -> std::path::PathBuf {
+    crate::app::inbox::drop_dir(settings, store.data_dir())
 }
 
 /// Watches the drop folder for as long as the agent runs, restarting the watcher when the drop
@@ -247,6 +243,11 @@ impl AgentHandle {
 
     pub fn settings(&self) -> Settings {
         self.settings.borrow().clone()
+    }
+
+    /// The drop folder the agent watches now: the setting, else `<data dir>/inbox`.
+    pub fn drop_dir(&self) -> std::path::PathBuf {
+        drop_dir(&self.settings.borrow(), &self.store)
     }
 
     pub fn settings_changes(&self) -> watch::Receiver<Settings> {
