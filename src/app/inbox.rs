@@ -178,16 +178,6 @@ fn free_name(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(plain)
 }
 
-/// Copies `bytes` into the drop folder in one go (the desktop shell's file picker).
-pub fn save_to_inbox(drop_dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, UploadError> {
-    if bytes.len() as u64 > MAX_UPLOAD_BYTES {
-        return Err(UploadError::TooLarge);
-    }
-    let mut writer = InboxWriter::create(drop_dir, name)?;
-    writer.write(bytes)?;
-    writer.finish()
-}
-
 /// The drop folder the agent watches: the setting, else `<data dir>/inbox`.
 pub fn drop_dir(settings: &crate::config::Settings, data_dir: &Path) -> PathBuf {
     settings
