@@ -23,19 +23,9 @@ pub fn inbox_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("inbox")
 }
 
-/// Writes a file only its owner may read (mode 0600 on Unix), atomically: the bytes go to a
-/// temporary file beside it, created 0600 and synced, which then replaces the file.
-pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.tmp"));
-    let _ = std::fs::remove_file(&temp);
-    let mut file = crate::safe_fs::create_private_new(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temp, path)
-}
+/// Subfolder of the drop folder for imported files.
+pub const PROCESSED_DIR: &str = "processed";
+/// Subfolder of the drop folder for files nothing could be used from.
+pub const FAILED_DIR: &str = "failed";
+/// Suffix of the error report written beside a file.
+pub const REPORT_SUFFIX: &str = ".errors.csv";

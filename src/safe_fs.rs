@@ -201,7 +201,7 @@ fn tighten_inbox(inbox: &Path, tightened: &mut Tightened) {
         return;
     }
     tighten(inbox, &meta, PRIVATE_DIR_MODE, tightened);
-    for dir in [crate::import::PROCESSED_DIR, crate::import::FAILED_DIR] {
+    for dir in [crate::paths::PROCESSED_DIR, crate::paths::FAILED_DIR] {
         let dir = inbox.join(dir);
         let Ok(meta) = dir.symlink_metadata() else {
             continue;
@@ -217,7 +217,7 @@ fn tighten_inbox(inbox: &Path, tightened: &mut Tightened) {
             let report = entry
                 .file_name()
                 .to_string_lossy()
-                .ends_with(crate::import::REPORT_SUFFIX);
+                .ends_with(crate::paths::REPORT_SUFFIX);
             match entry.path().symlink_metadata() {
                 Ok(meta) if report && meta.is_file() => {
                     tighten(&entry.path(), &meta, PRIVATE_FILE_MODE, tightened)
@@ -245,6 +245,23 @@ fn tighten(path: &Path, meta: &Metadata, mode: u32, tightened: &mut Tightened) {
 
 #[cfg(not(unix))]
 fn tighten(_path: &Path, _meta: &Metadata, _mode: u32, _tightened: &mut Tightened) {}
+
+/// Writes a file only its owner may read (mode 0600 on Unix), atomically: the bytes go to a
+/// temporary file beside it, created 0600 and synced, which then replaces the file.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&temp);
+    let mut file = create_private_new(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temp, path)
+}
 
 #[cfg(test)]
 mod tests;

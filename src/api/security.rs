@@ -63,7 +63,7 @@ impl AgentFile {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        crate::paths::write_private_file(&path, text.as_bytes()).map_err(io)
+        crate::safe_fs::write_private_file(&path, text.as_bytes()).map_err(io)
     }
 }
 

@@ -35,15 +35,7 @@ pub fn build_intent(
     source: IntentSource,
     requested_at_ms: i64,
 ) -> Result<Intent, Vec<FieldError>> {
-    let (external_id, fields) = draft.validate(kind)?;
-    Ok(Intent {
-        id: Uuid::now_v7(),
-        kind,
-        external_id,
-        fields,
-        source,
-        requested_at_ms,
-    })
+    draft.into_intent(kind, Uuid::now_v7(), source, requested_at_ms)
 }
 
 /// Validates every draft and, only if all are valid, records them in one durable append.

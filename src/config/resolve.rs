@@ -252,3 +252,17 @@ pub fn resolve_over(
     }
     Ok((settings, sources))
 }
+
+impl Settings {
+    /// Reads the environment over the defaults. The sync mode defaults to `direct_crm` when a base
+    /// URL and key are given and no mode is, `disabled` otherwise.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_vars(&std::env::vars().collect())
+    }
+
+    /// The settings from these environment variables over the defaults (no flags, nothing stored).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let none = Layer::new();
+        resolve(&none, vars, &none).map(|(settings, _)| settings)
+    }
+}

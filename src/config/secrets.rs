@@ -223,7 +223,7 @@ impl SecretStore {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        crate::paths::write_private_file(&path, text.as_bytes()).map_err(io)
+        crate::safe_fs::write_private_file(&path, text.as_bytes()).map_err(io)
     }
 }
 

@@ -1,7 +1,6 @@
 //! The validated settings and their sources. Every value is checked the same way whether it comes
 //! from a flag, the environment or the persisted configuration; errors name the setting.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -119,18 +118,6 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads the environment over the defaults. The sync mode defaults to `direct_crm` when a base
-    /// URL and key are given and no mode is, `disabled` otherwise.
-    pub fn from_env() -> Result<Settings, ConfigError> {
-        Settings::from_vars(&std::env::vars().collect())
-    }
-
-    /// The settings from these environment variables over the defaults (no flags, nothing stored).
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Settings, ConfigError> {
-        let none = super::resolve::Layer::new();
-        super::resolve::resolve(&none, vars, &none).map(|(settings, _)| settings)
-    }
-
     /// True when the engine may push to Twenty directly.
     pub fn pushes_directly(&self) -> bool {
         self.enabled && self.sync_mode == SyncMode::DirectCrm

@@ -200,6 +200,27 @@ impl std::fmt::Display for FieldError {
 }
 
 impl IntentDraft {
+    /// The one way a draft becomes an intent, for every input path (CLI, UI, import, relay,
+    /// engine): validated and normalised, with the id and time the caller chose (a fresh UUIDv7
+    /// and now, or a relayed intent's own).
+    pub fn into_intent(
+        &self,
+        kind: EntityKind,
+        id: Uuid,
+        source: IntentSource,
+        requested_at_ms: i64,
+    ) -> Result<Intent, Vec<FieldError>> {
+        let (external_id, fields) = self.validate(kind)?;
+        Ok(Intent {
+            id,
+            kind,
+            external_id,
+            fields,
+            source,
+            requested_at_ms,
+        })
+    }
+
     /// Validates and normalises the draft; on success returns the external id and fields.
     /// Every problem is reported, not only the first.
     pub fn validate(&self, kind: EntityKind) -> Result<(String, IntentFields), Vec<FieldError>> {

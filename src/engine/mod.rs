@@ -8,6 +8,8 @@
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
 //!   attention), offline probing with backoff, waking up on new intents and setting changes.
 //!
+//! - [`state`]: [`SyncState`], the engine's state in one word.
+//!
 //! Invariant: a record is created in Twenty only after a lookup by `externalId` found nothing (or
 //! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
 //! result never creates a second record.
@@ -15,8 +17,10 @@
 pub mod companies;
 pub mod pusher;
 pub mod runner;
+pub mod state;
 
 pub use pusher::{Pusher, RoundOutcome, UpsertSupport};
+pub use state::SyncState;
 pub use runner::{
     ensure_schema, forget_schema, remember_schema, run_until_idle, EngineStatus, IdleReport,
     Runner, RunnerHandle,

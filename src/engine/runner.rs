@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 use super::{EngineError, Pusher};
-use crate::app::report::SyncState;
+use super::SyncState;
 use crate::config::{Settings, SyncMode};
 use crate::domain::projection::ServerKnowledge;
 use crate::domain::{EntityKind, Event, ServerFact};

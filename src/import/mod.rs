@@ -45,12 +45,7 @@ pub use watch::{watch_drop_folder, DropOutcome, DropReport, WatchConfig};
 
 /// The environment variable naming the drop folder (default `<data dir>/inbox`).
 pub const DROP_DIR_ENV: &str = "TWENTY_SYNC_DROP_DIR";
-/// Subfolder of the drop folder for imported files.
-pub const PROCESSED_DIR: &str = "processed";
-/// Subfolder of the drop folder for files nothing could be used from.
-pub const FAILED_DIR: &str = "failed";
-/// Suffix of the error report written beside a file.
-pub const REPORT_SUFFIX: &str = ".errors.csv";
+pub use crate::paths::{FAILED_DIR, PROCESSED_DIR, REPORT_SUFFIX};
 /// The endings (any case) of the files the drop folder takes; everything else is left alone.
 pub const IMPORT_EXTENSIONS: [&str; 5] = ["csv", "tsv", "json", "ndjson", "jsonl"];
 

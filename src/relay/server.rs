@@ -20,7 +20,7 @@ use super::wire::{
     INTENTS_PATH, MAX_BODY_BYTES, MAX_INTENTS_PER_REQUEST,
 };
 use crate::config::Settings;
-use crate::domain::{EntityKind, Event, Intent, IntentDraft, IntentSource};
+use crate::domain::{EntityKind, Event, IntentDraft, IntentSource};
 use crate::store::{Store, StoreError};
 
 /// Why the relay could not start or serve a request.
@@ -199,18 +199,12 @@ fn record(state: &RelayState, request: IntentsRequest) -> Result<IntentsResponse
             external_id: wire.external_id.clone(),
             fields: wire.fields.clone(),
         };
-        match draft.validate(kind) {
-            Ok((external_id, fields)) => {
-                accepted.push(Intent {
-                    id: wire.id,
-                    kind,
-                    external_id,
-                    fields,
-                    source: IntentSource::Relay {
-                        origin: origin.clone(),
-                    },
-                    requested_at_ms: wire.requested_at_ms.unwrap_or(now),
-                });
+        let source = IntentSource::Relay {
+            origin: origin.clone(),
+        };
+        match draft.into_intent(kind, wire.id, source, wire.requested_at_ms.unwrap_or(now)) {
+            Ok(intent) => {
+                accepted.push(intent);
                 results.push(result(Acceptance::Accepted, Vec::new()));
             }
             Err(errors) => results.push(result(
