@@ -5,7 +5,9 @@ use std::sync::Arc;
 use super::*;
 use crate::app::record_intents;
 use crate::clock::SystemClock;
-use crate::domain::{IntentDraft, IntentFields, IntentSource};
+use super::imports::strip_stamp;
+use crate::domain::{EntityKind, IntentDraft, IntentFields, IntentSource};
+use crate::store::Store;
 
 fn store_with_companies(n: usize) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
