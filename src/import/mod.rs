@@ -8,7 +8,10 @@
 //!   warning), binary refusal, content hash, streaming decode.
 //! - [`parse`]: streaming CSV (sniffed delimiter, quotes, CRLF), JSON arrays and NDJSON, with a
 //!   cap on the size of one record.
-//! - [`process`]: rows → drafts → validation → last-wins dedupe → intents, recorded durably.
+//! - [`draft`]: rows → drafts: a row's kind, the column checks, one row's validation, the
+//!   dedupe key of "the last row of each id wins".
+//! - [`pipeline`]: one file: hash, validate, last-wins dedupe, intents recorded durably; its
+//!   report of invalid rows removes itself unless placed.
 //! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
 //! - [`ledger`]: the reports the agent wrote (the only ones the UI shows and serves).
 //! - [`watch`]: the drop-folder watcher (the only place `notify` appears).
@@ -27,9 +30,10 @@
 
 pub mod columns;
 pub mod decode;
+pub mod draft;
 pub mod ledger;
 pub mod parse;
-pub mod process;
+pub mod pipeline;
 pub mod report;
 pub mod watch;
 
@@ -41,6 +45,12 @@ use serde::Serialize;
 use crate::store::{Store, StoreError};
 
 pub use decode::TextEncoding;
+
+/// The pipeline's former path, still used by `crate::fuzzing`.
+pub mod process {
+    pub use super::draft::{check_columns, draft_from_cells, Problem};
+    pub use super::pipeline::{run, run_opened};
+}
 pub use watch::{watch_drop_folder, DropOutcome, DropReport, WatchConfig};
 
 /// The environment variable naming the drop folder (default `<data dir>/inbox`).
@@ -292,7 +302,7 @@ pub fn import_file(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let (mut outcome, staged) = process::run(store, path, &file, options, &staging)?;
+    let (mut outcome, staged) = pipeline::run(store, path, &file, options, &staging)?;
     if let Some(staged) = staged {
         let name = format!("{file}{REPORT_SUFFIX}");
         match staged.place(&staging, &name, store.clock().now_ms()) {

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use super::report::{self, move_file, unique_path};
 use super::{
-    display_name, is_import_name, ledger, process, Disposition, ImportError, ImportOptions,
+    display_name, is_import_name, ledger, pipeline, Disposition, ImportError, ImportOptions,
     ImportOutcome, DROP_DIR_ENV, FAILED_DIR, PROCESSED_DIR, REPORT_SUFFIX,
 };
 use crate::domain::Event;
@@ -359,7 +359,7 @@ pub fn process_drop(
             .map(|m| FileId::of(&m)),
     };
     let result = opened.and_then(|(handle, _)| {
-        process::run_opened(store, &handle, path, &name, options, &dirs.inbox)
+        pipeline::run_opened(store, &handle, path, &name, options, &dirs.inbox)
     });
     match result {
         Ok((outcome, staged)) => {
