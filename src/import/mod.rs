@@ -14,7 +14,10 @@
 //!   report of invalid rows removes itself unless placed.
 //! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
 //! - [`ledger`]: the reports the agent wrote (the only ones the UI shows and serves).
-//! - [`watch`]: the drop-folder watcher (the only place `notify` appears).
+//! - [`stability`]: when a drop-folder file is quiet (size and modification time unchanged).
+//! - [`drop`](mod@drop): what the drop folder takes, leaves alone (noticed once) and moves aside.
+//! - [`watch`]: the drop-folder watcher: events, rescans, the loop (the only place `notify`
+//!   appears).
 //!
 //! # Guarantees
 //! - A file of at most [`ImportOptions::chunk_rows`] chosen rows is recorded in one
@@ -31,10 +34,12 @@
 pub mod columns;
 pub mod decode;
 pub mod draft;
+pub mod drop;
 pub mod ledger;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
+pub mod stability;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +56,8 @@ pub mod process {
     pub use super::draft::{check_columns, draft_from_cells, Problem};
     pub use super::pipeline::{run, run_opened};
 }
-pub use watch::{watch_drop_folder, DropOutcome, DropReport, WatchConfig};
+pub use drop::DropOutcome;
+pub use watch::{watch_drop_folder, DropReport, WatchConfig};
 
 /// The environment variable naming the drop folder (default `<data dir>/inbox`).
 pub const DROP_DIR_ENV: &str = "TWENTY_SYNC_DROP_DIR";
