@@ -8,10 +8,16 @@
 //!   warning), binary refusal, content hash, streaming decode.
 //! - [`parse`]: streaming CSV (sniffed delimiter, quotes, CRLF), JSON arrays and NDJSON, with a
 //!   cap on the size of one record.
-//! - [`process`]: rows → drafts → validation → last-wins dedupe → intents, recorded durably.
+//! - [`draft`]: rows → drafts: a row's kind, the column checks, one row's validation, the
+//!   dedupe key of "the last row of each id wins".
+//! - [`pipeline`]: one file: hash, validate, last-wins dedupe, intents recorded durably; its
+//!   report of invalid rows removes itself unless placed.
 //! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
 //! - [`ledger`]: the reports the agent wrote (the only ones the UI shows and serves).
-//! - [`watch`]: the drop-folder watcher (the only place `notify` appears).
+//! - [`stability`]: when a drop-folder file is quiet (size and modification time unchanged).
+//! - [`drop`](mod@drop): what the drop folder takes, leaves alone (noticed once) and moves aside.
+//! - [`watch`]: the drop-folder watcher: events, rescans, the loop (the only place `notify`
+//!   appears).
 //!
 //! # Guarantees
 //! - A file of at most [`ImportOptions::chunk_rows`] chosen rows is recorded in one
@@ -27,10 +33,13 @@
 
 pub mod columns;
 pub mod decode;
+pub mod draft;
+pub mod drop;
 pub mod ledger;
 pub mod parse;
-pub mod process;
+pub mod pipeline;
 pub mod report;
+pub mod stability;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
@@ -41,7 +50,14 @@ use serde::Serialize;
 use crate::store::{Store, StoreError};
 
 pub use decode::TextEncoding;
-pub use watch::{watch_drop_folder, DropOutcome, DropReport, WatchConfig};
+
+/// The pipeline's former path, still used by `crate::fuzzing`.
+pub mod process {
+    pub use super::draft::{check_columns, draft_from_cells, Problem};
+    pub use super::pipeline::{run, run_opened};
+}
+pub use drop::DropOutcome;
+pub use watch::{watch_drop_folder, DropReport, WatchConfig};
 
 /// The environment variable naming the drop folder (default `<data dir>/inbox`).
 pub const DROP_DIR_ENV: &str = "TWENTY_SYNC_DROP_DIR";
@@ -287,7 +303,7 @@ pub fn import_file(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let (mut outcome, staged) = process::run(store, path, &file, options, &staging)?;
+    let (mut outcome, staged) = pipeline::run(store, path, &file, options, &staging)?;
     if let Some(staged) = staged {
         let name = format!("{file}{REPORT_SUFFIX}");
         match staged.place(&staging, &name, store.clock().now_ms()) {

@@ -18,10 +18,49 @@ pub fn escape_cell(value: &str) -> Cow<'_, str> {
 
 const HEADER: [&str; 4] = ["row", "column", "value", "message"];
 
-/// Writes report lines as they come; the file is created on the first line.
+/// Our own hidden temporary file: removed when dropped, unless it was [`kept`](Self::keep)
+/// (moved to its final place). An import that stops half-way, by an error or a panic, leaves
+/// nothing behind.
+#[derive(Debug)]
+struct OwnTemp {
+    path: PathBuf,
+    /// True once the file exists (was created by us) and is not yet in its place.
+    owned: bool,
+}
+
+impl OwnTemp {
+    fn new(path: PathBuf) -> OwnTemp {
+        OwnTemp { path, owned: false }
+    }
+
+    /// Hands the file over to a new guard; this one no longer removes it.
+    fn hand_over(&mut self) -> OwnTemp {
+        OwnTemp {
+            path: self.path.clone(),
+            owned: std::mem::replace(&mut self.owned, false),
+        }
+    }
+
+    /// The file reached its place: nothing to remove.
+    fn keep(&mut self) {
+        self.owned = false;
+    }
+}
+
+impl Drop for OwnTemp {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes report lines as they come; the file is created on the first line. Dropped before
+/// [`ReportWriter::finish`], it removes its temporary file.
 pub struct ReportWriter {
-    temp: PathBuf,
+    // Declared before `temp`: the file is closed before it is removed.
     writer: Option<csv::Writer<BufWriter<File>>>,
+    temp: OwnTemp,
     lines: u64,
     failure: Option<String>,
 }
@@ -30,8 +69,8 @@ impl ReportWriter {
     /// A writer whose temporary file (hidden, so the watcher ignores it) lives in `staging`.
     pub fn new(staging: &Path, file_name: &str) -> ReportWriter {
         ReportWriter {
-            temp: staging.join(format!(".twenty-sync-{file_name}.errors.csv.tmp")),
             writer: None,
+            temp: OwnTemp::new(staging.join(format!(".twenty-sync-{file_name}.errors.csv.tmp"))),
             lines: 0,
             failure: None,
         }
@@ -58,8 +97,9 @@ impl ReportWriter {
         if self.writer.is_none() {
             // Our own hidden name: a leftover of a crash (or a link planted there) is removed,
             // never written through.
-            let _ = std::fs::remove_file(&self.temp);
-            let file = crate::safe_fs::create_private_new(&self.temp)?;
+            let _ = std::fs::remove_file(&self.temp.path);
+            let file = crate::safe_fs::create_private_new(&self.temp.path)?;
+            self.temp.owned = true;
             let mut writer = csv::Writer::from_writer(BufWriter::new(file));
             writer.write_record(HEADER)?;
             self.writer = Some(writer);
@@ -81,56 +121,48 @@ impl ReportWriter {
         self.lines
     }
 
-    /// Flushes the report; `Ok(None)` when nothing was reported.
+    /// Flushes the report; `Ok(None)` when nothing was reported. On a failure the temporary
+    /// file is removed.
     pub fn finish(mut self) -> Result<Option<StagedReport>, String> {
         if let Some(failure) = self.failure.take() {
-            self.discard();
             return Err(failure);
         }
         let Some(writer) = self.writer.take() else {
             return Ok(None);
         };
-        let flushed = writer
+        writer
             .into_inner()
             .map_err(|e| e.to_string())
             .and_then(|buffered| buffered.into_inner().map_err(|e| e.to_string()))
-            .and_then(|file| file.sync_all().map_err(|e| e.to_string()));
-        match flushed {
-            Ok(()) => Ok(Some(StagedReport {
-                temp: self.temp.clone(),
-                lines: self.lines,
-            })),
-            Err(error) => {
-                self.discard();
-                Err(error)
-            }
-        }
-    }
-
-    /// Removes the temporary file (our own, never a person's file).
-    pub fn discard(mut self) {
-        self.writer = None;
-        let _ = std::fs::remove_file(&self.temp);
+            .and_then(|file| file.sync_all().map_err(|e| e.to_string()))?;
+        Ok(Some(StagedReport {
+            temp: self.temp.hand_over(),
+            lines: self.lines,
+        }))
     }
 }
 
-/// A finished report waiting for its final place.
+/// A finished report waiting for its final place: dropped without being
+/// [placed](StagedReport::place), it removes its temporary file.
 #[derive(Debug)]
 pub struct StagedReport {
-    temp: PathBuf,
+    temp: OwnTemp,
     pub lines: u64,
 }
 
 impl StagedReport {
-    /// Moves the report to `dir/name` (with a timestamp when the name is taken).
-    pub fn place(self, dir: &Path, name: &str, now_ms: i64) -> io::Result<PathBuf> {
+    /// Moves the report to `dir/name` (with a timestamp when the name is taken). When it cannot
+    /// be moved, the temporary file is removed.
+    pub fn place(mut self, dir: &Path, name: &str, now_ms: i64) -> io::Result<PathBuf> {
         let target = unique_path(dir, name, now_ms);
-        move_file(&self.temp, &target)?;
+        move_file(&self.temp.path, &target)?;
+        self.temp.keep();
         Ok(target)
     }
 
+    /// Removes the temporary file (our own, never a person's file), as dropping it does.
     pub fn discard(self) {
-        let _ = std::fs::remove_file(&self.temp);
+        drop(self);
     }
 }
 

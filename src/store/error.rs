@@ -50,3 +50,31 @@ pub enum StoreError {
     #[error("reading or writing the store in {path} failed: {detail}; nothing was recorded by this call, try again")]
     Io { path: PathBuf, detail: String },
 }
+
+impl StoreError {
+    /// Maps a sled error on the store in `path` to what the person should do about it.
+    pub(crate) fn from_sled(path: &std::path::Path, error: sled::Error) -> StoreError {
+        match error {
+            sled::Error::Io(io) if is_disk_full(&io) => StoreError::DiskFull {
+                path: path.to_path_buf(),
+            },
+            sled::Error::Io(io) => StoreError::Io {
+                path: path.to_path_buf(),
+                detail: io.to_string(),
+            },
+            sled::Error::Corruption { .. } => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: error.to_string(),
+            },
+            other => StoreError::Io {
+                path: path.to_path_buf(),
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+fn is_disk_full(error: &std::io::Error) -> bool {
+    const ENOSPC: i32 = 28;
+    error.kind() == std::io::ErrorKind::StorageFull || error.raw_os_error() == Some(ENOSPC)
+}

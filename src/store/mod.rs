@@ -1,25 +1,29 @@
 //! The store: the append-only event log and its projections in sled, behind one handle.
 //!
 //! Every append writes its events and their projection changes in one atomic sled batch, flushed
-//! to disk before `append` returns. The store owns the data directory's lock, runs the numbered
-//! migrations of `migrations/` when it opens an older store, and refuses newer or damaged ones.
+//! to disk before `append` returns. This file holds the handle, `append` and the reads; opening
+//! (lock, format version, migrations, backups) is in `open`, rebuilding the projections from
+//! the log in `rebuild`.
 
 pub mod codec;
 pub mod error;
 pub mod keys;
 mod lock;
+mod open;
 mod overlay;
+mod rebuild;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use self::codec::{decode, encode};
+use self::codec::decode;
 pub use self::error::{Result, StoreError};
 pub use self::lock::LOCK_FILE_NAME;
+pub use self::open::OpenReport;
 use self::overlay::{Overlay, TreeView};
+pub use self::rebuild::RebuildReport;
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
@@ -27,10 +31,6 @@ use crate::domain::{
     fold, Counters, EntityKind, Envelope, Event, FailedEntry, ForwardCounters, Intent, Mapping,
     PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
 };
-use crate::migrations;
-
-/// Envelopes decoded per message while rebuilding.
-const REBUILD_CHUNK: usize = 4_096;
 
 /// The folder inside the data directory that holds the sled database.
 pub const STORE_DIR_NAME: &str = "store";
@@ -57,142 +57,7 @@ struct Inner {
     _lock: lock::StoreLock,
 }
 
-/// What `rebuild_projections` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RebuildReport {
-    pub events: u64,
-    /// Projection entries that differed from the log and were corrected.
-    pub corrected: usize,
-    pub elapsed: Duration,
-}
-
-/// What opening the store did besides opening it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct OpenReport {
-    /// Migrations applied, by number.
-    pub migrated: Vec<u32>,
-    /// Where the pre-migration copy went.
-    pub backup: Option<PathBuf>,
-    /// The projections disagreed with the log and were rebuilt.
-    pub rebuilt: bool,
-}
-
 impl Store {
-    /// Opens (creating if needed) the store in `data_dir`, taking its lock and migrating it.
-    pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
-        Store::open_with_report(data_dir, clock).map(|(store, _)| store)
-    }
-
-    pub fn open_with_report(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<(Store, OpenReport)> {
-        // Private (0700 / 0600), and tightened once when an older version left it readable.
-        let tightened =
-            crate::safe_fs::secure_data_dir(data_dir).map_err(|source| StoreError::DataDir {
-                path: data_dir.to_path_buf(),
-                source,
-            })?;
-        if let Some(notice) = tightened.notice(data_dir) {
-            tracing::warn!("{notice}");
-        }
-        let lock = lock::StoreLock::acquire(data_dir)?;
-        let path = data_dir.join(STORE_DIR_NAME);
-        let mut report = OpenReport::default();
-
-        // sled may read a damaged or foreign log as empty: an existing database file must never
-        // be taken for a new store (and written over by the initial migration).
-        let existed = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
-        let db = open_sled(&path)?;
-        let found = read_format_version(&db, &path)?;
-        let db = match found {
-            Some(version) if version > migrations::CURRENT_FORMAT => {
-                return Err(StoreError::TooNew {
-                    path,
-                    found: version,
-                    known: migrations::CURRENT_FORMAT,
-                })
-            }
-            Some(version) if version == migrations::CURRENT_FORMAT => db,
-            None if !existed && is_blank(&db) => {
-                report.migrated = run_migrations(&db, &path, 0, None)?;
-                // Reopening once makes sled write its first snapshot; from then on sled detects
-                // damage to the log instead of recovering it as an empty one.
-                drop(db);
-                open_sled(&path)?
-            }
-            None => {
-                return Err(StoreError::Corrupt {
-                    path,
-                    detail: "it holds data but no format version".to_string(),
-                })
-            }
-            Some(version) => {
-                db.flush().map_err(|e| sled_error(&path, e))?;
-                drop(db);
-                let backup = backup_store(data_dir, &path, version, clock.now_ms())?;
-                let db = open_sled(&path)?;
-                report.migrated = run_migrations(&db, &path, version, Some(&backup))?;
-                report.backup = Some(backup);
-                db
-            }
-        };
-
-        let tree = db.open_tree(keys::TREE).map_err(|e| sled_error(&path, e))?;
-        let next_seq = match tree
-            .range(keys::event(0)..=keys::event(u64::MAX))
-            .next_back()
-            .transpose()
-            .map_err(|e| sled_error(&path, e))?
-        {
-            Some((key, _)) => {
-                keys::seq_of(&key).ok_or_else(|| StoreError::Corrupt {
-                    path: path.clone(),
-                    detail: "an event key is not a sequence number".to_string(),
-                })? + 1
-            }
-            None => 1,
-        };
-        let store = Store {
-            inner: Arc::new(Inner {
-                tree,
-                db,
-                path,
-                clock,
-                next_seq: Mutex::new(next_seq),
-                appended: tokio::sync::watch::Sender::new(next_seq - 1),
-                _lock: lock,
-            }),
-        };
-        if !store.projections_match_log()? {
-            tracing::warn!("the projections disagree with the event log; rebuilding them");
-            store.rebuild_projections()?;
-            report.rebuilt = true;
-        }
-        // What sled (and a backup) just created, when the process umask is not 077.
-        for dir in [store.path().to_path_buf(), data_dir.join(BACKUPS_DIR_NAME)] {
-            if dir.is_dir() {
-                let _ = crate::safe_fs::secure_data_dir(&dir);
-            }
-        }
-        Ok((store, report))
-    }
-
-    /// A cheap check at open: the newest event decodes, and the projections have folded exactly
-    /// the events the log holds.
-    fn projections_match_log(&self) -> Result<bool> {
-        let last = self.last_seq();
-        if last > 0 {
-            let newest = self
-                .event(last)?
-                .ok_or_else(|| self.corrupt("the newest event cannot be read".to_string()))?;
-            if newest.seq != last {
-                return Err(self.corrupt(format!(
-                    "the event stored at {last} says it is number {}",
-                    newest.seq
-                )));
-            }
-        }
-        Ok(self.counters()?.events == last)
-    }
-
     /// The folder of the sled database.
     pub fn path(&self) -> &Path {
         &self.inner.path
@@ -528,194 +393,6 @@ impl Store {
         Ok(snapshot)
     }
 
-    /// Recomputes every projection from the log with the same fold as live appends, and writes
-    /// the differences in one atomic batch (so a crash leaves the old projections whole).
-    pub fn rebuild_projections(&self) -> Result<RebuildReport> {
-        let started = Instant::now();
-        // Hold the append lock so no event lands between the read and the write.
-        let _appending = self
-            .inner
-            .next_seq
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        // Decoding the log runs on a second thread while this one folds.
-        let (rebuilt, events) = std::thread::scope(|scope| -> Result<(MemoryProjections, u64)> {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Envelope>>>(4);
-            scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(REBUILD_CHUNK);
-                for item in self
-                    .inner
-                    .tree
-                    .range(keys::event(0)..=keys::event(u64::MAX))
-                {
-                    let decoded = item
-                        .map_err(|e| self.sled_error(e))
-                        .and_then(|(_, bytes)| self.decode_envelope(&bytes));
-                    match decoded {
-                        Ok(envelope) => chunk.push(envelope),
-                        Err(error) => {
-                            let _ = sender.send(Err(error));
-                            return;
-                        }
-                    }
-                    if chunk.len() == REBUILD_CHUNK {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(REBUILD_CHUNK));
-                        if sender.send(Ok(full)).is_err() {
-                            return;
-                        }
-                    }
-                }
-                let _ = sender.send(Ok(chunk));
-            });
-            let mut rebuilt = MemoryProjections::default();
-            let mut events = 0u64;
-            for chunk in receiver {
-                for envelope in chunk? {
-                    rebuilt.apply(&envelope);
-                    events += 1;
-                }
-            }
-            Ok((rebuilt, events))
-        })?;
-
-        // Compare with what is stored, key by key in byte order, without decoding it.
-        let mut batch = sled::Batch::default();
-        let mut corrected = 0;
-        corrected += self.diff_prefix(
-            keys::MAPPING,
-            rebuilt
-                .mappings
-                .iter()
-                .map(|(k, v)| (keys::mapping(k), encode(v))),
-            &mut batch,
-        )?;
-        corrected += self.diff_prefix(
-            keys::PENDING,
-            rebuilt
-                .pending
-                .iter()
-                .map(|(k, v)| (keys::pending(k), encode(v))),
-            &mut batch,
-        )?;
-        corrected += self.diff_prefix(
-            keys::FAILED,
-            rebuilt
-                .failed
-                .iter()
-                .map(|(k, v)| (keys::failed(k), encode(v))),
-            &mut batch,
-        )?;
-        corrected += self.diff_prefix(
-            keys::QUEUE,
-            rebuilt
-                .queue
-                .iter()
-                .map(|(seq, k)| (keys::queue(*seq).to_vec(), k.to_bytes())),
-            &mut batch,
-        )?;
-        corrected += self.diff_prefix(
-            keys::IMPORT,
-            rebuilt
-                .imports
-                .iter()
-                .map(|(h, v)| (keys::import(h), encode(v))),
-            &mut batch,
-        )?;
-        corrected += self.diff_prefix(
-            keys::RELAYED,
-            rebuilt
-                .relayed
-                .iter()
-                .map(|(id, v)| (keys::relayed(id), encode(v))),
-            &mut batch,
-        )?;
-        let current = MemoryProjections {
-            config: self.config()?,
-            forwarded: self
-                .get_value(keys::FORWARDED, "forward counters")?
-                .unwrap_or_default(),
-            counters: self.counters()?,
-            servers: self.servers()?,
-            ..MemoryProjections::default()
-        };
-        if current.config != rebuilt.config {
-            corrected += 1;
-            match &rebuilt.config {
-                Some(config) => batch.insert(keys::CONFIG, encode(config)),
-                None => batch.remove(keys::CONFIG),
-            }
-        }
-        if current.forwarded != rebuilt.forwarded {
-            corrected += 1;
-            batch.insert(keys::FORWARDED, encode(&rebuilt.forwarded));
-        }
-        if current.servers != rebuilt.servers {
-            corrected += 1;
-            batch.insert(keys::SERVERS, encode(&rebuilt.servers));
-        }
-        if current.counters != rebuilt.counters {
-            corrected += 1;
-            batch.insert(keys::COUNTERS, encode(&rebuilt.counters));
-        }
-        if corrected > 0 {
-            self.inner
-                .tree
-                .apply_batch(batch)
-                .map_err(|e| self.sled_error(e))?;
-            self.inner.db.flush().map_err(|e| self.sled_error(e))?;
-        }
-        Ok(RebuildReport {
-            events,
-            corrected,
-            elapsed: started.elapsed(),
-        })
-    }
-
-    /// Adds to `batch` what turns the stored entries under `prefix` into `wanted` (which must be
-    /// in key byte order); returns how many entries differ. A merge of two sorted sequences: the
-    /// stored values are compared as bytes, never decoded.
-    fn diff_prefix(
-        &self,
-        prefix: u8,
-        wanted: impl Iterator<Item = (Vec<u8>, Vec<u8>)>,
-        batch: &mut sled::Batch,
-    ) -> Result<usize> {
-        let mut stored = self.inner.tree.scan_prefix([prefix]);
-        let next =
-            |stored: &mut sled::Iter| stored.next().transpose().map_err(|e| self.sled_error(e));
-        let mut current = next(&mut stored)?;
-        let mut changed = 0;
-        for (key, value) in wanted {
-            // Stored entries sorting before the wanted key are not wanted.
-            while let Some((stored_key, _)) = current
-                .as_ref()
-                .filter(|(k, _)| k.as_ref() < key.as_slice())
-            {
-                batch.remove(stored_key.clone());
-                changed += 1;
-                current = next(&mut stored)?;
-            }
-            let same = match &current {
-                Some((stored_key, stored_value)) if stored_key.as_ref() == key.as_slice() => {
-                    let same = stored_value.as_ref() == value.as_slice();
-                    current = next(&mut stored)?;
-                    same
-                }
-                _ => false,
-            };
-            if !same {
-                batch.insert(key, value);
-                changed += 1;
-            }
-        }
-        while let Some((stored_key, _)) = current {
-            batch.remove(stored_key);
-            changed += 1;
-            current = next(&mut stored)?;
-        }
-        Ok(changed)
-    }
-
     fn get_value<T: serde::de::DeserializeOwned>(
         &self,
         key: &[u8],
@@ -757,7 +434,7 @@ impl Store {
     }
 
     fn sled_error(&self, error: sled::Error) -> StoreError {
-        sled_error(&self.inner.path, error)
+        StoreError::from_sled(&self.inner.path, error)
     }
 
     fn corrupt(&self, detail: String) -> StoreError {
@@ -766,155 +443,6 @@ impl Store {
             detail,
         }
     }
-}
-
-/// Maps a sled error to what the person should do about it.
-fn sled_error(path: &Path, error: sled::Error) -> StoreError {
-    match error {
-        sled::Error::Io(io) if is_disk_full(&io) => StoreError::DiskFull {
-            path: path.to_path_buf(),
-        },
-        sled::Error::Io(io) => StoreError::Io {
-            path: path.to_path_buf(),
-            detail: io.to_string(),
-        },
-        sled::Error::Corruption { .. } => StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail: error.to_string(),
-        },
-        other => StoreError::Io {
-            path: path.to_path_buf(),
-            detail: other.to_string(),
-        },
-    }
-}
-
-fn is_disk_full(error: &std::io::Error) -> bool {
-    const ENOSPC: i32 = 28;
-    error.kind() == std::io::ErrorKind::StorageFull || error.raw_os_error() == Some(ENOSPC)
-}
-
-/// Opens sled, turning its errors and panics on damaged files into a clear refusal.
-///
-/// sled's own file lock outlives a dropped handle for a moment (its flusher thread lets go last).
-/// We hold the data directory's lock, so a busy sled lock can only be our own closing handle:
-/// wait for it, briefly.
-fn open_sled(path: &Path) -> Result<sled::Db> {
-    let config = sled::Config::new()
-        .path(path)
-        .cache_capacity(64 * 1024 * 1024)
-        .flush_every_ms(Some(1_000));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
-        return match opened {
-            Ok(Ok(db)) => Ok(db),
-            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            }
-            Ok(Err(sled::Error::Io(io))) if io.kind() == std::io::ErrorKind::PermissionDenied => {
-                Err(StoreError::DataDir {
-                    path: path.to_path_buf(),
-                    source: io,
-                })
-            }
-            Ok(Err(sled::Error::Io(io))) if is_lock_busy(&io) => Err(StoreError::Io {
-                path: path.to_path_buf(),
-                detail: format!("the database file stayed locked: {io}"),
-            }),
-            Ok(Err(error)) => Err(match sled_error(path, error) {
-                StoreError::Io { path, detail } => StoreError::Corrupt { path, detail },
-                other => other,
-            }),
-            Err(_) => Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                detail: "the database files could not be read".to_string(),
-            }),
-        };
-    }
-}
-
-/// sled reports its busy file lock as an I/O error wrapping `WouldBlock`.
-fn is_lock_busy(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::WouldBlock
-        || error.to_string().contains("could not acquire lock")
-}
-
-fn read_format_version(db: &sled::Db, path: &Path) -> Result<Option<u32>> {
-    let tree = db.open_tree(keys::TREE).map_err(|e| sled_error(path, e))?;
-    match tree
-        .get(keys::FORMAT_VERSION)
-        .map_err(|e| sled_error(path, e))?
-    {
-        Some(bytes) => {
-            let bytes: [u8; 4] = bytes.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                path: path.to_path_buf(),
-                detail: "the format version is malformed".to_string(),
-            })?;
-            Ok(Some(u32::from_be_bytes(bytes)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// True for a store that was just created: no tree holds anything.
-fn is_blank(db: &sled::Db) -> bool {
-    db.tree_names().iter().all(|name| {
-        db.open_tree(name)
-            .map(|tree| tree.is_empty())
-            .unwrap_or(false)
-    })
-}
-
-fn run_migrations(
-    db: &sled::Db,
-    path: &Path,
-    from: u32,
-    backup: Option<&Path>,
-) -> Result<Vec<u32>> {
-    let mut applied = Vec::new();
-    for migration in migrations::MIGRATIONS.iter().filter(|m| m.version > from) {
-        let failed = |detail: String| StoreError::MigrationFailed {
-            path: path.to_path_buf(),
-            to: migration.version,
-            detail,
-            backup: backup.map(Path::to_path_buf).unwrap_or_default(),
-        };
-        (migration.apply)(db).map_err(|e| failed(e.to_string()))?;
-        db.open_tree(keys::TREE)
-            .and_then(|tree| tree.insert(keys::FORMAT_VERSION, &migration.version.to_be_bytes()))
-            .map_err(|e| failed(e.to_string()))?;
-        db.flush().map_err(|e| failed(e.to_string()))?;
-        applied.push(migration.version);
-    }
-    Ok(applied)
-}
-
-/// Copies the sled folder to `backups/store-v<version>-<time>` before a migration touches it.
-fn backup_store(data_dir: &Path, store: &Path, version: u32, now_ms: i64) -> Result<PathBuf> {
-    let backup = data_dir
-        .join(BACKUPS_DIR_NAME)
-        .join(format!("store-v{version}-{now_ms}"));
-    copy_dir(store, &backup).map_err(|source| StoreError::DataDir {
-        path: backup.clone(),
-        source,
-    })?;
-    Ok(backup)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    crate::safe_fs::create_private_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

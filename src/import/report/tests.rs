@@ -76,3 +76,29 @@ fn nothing_reported_writes_nothing() {
     assert!(writer.finish().expect("ok").is_none());
     assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
 }
+
+#[test]
+fn a_report_never_finished_or_placed_removes_its_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let count = || std::fs::read_dir(dir.path()).expect("list").count();
+    // Dropped while writing (an import refused half-way).
+    let mut writer = ReportWriter::new(dir.path(), "a.csv");
+    writer.add(Some(1), "email", "x", "is not an email");
+    assert_eq!(count(), 1, "the temporary file is being written");
+    drop(writer);
+    assert_eq!(count(), 0);
+    // Finished but never placed.
+    let mut writer = ReportWriter::new(dir.path(), "b.csv");
+    writer.add(Some(1), "email", "x", "is not an email");
+    let staged = writer.finish().expect("written").expect("reported");
+    assert_eq!(count(), 1);
+    drop(staged);
+    assert_eq!(count(), 0);
+    // A place it cannot be moved to.
+    let mut writer = ReportWriter::new(dir.path(), "c.csv");
+    writer.add(Some(1), "email", "x", "is not an email");
+    let staged = writer.finish().expect("written").expect("reported");
+    let missing = dir.path().join("no-such-folder");
+    assert!(staged.place(&missing, "c.csv.errors.csv", 0).is_err());
+    assert_eq!(count(), 0);
+}

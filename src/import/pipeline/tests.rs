@@ -1,12 +1,12 @@
-//! Tests for the pipeline: drafts, column checks, last-wins dedupe, chunked recording with
-//! resume checkpoints, duplicates and dry runs.
+//! Tests for the pipeline: last-wins dedupe, chunked recording with resume checkpoints,
+//! duplicates and dry runs.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::domain::{PushOutcome, RecordKey};
+use crate::domain::{IntentDraft, PushOutcome, RecordKey};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -51,84 +51,6 @@ impl Fixture {
             })
             .collect()
     }
-}
-
-fn set(headers: &[&str]) -> ColumnSet {
-    let mut set = ColumnSet::default();
-    for header in headers {
-        set.classify(header);
-    }
-    set
-}
-
-#[test]
-fn drafts_take_their_kind_from_the_type_cell_or_the_file_name() {
-    let columns = set(&["type", "id", "name"]);
-    let cells = vec![
-        (Column::Type, "Person".to_string()),
-        (Column::ExternalId, "p1".to_string()),
-        (Column::Name, "Ada".to_string()),
-    ];
-    let (kind, draft) = draft_from_cells(&cells, None, &columns).expect("draft");
-    assert_eq!(kind, EntityKind::Person);
-    assert_eq!(draft.external_id.as_deref(), Some("p1"));
-
-    let bad = vec![(Column::Type, "robot".to_string())];
-    let problems = draft_from_cells(&bad, None, &columns).expect_err("bad type");
-    assert_eq!(problems[0].column, "type");
-    assert_eq!(problems[0].value, "robot");
-
-    let untyped = vec![(Column::ExternalId, "c1".to_string())];
-    assert_eq!(
-        draft_from_cells(&untyped, Some(EntityKind::Company), &columns).map(|(k, _)| k),
-        Ok(EntityKind::Company)
-    );
-    assert!(draft_from_cells(&untyped, None, &columns).is_err());
-}
-
-#[test]
-fn a_company_column_names_companies_when_there_is_no_name_column() {
-    let columns = set(&["id", "company"]);
-    let cells = vec![
-        (Column::ExternalId, "c1".to_string()),
-        (Column::CompanyName, "Acme".to_string()),
-    ];
-    let (_, draft) = draft_from_cells(&cells, Some(EntityKind::Company), &columns).expect("draft");
-    assert_eq!(draft.fields.name.as_deref(), Some("Acme"));
-    assert_eq!(draft.fields.company_name, None);
-}
-
-#[test]
-fn column_checks_explain_what_is_missing() {
-    let check = |headers: &[&str], kind| check_columns("f.csv", &set(headers), kind);
-    assert!(matches!(
-        check(&["foo|bar"], None),
-        Err(ImportError::NoRecognisableColumns { .. })
-    ));
-    assert!(matches!(
-        check(&["name", "type"], None),
-        Err(ImportError::MissingColumn {
-            column: "external_id",
-            ..
-        })
-    ));
-    assert!(matches!(
-        check(&["id", "name"], None),
-        Err(ImportError::UnknownKind { .. })
-    ));
-    assert!(matches!(
-        check(&["id", "website"], Some(EntityKind::Company)),
-        Err(ImportError::MissingColumn { column: "name", .. })
-    ));
-    assert!(matches!(
-        check(&["id", "first name", "last name"], Some(EntityKind::Person)),
-        Err(ImportError::MissingColumn {
-            column: "email",
-            ..
-        })
-    ));
-    assert!(check(&["id", "first name", "email"], Some(EntityKind::Person)).is_ok());
-    assert!(check(&["type", "id", "name"], None).is_ok());
 }
 
 #[test]
@@ -345,6 +267,29 @@ fn too_many_rows_are_refused() {
         Err(ImportError::TooManyRows { limit: 3, .. })
     ));
     assert_eq!(f.store.last_seq(), 0);
+}
+
+#[test]
+fn a_file_refused_after_its_report_began_leaves_no_temporary_file() {
+    let f = fixture();
+    let path = f.file(
+        "people.csv",
+        "id,name,email\np0,Bad,nope\np1,A,a@x.io\np2,B,b@x.io\np3,C,c@x.io\np4,D,d@x.io\n",
+    );
+    let options = ImportOptions {
+        max_rows: 3,
+        ..ImportOptions::default()
+    };
+    assert!(matches!(
+        f.run(&path, &options),
+        Err(ImportError::TooManyRows { limit: 3, .. })
+    ));
+    let mut names: Vec<_> = std::fs::read_dir(f.dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["data", "people.csv"]);
 }
 
 #[test]

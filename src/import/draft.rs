@@ -1,0 +1,235 @@
+//! Rows → drafts: the kind of a row (its `type` cell or the file's name), the column checks that
+//! refuse a file whose columns cannot describe a valid row, the validation of one row, and the
+//! dedupe key and repeat bookkeeping behind "the last row of each id wins".
+
+use std::collections::HashMap;
+
+use super::columns::{Column, ColumnSet};
+use super::parse::{self, Row};
+use super::ImportError;
+use crate::domain::{EntityKind, IntentDraft};
+
+/// One problem for the error report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+/// Turns a row's recognised cells into a draft and its kind. `fallback` is the kind the file
+/// name implies; a `type` cell overrides it.
+pub fn draft_from_cells(
+    cells: &[(Column, String)],
+    fallback: Option<EntityKind>,
+    columns: &ColumnSet,
+) -> Result<(EntityKind, IntentDraft), Vec<Problem>> {
+    let mut draft = IntentDraft::default();
+    let mut kind_cell: Option<&str> = None;
+    for (column, value) in cells {
+        if value.trim().is_empty() {
+            continue;
+        }
+        let fields = &mut draft.fields;
+        let slot = match column {
+            Column::Type => {
+                kind_cell.get_or_insert(value.as_str());
+                continue;
+            }
+            Column::ExternalId => &mut draft.external_id,
+            Column::Name => &mut fields.name,
+            Column::FirstName => &mut fields.first_name,
+            Column::LastName => &mut fields.last_name,
+            Column::Email => &mut fields.email,
+            Column::Website => &mut fields.website,
+            Column::Phone => &mut fields.phone,
+            Column::JobTitle => &mut fields.job_title,
+            Column::City => &mut fields.city,
+            Column::CompanyExternalId => &mut fields.company_external_id,
+            Column::CompanyName => &mut fields.company_name,
+        };
+        if slot.is_none() {
+            *slot = Some(value.clone());
+        }
+    }
+    let kind = match kind_cell {
+        Some(text) => EntityKind::parse(text).ok_or_else(|| {
+            vec![Problem {
+                column: columns.header_of(Column::Type).to_string(),
+                value: parse::truncate(text),
+                message: "must be company or person".to_string(),
+            }]
+        })?,
+        None => fallback.ok_or_else(|| {
+            vec![Problem {
+                column: columns.header_of(Column::Type).to_string(),
+                value: String::new(),
+                message: "is empty; write company or person".to_string(),
+            }]
+        })?,
+    };
+    // A companies file whose names are in a `company` column: that column is the name.
+    if kind == EntityKind::Company && draft.fields.name.is_none() && !columns.has(Column::Name) {
+        draft.fields.name = draft.fields.company_name.take();
+    }
+    Ok((kind, draft))
+}
+
+/// Refuses files whose columns cannot describe a valid row.
+pub fn check_columns(
+    file: &str,
+    columns: &ColumnSet,
+    file_kind: Option<EntityKind>,
+) -> Result<(), ImportError> {
+    if !columns.any_recognised() {
+        let mut found = columns.all_headers().join(", ");
+        if found.chars().count() > 200 {
+            found = parse::truncate(&found);
+        }
+        if found.is_empty() {
+            found = "no column names".to_string();
+        }
+        return Err(ImportError::NoRecognisableColumns {
+            file: file.to_string(),
+            found,
+        });
+    }
+    let missing = |column, hint| {
+        Err(ImportError::MissingColumn {
+            file: file.to_string(),
+            column,
+            hint,
+        })
+    };
+    if !columns.has(Column::ExternalId) {
+        return missing(
+            "external_id",
+            "every row needs your own stable id for the record: add an external_id (or id) column",
+        );
+    }
+    let typed = columns.has(Column::Type);
+    if !typed && file_kind.is_none() {
+        return Err(ImportError::UnknownKind {
+            file: file.to_string(),
+        });
+    }
+    let person_names = columns.has(Column::FirstName) || columns.has(Column::LastName);
+    let has_name = columns.has(Column::Name);
+    match (typed, file_kind) {
+        (false, Some(EntityKind::Company)) if !has_name && !columns.has(Column::CompanyName) => {
+            return missing("name", "every company needs a name: add a name column")
+        }
+        (false, Some(EntityKind::Person)) if !has_name && !person_names => {
+            return missing(
+                "name",
+                "every person needs a name: add a name column (or first_name and last_name)",
+            )
+        }
+        (false, Some(EntityKind::Person)) if !columns.has(Column::Email) => {
+            return missing(
+                "email",
+                "every person needs an email address: add an email column",
+            )
+        }
+        (true, _) if !has_name && !person_names && !columns.has(Column::CompanyName) => {
+            return missing(
+                "name",
+                "every record needs a name: add a name column (people may use first_name and last_name)",
+            )
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Validates one row: its kind and external id, or the problems for the error report.
+pub fn validate_row(
+    row: &Row,
+    fallback: Option<EntityKind>,
+    columns: &ColumnSet,
+) -> Result<(EntityKind, String), Vec<Problem>> {
+    let cells = row.cells.as_ref().map_err(|issue| {
+        vec![Problem {
+            column: issue.column.clone(),
+            value: issue.value.clone(),
+            message: issue.message.clone(),
+        }]
+    })?;
+    let (kind, draft) = draft_from_cells(cells, fallback, columns)?;
+    let (external_id, _) = draft.validate(kind).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| Problem {
+                column: columns.header_of_field(e.field).to_string(),
+                value: e.value,
+                message: e.message,
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok((kind, external_id))
+}
+
+/// The dedupe key of a record: 16 bytes of BLAKE3 over its kind and external id.
+pub(super) fn key_hash(kind: EntityKind, external_id: &str) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&[kind.as_byte()]);
+    hasher.update(external_id.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    out
+}
+
+/// Repeated ids, for the warning that names their rows (the first few in detail).
+#[derive(Default)]
+pub(super) struct Repeats {
+    detailed: Vec<(String, Vec<u64>)>,
+    index: HashMap<[u8; 16], usize>,
+    others: u64,
+}
+
+impl Repeats {
+    const DETAILED: usize = 20;
+
+    pub(super) fn note(
+        &mut self,
+        key: [u8; 16],
+        label: impl FnOnce() -> String,
+        earlier: u64,
+        later: u64,
+    ) {
+        if let Some(&slot) = self.index.get(&key) {
+            self.detailed[slot].1.push(later);
+        } else if self.detailed.len() < Self::DETAILED {
+            self.index.insert(key, self.detailed.len());
+            self.detailed.push((label(), vec![earlier, later]));
+        } else {
+            self.others += 1;
+        }
+    }
+
+    pub(super) fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .detailed
+            .iter()
+            .map(|(label, rows)| {
+                let last = rows.last().copied().unwrap_or_default();
+                let list = rows
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{label} appears in rows {list}; the last one (row {last}) was used")
+            })
+            .collect();
+        if self.others > 0 {
+            out.push(format!(
+                "{} more rows repeat an id met earlier in the file; the last row of each id was used",
+                self.others
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,81 @@
+//! Tests for rows → drafts: the kind of a row, the company column as a name, column checks.
+
+use super::*;
+
+fn set(headers: &[&str]) -> ColumnSet {
+    let mut set = ColumnSet::default();
+    for header in headers {
+        set.classify(header);
+    }
+    set
+}
+
+#[test]
+fn drafts_take_their_kind_from_the_type_cell_or_the_file_name() {
+    let columns = set(&["type", "id", "name"]);
+    let cells = vec![
+        (Column::Type, "Person".to_string()),
+        (Column::ExternalId, "p1".to_string()),
+        (Column::Name, "Ada".to_string()),
+    ];
+    let (kind, draft) = draft_from_cells(&cells, None, &columns).expect("draft");
+    assert_eq!(kind, EntityKind::Person);
+    assert_eq!(draft.external_id.as_deref(), Some("p1"));
+
+    let bad = vec![(Column::Type, "robot".to_string())];
+    let problems = draft_from_cells(&bad, None, &columns).expect_err("bad type");
+    assert_eq!(problems[0].column, "type");
+    assert_eq!(problems[0].value, "robot");
+
+    let untyped = vec![(Column::ExternalId, "c1".to_string())];
+    assert_eq!(
+        draft_from_cells(&untyped, Some(EntityKind::Company), &columns).map(|(k, _)| k),
+        Ok(EntityKind::Company)
+    );
+    assert!(draft_from_cells(&untyped, None, &columns).is_err());
+}
+
+#[test]
+fn a_company_column_names_companies_when_there_is_no_name_column() {
+    let columns = set(&["id", "company"]);
+    let cells = vec![
+        (Column::ExternalId, "c1".to_string()),
+        (Column::CompanyName, "Acme".to_string()),
+    ];
+    let (_, draft) = draft_from_cells(&cells, Some(EntityKind::Company), &columns).expect("draft");
+    assert_eq!(draft.fields.name.as_deref(), Some("Acme"));
+    assert_eq!(draft.fields.company_name, None);
+}
+
+#[test]
+fn column_checks_explain_what_is_missing() {
+    let check = |headers: &[&str], kind| check_columns("f.csv", &set(headers), kind);
+    assert!(matches!(
+        check(&["foo|bar"], None),
+        Err(ImportError::NoRecognisableColumns { .. })
+    ));
+    assert!(matches!(
+        check(&["name", "type"], None),
+        Err(ImportError::MissingColumn {
+            column: "external_id",
+            ..
+        })
+    ));
+    assert!(matches!(
+        check(&["id", "name"], None),
+        Err(ImportError::UnknownKind { .. })
+    ));
+    assert!(matches!(
+        check(&["id", "website"], Some(EntityKind::Company)),
+        Err(ImportError::MissingColumn { column: "name", .. })
+    ));
+    assert!(matches!(
+        check(&["id", "first name", "last name"], Some(EntityKind::Person)),
+        Err(ImportError::MissingColumn {
+            column: "email",
+            ..
+        })
+    ));
+    assert!(check(&["id", "first name", "email"], Some(EntityKind::Person)).is_ok());
+    assert!(check(&["type", "id", "name"], None).is_ok());
+}
