@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::domain::{EntityKind, Envelope};
-use crate::import::{columns, decode, parse, process};
+use crate::import::{columns, decode, draft, parse};
 
 /// Records over this size are refused by the parsers (smaller than the product's 1 MB, so the
 /// fuzzer reaches the limit quickly).
@@ -31,8 +31,8 @@ pub fn import_file_bytes(data: &[u8]) -> usize {
     while let Ok(Some(row)) = rows.next_row() {
         read += 1;
         if let Ok(cells) = &row.cells {
-            let _ = process::draft_from_cells(cells, Some(EntityKind::Company), rows.columns());
-            let _ = process::check_columns("fuzz.csv", rows.columns(), Some(EntityKind::Person));
+            let _ = draft::draft_from_cells(cells, Some(EntityKind::Company), rows.columns());
+            let _ = draft::check_columns("fuzz.csv", rows.columns(), Some(EntityKind::Person));
         }
         if read > 100_000 {
             break;

@@ -225,7 +225,7 @@ pub fn check_drop_dir(path: &str, data_dir: &Path) -> DropDirCheck {
     if check.refused.is_some() {
         return check;
     }
-    let survey = crate::import::watch::survey_folder(&folder);
+    let survey = crate::import::drop::survey_folder(&folder);
     check.imports = survey.imports;
     check.left_alone = survey.left_alone;
     let plural = |n: usize, one: &str, many: &str| {

@@ -9,8 +9,8 @@ use crate::domain::{
     Counters, Envelope, Event, FailedEntry, Mapping, MetadataRoute, PushOutcome, RecordKey,
     ServerFact,
 };
-use crate::store::{Result, Store};
 pub use crate::engine::SyncState;
+use crate::store::{Result, Store};
 use crate::twenty::wire;
 
 /// Counts of mapped records per kind.
@@ -287,7 +287,7 @@ fn describe(event: &Event) -> (String, Value) {
             serde_json::to_value(checkpoint).unwrap_or(Value::Null),
         ),
         Event::DropEntryLeftAlone { name, reason } => (
-            crate::import::watch::left_alone_message(name, reason),
+            crate::import::drop::left_alone_message(name, reason),
             json!({ "name": name, "reason": reason }),
         ),
         Event::ServerLearned { server, fact } => (

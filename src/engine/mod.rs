@@ -20,11 +20,11 @@ pub mod runner;
 pub mod state;
 
 pub use pusher::{Pusher, RoundOutcome, UpsertSupport};
-pub use state::SyncState;
 pub use runner::{
     ensure_schema, forget_schema, remember_schema, run_until_idle, EngineStatus, IdleReport,
     Runner, RunnerHandle,
 };
+pub use state::SyncState;
 
 use crate::store::StoreError;
 use crate::twenty::TwentyError;

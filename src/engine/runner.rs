@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use super::{EngineError, Pusher};
 use super::SyncState;
+use super::{EngineError, Pusher};
 use crate::config::{Settings, SyncMode};
 use crate::domain::projection::ServerKnowledge;
 use crate::domain::{EntityKind, Event, ServerFact};

@@ -51,11 +51,6 @@ use crate::store::{Store, StoreError};
 
 pub use decode::TextEncoding;
 
-/// The pipeline's former path, still used by `crate::fuzzing`.
-pub mod process {
-    pub use super::draft::{check_columns, draft_from_cells, Problem};
-    pub use super::pipeline::{run, run_opened};
-}
 pub use drop::DropOutcome;
 pub use watch::{watch_drop_folder, DropReport, WatchConfig};
 

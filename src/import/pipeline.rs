@@ -16,7 +16,6 @@ use super::draft::{check_columns, draft_from_cells, key_hash, validate_row, Repe
 use super::parse::{self, Row, Rows};
 use super::report::{ReportWriter, StagedReport};
 use super::{DryRunPlan, ImportError, ImportOptions, ImportOutcome};
-use crate::app::record::build_intent;
 use crate::domain::event::{ImportCheckpoint, ImportSummary};
 use crate::domain::projection::import_resume_key;
 use crate::domain::{fields_hash, EntityKind, Event, Intent, IntentSource, RecordKey};
@@ -386,7 +385,9 @@ impl<'a> FileImport<'a> {
             file: self.file.to_string(),
             row: row.number,
         };
-        let intent = build_intent(kind, &draft, source, now_ms).ok()?;
+        let intent = draft
+            .into_intent(kind, uuid::Uuid::now_v7(), source, now_ms)
+            .ok()?;
         (chosen.get(&key_hash(kind, &intent.external_id)) == Some(&row.number))
             .then_some((kind, intent))
     }

@@ -19,8 +19,7 @@ use super::{display_name, ImportError, ImportOptions, DROP_DIR_ENV};
 use crate::domain::Event;
 use crate::store::Store;
 
-// Their former path here, still used by `crate::app` (`report.rs`, `inbox.rs`).
-pub use super::drop::{left_alone_message, survey_folder};
+use super::drop::left_alone_message;
 
 /// How the drop folder is watched.
 #[derive(Debug, Clone)]

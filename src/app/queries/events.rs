@@ -138,4 +138,3 @@ fn matches_event(envelope: &Envelope, categories: &[EventCategory], needle: Opti
         },
     }
 }
-

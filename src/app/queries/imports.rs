@@ -263,4 +263,3 @@ pub fn read_report(store: &Store, drop_dir: &Path, relative: &str) -> Option<Vec
         .ok()?;
     Some(bytes)
 }
-

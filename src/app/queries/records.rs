@@ -188,4 +188,3 @@ pub fn record_url(base_url: Option<&str>, kind: EntityKind, twenty_id: &str) -> 
         base.as_str().trim_end_matches('/')
     ))
 }
-

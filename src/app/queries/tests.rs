@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use super::imports::strip_stamp;
 use super::*;
 use crate::app::record_intents;
 use crate::clock::SystemClock;
-use super::imports::strip_stamp;
 use crate::domain::{EntityKind, IntentDraft, IntentFields, IntentSource};
 use crate::store::Store;
 

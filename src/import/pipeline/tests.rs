@@ -152,7 +152,9 @@ fn an_interrupted_import_resumes_after_its_checkpoint_recording_each_row_once() 
                 row: i,
             };
             Event::IntentRecorded(
-                build_intent(EntityKind::Company, &draft, source, 0).expect("valid"),
+                draft
+                    .into_intent(EntityKind::Company, uuid::Uuid::now_v7(), source, 0)
+                    .expect("valid"),
             )
         })
         .collect();
@@ -209,7 +211,14 @@ fn a_dry_run_compares_with_the_mappings_and_records_nothing() {
                 ..Default::default()
             },
         };
-        build_intent(EntityKind::Company, &draft, IntentSource::Cli, 0).expect("valid")
+        draft
+            .into_intent(
+                EntityKind::Company,
+                uuid::Uuid::now_v7(),
+                IntentSource::Cli,
+                0,
+            )
+            .expect("valid")
     };
     for (id, name) in [("c1", "Acme"), ("c2", "Old Beta")] {
         let intent = intent(id, name);
