@@ -23,11 +23,12 @@ cargo fmt --all --check
 step "lints (cargo clippy --workspace --all-targets -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests (cargo test --workspace)"
-cargo test --workspace --locked
+step "tests (cargo test --workspace, stress suites included)"
+TWENTY_SYNC_STRESS=1 cargo test --workspace --locked
 
-# The stress suites (tests/stress: crash, faults, soak) and the fuzz corpus regression
-# (tests/fuzz_corpus.rs) run in the step above. Fuzzing itself needs cargo-fuzz and a nightly
+# The stress suites (tests/it/stress: crash, faults, soak; they run only with
+# TWENTY_SYNC_STRESS=1) and the fuzz corpus regression (tests/it/fuzz_corpus.rs) run in the step
+# above. Fuzzing itself needs cargo-fuzz and a nightly
 # toolchain and its build takes minutes, so it is opt-in: FUZZ_SECONDS=N runs each target N s.
 if [[ "${FUZZ_SECONDS:-0}" -gt 0 ]]; then
   step "fuzzing (cargo fuzz, ${FUZZ_SECONDS} s per target)"

@@ -1,0 +1,88 @@
+//! The store on disk: the committed fixture of format 1 still opens and reads, durability across
+//! processes, and the API key never reaching any file or output.
+
+use std::path::Path;
+
+use super::support::*;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `tests/fixtures/store-v1` was written by format 1 (see tests/fixtures/README.md). Opening it
+/// must keep working for as long as format 1 is supported, through any migration.
+#[test]
+fn the_format_1_fixture_store_opens_and_reads() {
+    let cli = Cli::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v1");
+    copy_dir(&fixture, &cli.data_dir());
+    let status = cli.ok(&["status", "--json"]).json();
+    assert_eq!(status["intents"], 3);
+    assert_eq!(status["pending"], 3);
+    let events = cli.ok(&["events", "--json"]).json();
+    let ids: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["external_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["fixture-c1", "fixture-p1", "fixture-p2"]);
+    assert_eq!(
+        events[1]["details"]["fields"]["email"],
+        "ada@fixture.example"
+    );
+    cli.ok(&["rebuild-projections"]);
+    assert_eq!(cli.ok(&["status", "--json"]).json(), status);
+}
+
+#[test]
+fn the_api_key_never_reaches_logs_files_or_output() {
+    let secret = "sk-live.secret(KEY)+*value-9876";
+    let cli = Cli::new()
+        .env("TWENTY_CRM_BASE_URL", "http://127.0.0.1:9")
+        .env("TWENTY_CRM_API_KEY", secret)
+        .env("RUST_LOG", "trace");
+    cli.ok(&["push", "company", "--external-id", "c1", "--name", "Acme"]);
+    let runs = [
+        cli.run(&["sync", "--until-idle"]),
+        cli.run(&["test-connection", "--json"]),
+        cli.run(&["status", "--json"]),
+        cli.run(&["events", "--json"]),
+    ];
+    assert_eq!(
+        runs[0].code, 4,
+        "nothing listens on port 9: {}",
+        runs[0].stderr
+    );
+    for run in &runs {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    let files = all_bytes_below(&cli.data_dir());
+    assert!(
+        files
+            .iter()
+            .any(|(path, _)| path.to_string_lossy().contains("logs")),
+        "logs were written"
+    );
+    for (path, bytes) in files {
+        assert!(
+            !contains(&bytes, secret.as_bytes()),
+            "the key is in {}",
+            path.display()
+        );
+    }
+}

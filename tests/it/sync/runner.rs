@@ -1,0 +1,153 @@
+//! The long-running agent loop: it drains by itself, goes offline when Twenty is down and comes
+//! back on its own, and picks up setting changes without a restart.
+
+use std::time::Duration;
+
+use fake_twenty::Profile;
+use twenty_sync::app::agent::Agent;
+use twenty_sync::app::report::SyncState;
+use twenty_sync::config::{Secret, Settings, SyncMode};
+
+use super::support::*;
+
+fn settings_for(h: &Harness) -> Settings {
+    Settings {
+        base_url: Some(h.fake.base_url()),
+        api_key: Some(Secret::new(h.fake.api_key())),
+        sync_mode: SyncMode::DirectCrm,
+        ..Settings::default()
+    }
+}
+
+/// Waits (bounded) until the condition holds.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_drains_new_intents_by_itself() {
+    let h = harness(Profile::Current).await;
+    let agent = Agent::start(h.store.clone(), settings_for(&h));
+    let handle = agent.handle();
+    h.company("c1", "Acme", None);
+    eventually("c1 is in Twenty", || {
+        h.in_twenty("companies", "c1").len() == 1
+    })
+    .await;
+    h.person("p1", "Ada Lovelace", "ada@example.com", Some(("c1", None)));
+    eventually("p1 is in Twenty", || h.in_twenty("people", "p1").len() == 1).await;
+    eventually("the status is idle", || {
+        handle.status().unwrap().state == SyncState::Idle
+    })
+    .await;
+    let status = handle.status().unwrap();
+    assert_eq!((status.pending, status.synced), (0, 2));
+    assert_eq!(status.rate_limit, Some(100));
+    assert!(status.requests_last_minute.unwrap() > 0);
+    agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_then_online_drains_without_help() {
+    let h = harness(Profile::Legacy2025).await;
+    let agent = Agent::start(h.store.clone(), settings_for(&h));
+    let handle = agent.handle();
+    h.company("c0", "Warm-up", None);
+    eventually("the agent synced once", || h.counters().pending == 0).await;
+
+    h.fake.faults().down(true);
+    for i in 1..=5 {
+        h.company(&format!("c{i}"), "Acme", None);
+    }
+    eventually("the agent reports offline", || {
+        handle.status().unwrap().state == SyncState::Offline
+    })
+    .await;
+    let status = handle.status().unwrap();
+    assert!(
+        status.since.is_some() && status.next_retry_at.is_some(),
+        "{status:?}"
+    );
+    assert_eq!(status.pending, 5, "nothing lost while offline");
+
+    h.fake.faults().down(false);
+    eventually("the queue drained", || h.counters().pending == 0).await;
+    assert_eq!(h.fake.records("companies").len(), 6);
+    assert_no_duplicates(&h.fake, "companies");
+    agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabled_and_paused_keep_every_intent_until_switched_on() {
+    let h = harness(Profile::Current).await;
+    let mut settings = settings_for(&h);
+    settings.sync_mode = SyncMode::Disabled;
+    let agent = Agent::start(h.store.clone(), settings);
+    let handle = agent.handle();
+    h.company("c1", "Acme", None);
+    eventually("the state is disabled", || {
+        handle.status().unwrap().state == SyncState::Disabled
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.record_requests(), 0);
+
+    handle
+        .update_settings(
+            &twenty_sync::config::SettingsUpdate {
+                sync_mode: Some("direct_crm".into()),
+                enabled: Some(false),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+    eventually("the state is paused", || {
+        handle.status().unwrap().state == SyncState::Paused
+    })
+    .await;
+    assert_eq!(h.counters().pending, 1);
+
+    handle.set_paused(false);
+    eventually("c1 is in Twenty", || {
+        h.in_twenty("companies", "c1").len() == 1
+    })
+    .await;
+    agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_dropped_in_the_inbox_ends_up_in_twenty() {
+    let h = harness(Profile::Legacy2025).await;
+    let mut settings = settings_for(&h);
+    settings.stability_delay_ms = 200;
+    let agent = Agent::start(h.store.clone(), settings);
+    let inbox = agent.handle().drop_dir();
+    eventually("the inbox exists", || inbox.is_dir()).await;
+    std::fs::write(
+        inbox.join("directory.csv.tmp"),
+        "type,external_id,name,email,website,company_external_id\n\
+         company,c1,Acme,,acme.com,\n\
+         person,p1,Ada Lovelace,ada@example.com,,c1\n",
+    )
+    .unwrap();
+    std::fs::rename(inbox.join("directory.csv.tmp"), inbox.join("directory.csv")).unwrap();
+    eventually("p1 is in Twenty", || h.in_twenty("people", "p1").len() == 1).await;
+    let company = &h.in_twenty("companies", "c1")[0];
+    assert_eq!(h.in_twenty("people", "p1")[0]["companyId"], company["id"]);
+    eventually("the file moved to processed/", || {
+        inbox
+            .join("processed")
+            .read_dir()
+            .map(|d| d.count() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+    agent.stop().await;
+}
