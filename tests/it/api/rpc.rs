@@ -1,0 +1,103 @@
+//! `POST /api/rpc` answers what the REST routes answer; malformed requests get a JSON sentence.
+
+use reqwest::header;
+use serde_json::{json, Value};
+
+use super::server;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_and_the_rest_routes_answer_the_same() {
+    let s = server().await;
+    s.record(3, "same");
+    for (op, path) in [
+        ("mappings", "/api/mappings"),
+        ("records", "/api/records"),
+        ("failed_records", "/api/records/failed"),
+        ("imports", "/api/imports"),
+        ("show_settings", "/api/settings"),
+        ("check_drop_dir", "/api/settings/drop-dir"),
+    ] {
+        let (status, rest) = s.get(path).await;
+        assert_eq!(status, 200, "{path}: {rest}");
+        let (status, rpc) = s
+            .send(reqwest::Method::POST, "/api/rpc", json!({ "op": op }))
+            .await;
+        assert_eq!(status, 200, "{op}: {rpc}");
+        let (rest, rpc): (Value, Value) = (
+            serde_json::from_str(&rest).expect("json"),
+            serde_json::from_str(&rpc).expect("json"),
+        );
+        assert_eq!(rest, rpc, "{op}");
+    }
+    let (status, page) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/rpc",
+            json!({ "op": "events", "categories": ["intents"], "limit": 2 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let page: Value = serde_json::from_str(&page).expect("json");
+    assert_eq!(page["rows"].as_array().map(Vec::len), Some(2));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_a_json_sentence() {
+    let s = server().await;
+    let raw = |method: reqwest::Method, path: &str, body: &'static str| {
+        s.http
+            .request(method, s.url(path))
+            .bearer_auth(&s.token)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    for (method, path, body, expected) in [
+        (
+            reqwest::Method::PUT,
+            "/api/settings",
+            "{\"rate_limit\": ",
+            400,
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/settings",
+            "{\"nosuchkey\": 1}",
+            400,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/rpc",
+            "{\"op\": \"nosuch\"}",
+            400,
+        ),
+        (reqwest::Method::POST, "/api/rpc", "not json", 400),
+        (
+            reqwest::Method::POST,
+            "/api/records/retry",
+            "{\"kind\": \"dog\", \"external_id\": \"x\"}",
+            400,
+        ),
+        (reqwest::Method::GET, "/api/events?category=nope", "", 400),
+        (reqwest::Method::GET, "/api/events?limit=many", "", 400),
+    ] {
+        let response = raw(method.clone(), path, body).await.expect("answers");
+        assert_eq!(
+            response.status().as_u16(),
+            expected,
+            "{method} {path} {body}"
+        );
+        let text = response.text().await.unwrap_or_default();
+        let reply: Value =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+        let message = reply["error"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("the request is malformed"),
+            "{path}: {message}"
+        );
+        assert!(!message.contains(" line "), "{path}: {message}");
+        assert!(!message.contains("SettingsUpdate"), "{path}: {message}");
+    }
+    s.stop().await;
+}
