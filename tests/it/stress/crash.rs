@@ -8,6 +8,7 @@ use rand::Rng;
 use serde_json::json;
 use twenty_sync::domain::EntityKind;
 
+use super::invariants::*;
 use super::support::*;
 
 fn fast_agent(fake: &Fake) -> Agent {

@@ -9,6 +9,7 @@ use fake_twenty::{RateLimitConfig, RateLimitVariant};
 use rand::Rng;
 use twenty_sync::domain::EntityKind;
 
+use super::invariants::*;
 use super::support::*;
 
 /// Requests in any sliding window never exceed the configured rate (plus the bursts of the

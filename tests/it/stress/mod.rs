@@ -4,5 +4,6 @@
 
 mod crash;
 mod faults;
+mod invariants;
 mod soak;
 mod support;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use super::invariants::*;
 use super::support::*;
 
 fn proc_rss_kb(pid: u32) -> Option<u64> {
