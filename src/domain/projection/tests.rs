@@ -1,7 +1,8 @@
 //! Tests of the fold, on plain values: coalescing, settling, parking, retrying, invalidating.
 
 use super::*;
-use crate::domain::event::ImportSummary;
+use crate::domain::event::{FailureCode, ImportSummary};
+use crate::domain::intent::EntityKind;
 use crate::domain::intent::{Intent, IntentFields, IntentSource};
 
 struct Log {

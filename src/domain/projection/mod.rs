@@ -5,203 +5,23 @@
 //! [`ProjectionDelta`] that the store writes in the same atomic batch as the append. Rebuilding
 //! from the log runs the very same fold, so rebuilt and live projections cannot disagree.
 
-use serde::{Deserialize, Serialize};
+//!
+//! - `rows`: the projected rows (mapping, pending, failed, counters, stored config, relay counters).
+//! - `servers`: what is known of each Twenty server.
+//! - `memory`: [`MemoryProjections`], the fold's reference model.
+
+mod memory;
+mod rows;
+mod servers;
+
+pub use memory::MemoryProjections;
+pub use rows::*;
+pub use servers::*;
+
 use uuid::Uuid;
 
-use super::event::{
-    ConfigChange, Envelope, Event, FailureCode, MetadataRoute, PushOutcome, ServerFact,
-};
-use super::intent::{EntityKind, RecordKey};
-
-/// What we know about a record's counterpart in Twenty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mapping {
-    pub twenty_id: String,
-    /// Hash of the fields last pushed successfully (see [`crate::domain::fields_hash`]).
-    pub fields_hash: [u8; 16],
-    pub last_synced_ms: i64,
-}
-
-/// The latest unsynced intent of a record. Older intents of the same record were coalesced away.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingEntry {
-    /// Sequence number of the `IntentRecorded` event; also the record's place in the queue.
-    pub seq: u64,
-    pub intent_id: Uuid,
-    /// Retryable failures so far for this intent.
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
-/// A record parked after a permanent failure; it no longer blocks the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedEntry {
-    pub seq: u64,
-    pub intent_id: Uuid,
-    pub code: FailureCode,
-    pub message: String,
-    pub attempt: u32,
-    pub failed_at_ms: i64,
-}
-
-/// Running totals, maintained by the fold.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counters {
-    pub events: u64,
-    pub intents: u64,
-    pub pending: u64,
-    pub failed: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub skipped_unchanged: u64,
-    pub mapped_companies: u64,
-    pub mapped_people: u64,
-    pub imports: u64,
-    /// Time of the last successful push, if any.
-    pub last_push_ms: Option<i64>,
-}
-
-impl Counters {
-    /// Successful pushes, created or updated.
-    pub fn synced(&self) -> u64 {
-        self.created + self.updated
-    }
-
-    fn mapped_mut(&mut self, kind: EntityKind) -> &mut u64 {
-        match kind {
-            EntityKind::Company => &mut self.mapped_companies,
-            EntityKind::Person => &mut self.mapped_people,
-        }
-    }
-}
-
-/// The persisted configuration: one row, folded from every [`Event::ConfigChanged`]. Holds no
-/// secret value, only the names of the secrets kept in the secret store.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredConfig {
-    /// Setting key → value as text, for the non-secret settings that were set.
-    pub values: std::collections::BTreeMap<String, String>,
-    /// Secret settings whose value is in the secret store.
-    pub secrets: std::collections::BTreeSet<String>,
-    pub created_by: String,
-    pub updated_by: String,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-}
-
-impl StoredConfig {
-    /// The row after `change`: `created_*` stay those of the first change.
-    pub fn changed(current: Option<StoredConfig>, change: &ConfigChange) -> StoredConfig {
-        let mut row = current.unwrap_or_else(|| StoredConfig {
-            created_by: change.created_by.clone(),
-            created_at_ms: change.created_at_ms,
-            ..StoredConfig::default()
-        });
-        for (key, value) in &change.values {
-            match value {
-                Some(value) => row.values.insert(key.clone(), value.clone()),
-                None => row.values.remove(key),
-            };
-        }
-        for (name, stored) in &change.secrets {
-            if *stored {
-                row.secrets.insert(name.clone());
-            } else {
-                row.secrets.remove(name);
-            }
-        }
-        row.updated_by = change.updated_by.clone();
-        row.updated_at_ms = change.updated_at_ms;
-        row
-    }
-}
-
-/// What the upstream relay accepted from this agent (platform mode).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForwardCounters {
-    /// Intents the relay accepted as new.
-    pub accepted: u64,
-    /// Intents the relay already had (a re-send after a lost answer).
-    pub already_accepted: u64,
-    pub last_forward_ms: Option<i64>,
-}
-
-/// What is known of every Twenty server this store has talked to, by normalised base URL: one
-/// row, folded from every [`Event::ServerLearned`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KnownServers {
-    pub servers: std::collections::BTreeMap<String, ServerKnowledge>,
-}
-
-/// What is known of one Twenty server; `None` means "not learned yet".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerKnowledge {
-    pub company_external_id: Option<ExternalIdFieldFact>,
-    pub person_external_id: Option<ExternalIdFieldFact>,
-    pub metadata_route: Option<MetadataRoute>,
-    pub upsert_applies: Option<bool>,
-    pub max_batch: Option<u32>,
-}
-
-/// The `externalId` field of one object as the metadata described it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExternalIdFieldFact {
-    pub field_id: String,
-    pub field_type: String,
-    pub is_unique: bool,
-}
-
-impl ServerKnowledge {
-    /// The `externalId` field of `kind`, if known.
-    pub fn external_id(&self, kind: EntityKind) -> Option<&ExternalIdFieldFact> {
-        match kind {
-            EntityKind::Company => self.company_external_id.as_ref(),
-            EntityKind::Person => self.person_external_id.as_ref(),
-        }
-    }
-
-    fn external_id_mut(&mut self, kind: EntityKind) -> &mut Option<ExternalIdFieldFact> {
-        match kind {
-            EntityKind::Company => &mut self.company_external_id,
-            EntityKind::Person => &mut self.person_external_id,
-        }
-    }
-
-    /// The facts among `facts` that would change this knowledge (what is worth recording).
-    pub fn news(&self, facts: Vec<ServerFact>) -> Vec<ServerFact> {
-        let mut known = self.clone();
-        facts
-            .into_iter()
-            .filter(|fact| {
-                let before = known.clone();
-                known.learn(fact);
-                known != before
-            })
-            .collect()
-    }
-
-    /// The knowledge after learning `fact`.
-    pub fn learn(&mut self, fact: &ServerFact) {
-        match fact {
-            ServerFact::ExternalIdField {
-                kind,
-                field_id,
-                field_type,
-                is_unique,
-            } => {
-                *self.external_id_mut(*kind) = Some(ExternalIdFieldFact {
-                    field_id: field_id.clone(),
-                    field_type: field_type.clone(),
-                    is_unique: *is_unique,
-                })
-            }
-            ServerFact::ExternalIdFieldForgotten { kind } => *self.external_id_mut(*kind) = None,
-            ServerFact::MetadataRoute(route) => self.metadata_route = Some(*route),
-            ServerFact::UpsertApplies(applies) => self.upsert_applies = Some(*applies),
-            ServerFact::MaxBatch(size) => self.max_batch = Some(*size),
-        }
-    }
-}
+use super::event::{Envelope, Event, PushOutcome};
+use super::intent::RecordKey;
 
 /// Read access to the current projections, as of just before the event being folded.
 pub trait ProjectionView {
@@ -454,87 +274,6 @@ fn settle(
 
 /// An in-memory set of projections: the reference model used by tests and by anything that needs
 /// projections without a store.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MemoryProjections {
-    pub mappings: std::collections::BTreeMap<RecordKey, Mapping>,
-    pub pending: std::collections::BTreeMap<RecordKey, PendingEntry>,
-    pub queue: std::collections::BTreeMap<u64, RecordKey>,
-    pub failed: std::collections::BTreeMap<RecordKey, FailedEntry>,
-    pub imports: std::collections::BTreeMap<String, u64>,
-    pub counters: Counters,
-    pub config: Option<StoredConfig>,
-    pub forwarded: ForwardCounters,
-    pub relayed: std::collections::BTreeMap<Uuid, u64>,
-    pub servers: KnownServers,
-}
-
-impl ProjectionView for MemoryProjections {
-    fn mapping(&self, key: &RecordKey) -> Option<Mapping> {
-        self.mappings.get(key).cloned()
-    }
-    fn pending(&self, key: &RecordKey) -> Option<PendingEntry> {
-        self.pending.get(key).cloned()
-    }
-    fn failed(&self, key: &RecordKey) -> Option<FailedEntry> {
-        self.failed.get(key).cloned()
-    }
-    fn counters(&self) -> Counters {
-        self.counters
-    }
-    fn import_seq(&self, content_hash: &str) -> Option<u64> {
-        self.imports.get(content_hash).copied()
-    }
-    fn config(&self) -> Option<StoredConfig> {
-        self.config.clone()
-    }
-    fn forwarded(&self) -> ForwardCounters {
-        self.forwarded
-    }
-    fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64> {
-        self.relayed.get(intent_id).copied()
-    }
-    fn servers(&self) -> KnownServers {
-        self.servers.clone()
-    }
-}
-
-impl MemoryProjections {
-    pub fn apply(&mut self, envelope: &Envelope) {
-        let delta = fold(self, envelope);
-        apply_to_maps(&mut self.mappings, delta.mappings);
-        apply_to_maps(&mut self.pending, delta.pending);
-        apply_to_maps(&mut self.queue, delta.queue);
-        apply_to_maps(&mut self.failed, delta.failed);
-        apply_to_maps(&mut self.imports, delta.imports);
-        apply_to_maps(&mut self.relayed, delta.relayed);
-        if let Some(config) = delta.config {
-            self.config = Some(config);
-        }
-        if let Some(forwarded) = delta.forwarded {
-            self.forwarded = forwarded;
-        }
-        if let Some(servers) = delta.servers {
-            self.servers = servers;
-        }
-        self.counters = delta.counters;
-    }
-}
-
-fn apply_to_maps<K: Ord, V>(
-    map: &mut std::collections::BTreeMap<K, V>,
-    changes: Vec<(K, Option<V>)>,
-) {
-    for (key, value) in changes {
-        match value {
-            Some(value) => {
-                map.insert(key, value);
-            }
-            None => {
-                map.remove(&key);
-            }
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,83 @@
+//! What the store knows of each Twenty server (`#servers`), folded from `ServerLearned` events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::event::{MetadataRoute, ServerFact};
+use crate::domain::intent::EntityKind;
+
+/// What is known of every Twenty server this store has talked to, by normalised base URL: one
+/// row, folded from every [`crate::domain::Event::ServerLearned`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownServers {
+    pub servers: std::collections::BTreeMap<String, ServerKnowledge>,
+}
+
+/// What is known of one Twenty server; `None` means "not learned yet".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerKnowledge {
+    pub company_external_id: Option<ExternalIdFieldFact>,
+    pub person_external_id: Option<ExternalIdFieldFact>,
+    pub metadata_route: Option<MetadataRoute>,
+    pub upsert_applies: Option<bool>,
+    pub max_batch: Option<u32>,
+}
+
+/// The `externalId` field of one object as the metadata described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalIdFieldFact {
+    pub field_id: String,
+    pub field_type: String,
+    pub is_unique: bool,
+}
+
+impl ServerKnowledge {
+    /// The `externalId` field of `kind`, if known.
+    pub fn external_id(&self, kind: EntityKind) -> Option<&ExternalIdFieldFact> {
+        match kind {
+            EntityKind::Company => self.company_external_id.as_ref(),
+            EntityKind::Person => self.person_external_id.as_ref(),
+        }
+    }
+
+    fn external_id_mut(&mut self, kind: EntityKind) -> &mut Option<ExternalIdFieldFact> {
+        match kind {
+            EntityKind::Company => &mut self.company_external_id,
+            EntityKind::Person => &mut self.person_external_id,
+        }
+    }
+
+    /// The facts among `facts` that would change this knowledge (what is worth recording).
+    pub fn news(&self, facts: Vec<ServerFact>) -> Vec<ServerFact> {
+        let mut known = self.clone();
+        facts
+            .into_iter()
+            .filter(|fact| {
+                let before = known.clone();
+                known.learn(fact);
+                known != before
+            })
+            .collect()
+    }
+
+    /// The knowledge after learning `fact`.
+    pub fn learn(&mut self, fact: &ServerFact) {
+        match fact {
+            ServerFact::ExternalIdField {
+                kind,
+                field_id,
+                field_type,
+                is_unique,
+            } => {
+                *self.external_id_mut(*kind) = Some(ExternalIdFieldFact {
+                    field_id: field_id.clone(),
+                    field_type: field_type.clone(),
+                    is_unique: *is_unique,
+                })
+            }
+            ServerFact::ExternalIdFieldForgotten { kind } => *self.external_id_mut(*kind) = None,
+            ServerFact::MetadataRoute(route) => self.metadata_route = Some(*route),
+            ServerFact::UpsertApplies(applies) => self.upsert_applies = Some(*applies),
+            ServerFact::MaxBatch(size) => self.max_batch = Some(*size),
+        }
+    }
+}
