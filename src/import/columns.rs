@@ -133,6 +133,25 @@ pub struct ColumnSet {
 }
 
 impl ColumnSet {
+    /// What the person should know about the columns: those ignored, those repeated.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.unknown.is_empty() {
+            warnings.push(format!(
+                "ignored column{} not used by twenty-sync: {}",
+                if self.unknown.len() == 1 { "" } else { "s" },
+                super::parse::truncate(&self.unknown.join(", "))
+            ));
+        }
+        for (header, column) in &self.repeated {
+            warnings.push(format!(
+                "column '{header}' repeats {column} ('{}'); the first non-empty value was used",
+                self.header_of(*column)
+            ));
+        }
+        warnings
+    }
+
     /// Maps a header, remembering what was seen. Call once per header (CSV) or key (JSON).
     pub fn classify(&mut self, header: &str) -> Option<Column> {
         if let Some(known) = self.cache.get(header) {

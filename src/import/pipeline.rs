@@ -457,24 +457,7 @@ impl<'a> FileImport<'a> {
 impl PassEnd {
     /// What the person should know about the columns and the decoding.
     fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if !self.columns.unknown.is_empty() {
-            warnings.push(format!(
-                "ignored column{} not used by twenty-sync: {}",
-                if self.columns.unknown.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                parse::truncate(&self.columns.unknown.join(", "))
-            ));
-        }
-        for (header, column) in &self.columns.repeated {
-            warnings.push(format!(
-                "column '{header}' repeats {column} ('{}'); the first non-empty value was used",
-                self.columns.header_of(*column)
-            ));
-        }
+        let mut warnings = self.columns.warnings();
         if self.replaced {
             warnings.push(
                 "some characters could not be decoded and were replaced with �; check the file's encoding"
