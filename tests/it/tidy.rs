@@ -190,3 +190,37 @@ fn no_two_top_level_modules_import_each_other() {
         "modules that import each other: {pairs:#?}\nthe whole graph: {shown:#?}"
     );
 }
+
+/// `TIDY_REPORT=1 cargo test --test it tidy -- --nocapture` prints the evidence behind the rules:
+/// which top-level module imports which, and the longest files.
+#[test]
+fn report_when_asked() {
+    if std::env::var("TIDY_REPORT").is_err() {
+        return;
+    }
+    println!("top-level modules of src/ and the modules each names through crate::");
+    for (module, uses) in module_imports() {
+        println!(
+            "  {module:<10} -> {}",
+            uses.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let mut lengths: Vec<(usize, String)> = rust_files()
+        .iter()
+        .map(|path| {
+            let lines = std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .count();
+            (lines, relative(path))
+        })
+        .collect();
+    lengths.sort_by(|a, b| b.cmp(a));
+    println!(
+        "the 25 longest Rust files (limit {MAX_LINES} lines, allowed above: {})",
+        LONG_FILES.len()
+    );
+    for (lines, name) in lengths.iter().take(25) {
+        println!("  {lines:>5} {name}");
+    }
+}

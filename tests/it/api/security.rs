@@ -151,7 +151,14 @@ async fn a_foreign_origin_cannot_change_anything() {
 async fn the_api_key_is_never_in_any_response() {
     let s = server().await;
     s.record(3, "k");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Pushed first, so that the answers hold Twenty ids and server messages too.
+    let store = s.store.clone();
+    crate::support::eventually("the records are pushed", Duration::from_secs(30), || {
+        store
+            .counters()
+            .is_ok_and(|c| c.pending == 0 && c.synced() == 3)
+    })
+    .await;
     let mut bodies = Vec::new();
     for path in [
         "/",

@@ -19,15 +19,9 @@ fn settings_for(h: &Harness) -> Settings {
     }
 }
 
-/// Waits (bounded) until the condition holds.
-async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    for _ in 0..600 {
-        if condition() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
+/// Waits (bounded: 30 s) until the condition holds.
+async fn eventually(what: &str, condition: impl FnMut() -> bool) {
+    crate::support::eventually(what, Duration::from_secs(30), condition).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
