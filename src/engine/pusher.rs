@@ -476,13 +476,9 @@ impl Pusher {
                     }
                 }
             }
-            let error = TwentyError::Validation {
-                status: None,
-                message: format!(
-                    "the record kept moving in Twenty after {CONFLICT_TRIES} tries; retry it later"
-                ),
-                server_message: None,
-            };
+            let error = TwentyError::invalid(format!(
+                "the record kept moving in Twenty after {CONFLICT_TRIES} tries; retry it later"
+            ));
             self.park(&item, &error)
         })
     }

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::budget::RequestBudget;
-use super::error::{classify_status, classify_transport, TwentyError};
+use super::error::{classify_status, classify_transport, ErrorKind, Redactor, TwentyError};
 pub use super::retry::RetryPolicy;
 use super::retry::{self, parse_retry_after};
 use super::wire;
@@ -66,6 +66,8 @@ pub struct TwentyClient {
     pub(super) http: reqwest::Client,
     pub(super) base_url: String,
     pub(super) api_key: String,
+    /// Scrubs the key from every text that leaves the client.
+    pub(super) redactor: Redactor,
     pub(super) timeout: Duration,
     pub(super) retry: RetryPolicy,
     pub(super) budget: Arc<RequestBudget>,
@@ -76,8 +78,8 @@ pub struct TwentyClient {
 impl std::fmt::Debug for TwentyClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TwentyClient")
-            .field("base_url", &redact(&self.base_url, &self.api_key))
-            .field("api_key", &mask_secret(&self.api_key))
+            .field("base_url", &self.redactor.scrub(&self.base_url))
+            .field("api_key", &self.redactor.masked_key())
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish()
@@ -164,16 +166,18 @@ impl TwentyClient {
         } else {
             config.timeout
         };
+        let redactor = Redactor::new(crate::config::Secret::new(api_key.clone()));
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("twenty-sync/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| classify_transport(e, timeout, &api_key))?;
+            .map_err(|e| classify_transport(e, timeout, &redactor))?;
         Ok(TwentyClient {
             http,
             base_url,
             api_key,
+            redactor,
             timeout,
             retry: config.retry,
             budget,
@@ -225,7 +229,7 @@ impl TwentyClient {
         let response = request
             .send()
             .await
-            .map_err(|e| classify_transport(e, self.timeout, &self.api_key))?;
+            .map_err(|e| classify_transport(e, self.timeout, &self.redactor))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -235,16 +239,16 @@ impl TwentyClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| classify_transport(e, self.timeout, &self.api_key))?;
+            .map_err(|e| classify_transport(e, self.timeout, &self.redactor))?;
         if !(200..300).contains(&status) {
-            return Err(classify_status(status, &bytes, retry_after, &self.api_key));
+            return Err(classify_status(status, &bytes, retry_after, &self.redactor));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok((status, Value::Null));
         }
         serde_json::from_slice(&bytes)
             .map(|value| (status, value))
-            .map_err(|_| TwentyError::unexpected(status, "the body is not JSON", &self.api_key))
+            .map_err(|_| TwentyError::unexpected(status, "the body is not JSON", &self.redactor))
     }
 
     /// `GET /healthz` without credentials, one attempt: Ok when Twenty says `"status":"ok"`.
@@ -259,7 +263,7 @@ impl TwentyClient {
             _ => Err(TwentyError::unexpected(
                 status,
                 "/healthz did not answer {\"status\":\"ok\"}",
-                &self.api_key,
+                &self.redactor,
             )),
         }
     }
@@ -369,12 +373,12 @@ impl TwentyClient {
                 TwentyError::unexpected(
                     status,
                     &format!("the list has no data.{}", wire::plural(kind)),
-                    &self.api_key,
+                    &self.redactor,
                 )
             })?;
             for raw in page.records {
                 let record = RemoteRecord::from_value(raw).ok_or_else(|| {
-                    TwentyError::unexpected(status, "a listed record has no id", &self.api_key)
+                    TwentyError::unexpected(status, "a listed record has no id", &self.redactor)
                 })?;
                 match record.external_id.as_deref() {
                     Some(id) if asked_set.contains(id) => {
@@ -435,7 +439,7 @@ impl TwentyClient {
                     wire::batch_create_key(kind),
                     wire::plural(kind)
                 ),
-                &self.api_key,
+                &self.redactor,
             )
         })?;
         if created.len() != records.len() {
@@ -446,7 +450,7 @@ impl TwentyClient {
                     created.len(),
                     records.len()
                 ),
-                &self.api_key,
+                &self.redactor,
             ));
         }
         let created = created
@@ -454,13 +458,13 @@ impl TwentyClient {
             .map(RemoteRecord::from_value)
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| {
-                TwentyError::unexpected(status, "a created record has no id", &self.api_key)
+                TwentyError::unexpected(status, "a created record has no id", &self.redactor)
             })?;
         in_input_order(records, created).ok_or_else(|| {
             TwentyError::unexpected(
                 status,
                 "the created records do not match the external ids sent",
-                &self.api_key,
+                &self.redactor,
             )
         })
     }
@@ -498,7 +502,7 @@ impl TwentyClient {
                         "the answer has no data.{} with an id",
                         wire::update_key(kind)
                     ),
-                    &self.api_key,
+                    &self.redactor,
                 )
             })
     }
@@ -538,23 +542,15 @@ fn missing_field_hint(kind: EntityKind, error: TwentyError) -> TwentyError {
     let mentions_field = error.server_message().is_some_and(|text| {
         text.contains(wire::EXTERNAL_ID_FIELD) && text.contains("does not exist")
     });
-    match error {
-        TwentyError::Validation {
-            status,
-            server_message,
-            ..
-        } if mentions_field => TwentyError::Validation {
-            status,
-            message: format!(
-                "Twenty has no externalId field on {}: let Twenty Sync create it (with an API key \
-                 whose role has the Data model permission) or add a unique Text field named \
-                 externalId in Settings → Data model",
-                wire::plural(kind)
-            ),
-            server_message,
-        },
-        other => other,
+    if error.kind() != ErrorKind::Validation || !mentions_field {
+        return error;
     }
+    error.with_message(format!(
+        "Twenty has no externalId field on {}: let Twenty Sync create it (with an API key whose \
+         role has the Data model permission) or add a unique Text field named externalId in \
+         Settings → Data model",
+        wire::plural(kind)
+    ))
 }
 
 /// The path without its query (for logs: filters can be long).

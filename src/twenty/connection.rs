@@ -84,7 +84,7 @@ impl TwentyClient {
             return Err(TwentyError::unexpected(
                 status,
                 &format!("the list has no data.{}", wire::plural(kind)),
-                &self.api_key,
+                &self.redactor,
             ));
         }
         Ok(body.get("totalCount").and_then(serde_json::Value::as_u64))
@@ -214,7 +214,7 @@ impl TwentyClient {
 
     fn report(&self, latency_ms: u64, mut checks: Vec<ConnectionCheck>) -> ConnectionReport {
         for check in &mut checks {
-            check.detail = crate::logging::redact(&check.detail, &self.api_key);
+            check.detail = self.redactor.scrub(&check.detail);
         }
         let ok = checks.iter().all(|c| c.ok);
         let message = if ok {
@@ -229,7 +229,7 @@ impl TwentyClient {
         ConnectionReport {
             ok,
             latency_ms,
-            message: crate::logging::redact(&message, &self.api_key),
+            message: self.redactor.scrub(&message),
             checks,
             schema: None,
         }

@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::client::{Call, TwentyClient};
-use super::error::{ErrorCode, TwentyError};
+use super::error::{ErrorCode, ErrorKind, TwentyError};
 use super::retry::RetryPolicy;
 use super::wire;
 use crate::domain::{EntityKind, MetadataRoute};
@@ -520,29 +520,30 @@ impl TwentyClient {
         let Some((message, code)) = graphql_error(&answer) else {
             return Ok(answer);
         };
-        let message = crate::logging::redact(&message, &self.api_key);
+        let message = self.redactor.scrub(&message);
         let forbidden = matches!(code.as_deref(), Some("FORBIDDEN" | "FORBIDDEN_EXCEPTION"))
             || message.to_lowercase().contains("permission");
-        Err(match code.as_deref() {
-            _ if forbidden => TwentyError::Auth {
-                status: 403,
-                message: format!("Twenty refused to show its data model to this key ({message})"),
-                server_message: Some(message),
-            },
-            Some("UNAUTHENTICATED") => TwentyError::Auth {
-                status: 401,
-                message: format!(
+        let (kind, status, text) = match code.as_deref() {
+            _ if forbidden => (
+                ErrorKind::Auth,
+                403,
+                format!("Twenty refused to show its data model to this key ({message})"),
+            ),
+            Some("UNAUTHENTICATED") => (
+                ErrorKind::Auth,
+                401,
+                format!(
                     "Twenty refused the API key ({message}). Check the key in Settings → APIs & \
                      Webhooks"
                 ),
-                server_message: Some(message),
-            },
-            _ => TwentyError::Validation {
-                status: Some(status),
-                message: format!("Twenty's metadata API refused the query: {message}"),
-                server_message: Some(message),
-            },
-        })
+            ),
+            _ => (
+                ErrorKind::Validation,
+                status,
+                format!("Twenty's metadata API refused the query: {message}"),
+            ),
+        };
+        Err(TwentyError::new(kind, Some(status), text).with_server_message(Some(message)))
     }
 
     /// Every object's id and name, page by page, until company and person are seen.
@@ -552,7 +553,7 @@ impl TwentyClient {
         for _ in 0..MAX_PAGES {
             let answer = self.graphql(objects_query(after.as_deref()), retry).await?;
             let (objects, next) = parse_objects_page(&answer)
-                .map_err(|why| TwentyError::unexpected(200, why, &self.api_key))?;
+                .map_err(|why| TwentyError::unexpected(200, why, &self.redactor))?;
             all.extend(objects);
             let have_both = KINDS.iter().all(|k| find_object(&all, *k).is_some());
             match next {
@@ -573,7 +574,7 @@ impl TwentyClient {
             return Err(TwentyError::unexpected(
                 200,
                 "the metadata gave an object id with unexpected characters",
-                &self.api_key,
+                &self.redactor,
             ));
         }
         let mut all = Vec::new();
@@ -583,7 +584,7 @@ impl TwentyClient {
                 .graphql(fields_query(object_id, after.as_deref()), retry)
                 .await?;
             let (fields, next) = parse_fields_page(&answer)
-                .map_err(|why| TwentyError::unexpected(200, why, &self.api_key))?;
+                .map_err(|why| TwentyError::unexpected(200, why, &self.redactor))?;
             let found = external_id_in(&fields).is_some();
             all.extend(fields);
             match next {
@@ -596,7 +597,7 @@ impl TwentyClient {
         Err(TwentyError::unexpected(
             200,
             "the metadata has more fields than can be read",
-            &self.api_key,
+            &self.redactor,
         ))
     }
 
@@ -627,7 +628,11 @@ impl TwentyClient {
             .execute(Call::get("/rest/metadata/objects".to_string(), retry))
             .await?;
         let objects = parse_rest_objects(&body).ok_or_else(|| {
-            TwentyError::unexpected(status, "the metadata listing has no objects", &self.api_key)
+            TwentyError::unexpected(
+                status,
+                "the metadata listing has no objects",
+                &self.redactor,
+            )
         })?;
         let mut lookups = Vec::new();
         for kind in KINDS {
@@ -707,6 +712,6 @@ fn no_object(client: &TwentyClient, kind: EntityKind) -> TwentyError {
     TwentyError::unexpected(
         200,
         &format!("the metadata lists no '{}' object", wire::singular(kind)),
-        &client.api_key,
+        &client.redactor,
     )
 }

@@ -5,7 +5,8 @@
 //! # Layout
 //! - `client`: [`TwentyClient`], its configuration and the HTTP transport with retries.
 //! - [`budget`]: [`RequestBudget`], the one rate budget every request takes a permit from.
-//! - [`error`]: [`TwentyError`] and [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]).
+//! - [`error`]: [`TwentyError`] (one struct: [`ErrorKind`], status, messages, `Retry-After`), its
+//!   [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]) and the client's key redactor.
 //! - [`wire`]: request bodies, filters and response envelopes as pure functions.
 //! - [`retry`]: the retry policy, backoff with jitter and `Retry-After` parsing.
 //! - [`metadata`]: the `externalId` custom field (read, probe, create).
@@ -25,7 +26,7 @@ mod connection;
 
 pub use budget::RequestBudget;
 pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
-pub use error::{ErrorCode, TwentyError};
+pub use error::{ErrorCode, ErrorKind, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
 
 use serde::Serialize;
