@@ -22,6 +22,7 @@ pub use runner::{
     Runner, RunnerHandle,
 };
 
+use crate::config::ConfigError;
 use crate::store::StoreError;
 use crate::twenty::TwentyError;
 
@@ -41,6 +42,9 @@ pub enum EngineError {
     /// re-create the schema before pushing again. Nothing was parked.
     #[error("the externalId field is gone from Twenty: {0}")]
     SchemaLost(TwentyError),
+    /// The Twenty address or API key is missing or unusable: a person must set it.
+    #[error(transparent)]
+    Settings(#[from] ConfigError),
     /// The local store failed; see the store error for what to do.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -16,7 +16,9 @@ use crate::config::{Settings, SyncMode};
 use crate::domain::projection::ServerKnowledge;
 use crate::domain::{EntityKind, Event, ServerFact};
 use crate::store::Store;
-use crate::twenty::{wire, ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient};
+use crate::twenty::{
+    wire, ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient, TwentyTarget,
+};
 
 /// How long an idle engine sleeps before looking again on its own.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
@@ -74,8 +76,7 @@ pub struct RunnerHandle {
 
 impl Runner {
     pub fn new(store: Store, settings: watch::Receiver<Settings>) -> (Runner, RunnerHandle) {
-        let rate = settings.borrow().rate_limit;
-        let budget = RequestBudget::new(rate, burst_for(rate));
+        let budget = RequestBudget::for_rate(settings.borrow().rate_limit);
         // Say at once what the settings imply, before the first round decides more.
         let initial = {
             let settings = settings.borrow();
@@ -113,7 +114,7 @@ impl Runner {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut appended = self.store.subscribe();
-        let mut pusher: Option<(String, String, Pusher)> = None;
+        let mut pusher: Option<Pusher> = None;
         let mut schema_ready = false;
         loop {
             let settings = self.settings.borrow_and_update().clone();
@@ -135,8 +136,7 @@ impl Runner {
                             &settings,
                             pusher
                                 .as_ref()
-                                .filter(|_| settings.sync_mode == SyncMode::DirectCrm)
-                                .map(|p| &p.2),
+                                .filter(|_| settings.sync_mode == SyncMode::DirectCrm),
                             since,
                             error,
                             &mut shutdown,
@@ -163,7 +163,7 @@ impl Runner {
     async fn next_step(
         &mut self,
         settings: &Settings,
-        pusher: &mut Option<(String, String, Pusher)>,
+        pusher: &mut Option<Pusher>,
         schema_ready: &mut bool,
     ) -> Step {
         match settings.sync_mode {
@@ -176,25 +176,24 @@ impl Runner {
         if !settings.enabled {
             return self.set_state(SyncState::Paused, None, Step::Wait(IDLE_RECHECK));
         }
-        let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
-            return self.set_state(
-                SyncState::NeedsAttention,
-                Some("set the Twenty base URL and API key to start syncing".into()),
-                Step::Wait(IDLE_RECHECK),
-            );
+        let target = match TwentyTarget::from_settings(settings) {
+            Ok(target) => target,
+            Err(error) => {
+                return self.set_state(
+                    SyncState::NeedsAttention,
+                    Some(error.to_string()),
+                    Step::Wait(IDLE_RECHECK),
+                )
+            }
         };
         let same_server = pusher
             .as_ref()
-            .is_some_and(|(url, key, _)| url == base_url && key == api_key.expose());
+            .is_some_and(|pusher| pusher.client().target() == &target);
         if !same_server {
             *schema_ready = false;
-            match make_client(base_url, api_key.expose(), self.budget.clone()) {
+            match make_client(target, &self.store, self.budget.clone()) {
                 Ok(client) => {
-                    *pusher = Some((
-                        base_url.clone(),
-                        api_key.expose().to_string(),
-                        Pusher::new(self.store.clone(), client, settings.batch_size),
-                    ));
+                    *pusher = Some(Pusher::new(self.store.clone(), client, settings.batch_size));
                 }
                 Err(error) => {
                     return self.set_state(
@@ -205,7 +204,7 @@ impl Runner {
                 }
             }
         }
-        let Some((_, _, pusher)) = pusher.as_mut() else {
+        let Some(pusher) = pusher.as_mut() else {
             return Step::Wait(IDLE_RECHECK);
         };
         // Nothing to push: no request at all (the schema is checked when there is work).
@@ -383,17 +382,14 @@ fn jittered(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + jitter).min(PROBE_MAX)
 }
 
-/// The burst allowed on top of the steady rate: small, so the server never sees a spike.
-pub fn burst_for(requests_per_minute: u32) -> u32 {
-    (requests_per_minute / 20).clamp(1, 10)
-}
-
+/// The client of `target`, on the store's clock.
 fn make_client(
-    base_url: &str,
-    api_key: &str,
+    target: TwentyTarget,
+    store: &Store,
     budget: Arc<RequestBudget>,
 ) -> Result<TwentyClient, crate::twenty::TwentyError> {
-    TwentyClient::new(ClientConfig::new(base_url, api_key), budget)
+    let config = ClientConfig::for_target(target).with_clock(store.clock().clone());
+    TwentyClient::new(config, budget)
 }
 
 /// Makes sure Twenty has the `externalId` field on people and companies, creating it if
@@ -499,14 +495,9 @@ fn schema_missing_message(report: &SchemaReport) -> String {
 
 /// Pushes until nothing pushable is pending (for `sync --until-idle`).
 pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleReport, EngineError> {
-    let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
-        return Err(EngineError::SchemaMissing(
-            "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY (or the settings) before syncing"
-                .into(),
-        ));
-    };
-    let budget = RequestBudget::new(settings.rate_limit, burst_for(settings.rate_limit));
-    let client = make_client(base_url, api_key.expose(), budget).map_err(EngineError::Refused)?;
+    let target = TwentyTarget::from_settings(settings)?;
+    let budget = RequestBudget::for_rate(settings.rate_limit);
+    let client = make_client(target, store, budget).map_err(EngineError::Refused)?;
     let counters = store.counters()?;
     if counters.pending == 0 {
         return Ok(IdleReport {

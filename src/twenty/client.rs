@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -14,10 +14,13 @@ use super::budget::RequestBudget;
 use super::error::{classify_status, classify_transport, ErrorKind, Redactor, TwentyError};
 pub use super::retry::RetryPolicy;
 use super::retry::{self, parse_retry_after};
+use super::target::TwentyTarget;
 use super::wire;
 use super::RemoteRecord;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Secret;
 use crate::domain::EntityKind;
-use crate::logging::{mask_secret, redact};
+use crate::logging::redact;
 
 /// Ids per `externalId[in]` lookup request, at most (Twenty's documented page size).
 pub const MAX_LOOKUP_IDS: usize = 60;
@@ -26,34 +29,55 @@ const MAX_LOOKUP_PAGES: usize = 50;
 /// Page size of the one-id `like` lookups (their pattern can match other ids too).
 const LIKE_LOOKUP_LIMIT: usize = 60;
 
-/// Where Twenty is and how to talk to it.
+/// Where Twenty is and how to talk to it. [`ClientConfig::for_target`] is the way from the
+/// settings; [`ClientConfig::new`] takes raw values (they are checked by [`TwentyClient::new`]
+/// with the same rules as the settings).
 #[derive(Clone)]
 pub struct ClientConfig {
     /// The Twenty server's address, e.g. `https://api.twenty.com` (a path prefix is kept).
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: Secret,
     /// Per request, body included. Default 10 s.
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// The wall clock, read only to turn an HTTP-date `Retry-After` into a wait (waiting itself
+    /// is on tokio time). Default: the system clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl ClientConfig {
-    /// The defaults: 10 s timeout, 3 retries from 1 s up to 30 s.
+    /// The defaults: 10 s timeout, 3 retries from 1 s up to 30 s, the system clock.
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into(),
-            api_key: api_key.into(),
+            api_key: Secret::new(api_key),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The defaults, for the server and key the settings name.
+    pub fn for_target(target: TwentyTarget) -> ClientConfig {
+        let (base_url, api_key) = target.into_parts();
+        ClientConfig {
+            api_key,
+            ..ClientConfig::new(base_url, String::new())
+        }
+    }
+
+    /// With this wall clock (the store's, so that tests can control it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> ClientConfig {
+        self.clock = clock;
+        self
     }
 }
 
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &redact(&self.base_url, &self.api_key))
-            .field("api_key", &mask_secret(&self.api_key))
+            .field("base_url", &redact(&self.base_url, self.api_key.expose()))
+            .field("api_key", &self.api_key)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish()
@@ -64,13 +88,15 @@ impl std::fmt::Debug for ClientConfig {
 /// go through the shared [`RequestBudget`].
 pub struct TwentyClient {
     pub(super) http: reqwest::Client,
-    pub(super) base_url: String,
-    pub(super) api_key: String,
+    target: TwentyTarget,
+    /// `Bearer <key>`, built once and marked sensitive (never shown by `Debug`).
+    pub(super) authorization: HeaderValue,
     /// Scrubs the key from every text that leaves the client.
     pub(super) redactor: Redactor,
     pub(super) timeout: Duration,
     pub(super) retry: RetryPolicy,
     pub(super) budget: Arc<RequestBudget>,
+    clock: Arc<dyn Clock>,
     /// Which metadata API answers on this server (learned, or told from an earlier run).
     pub(super) route: super::metadata::RouteMemory,
 }
@@ -78,7 +104,7 @@ pub struct TwentyClient {
 impl std::fmt::Debug for TwentyClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TwentyClient")
-            .field("base_url", &self.redactor.scrub(&self.base_url))
+            .field("base_url", &self.redactor.scrub(self.base_url()))
             .field("api_key", &self.redactor.masked_key())
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -121,52 +147,28 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Normalises the base URL: trimmed, no trailing slash, http or https with a host.
-fn normalise_base_url(base_url: &str) -> Result<String, TwentyError> {
-    let trimmed = base_url.trim().trim_end_matches('/');
-    let bad = |why: &str| {
-        TwentyError::invalid(format!(
-            "the Twenty server URL '{trimmed}' is not usable ({why}); use e.g. https://api.twenty.com"
-        ))
-    };
-    let parsed = url::Url::parse(trimmed).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad("only http and https are supported"));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad("it must not contain '?' or '#'"));
-    }
-    Ok(trimmed.to_string())
-}
-
 impl TwentyClient {
     /// Builds a client. Fails on an unusable base URL or API key (nothing is sent yet).
     pub fn new(
         config: ClientConfig,
         budget: Arc<RequestBudget>,
     ) -> Result<TwentyClient, TwentyError> {
-        let base_url = normalise_base_url(&config.base_url)?;
-        let api_key = config.api_key.trim().to_string();
-        if api_key.is_empty() {
-            return Err(TwentyError::invalid(
-                "no Twenty API key is set; create one in Settings → APIs & Webhooks",
-            ));
-        }
-        if api_key.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(TwentyError::invalid(
-                "the Twenty API key contains spaces or control characters; paste it again from \
-                 Settings → APIs & Webhooks",
-            ));
-        }
+        let target =
+            TwentyTarget::from_parts(Some(&config.base_url), Some(config.api_key.expose()))
+                .map_err(|error| {
+                    TwentyError::invalid(redact(&error.to_string(), config.api_key.expose()))
+                })?;
+        let redactor = Redactor::new(target.api_key().clone());
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {}", target.api_key().expose())).map_err(
+                |_| TwentyError::invalid("the Twenty API key cannot be sent in a header"),
+            )?;
+        authorization.set_sensitive(true);
         let timeout = if config.timeout.is_zero() {
             Duration::from_secs(10)
         } else {
             config.timeout
         };
-        let redactor = Redactor::new(crate::config::Secret::new(api_key.clone()));
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -175,19 +177,25 @@ impl TwentyClient {
             .map_err(|e| classify_transport(e, timeout, &redactor))?;
         Ok(TwentyClient {
             http,
-            base_url,
-            api_key,
+            target,
+            authorization,
             redactor,
             timeout,
             retry: config.retry,
             budget,
+            clock: config.clock,
             route: super::metadata::RouteMemory::default(),
         })
     }
 
     /// The normalised server address (no trailing slash).
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.target.url()
+    }
+
+    /// The server and key this client talks to.
+    pub fn target(&self) -> &TwentyTarget {
+        &self.target
     }
 
     /// The budget every request of this client takes permits from.
@@ -205,19 +213,13 @@ impl TwentyClient {
 
     /// One HTTP attempt (the permit is taken by the caller).
     async fn attempt(&self, call: &Call<'_>) -> Result<(u16, Value), TwentyError> {
-        let url = format!("{}{}", self.base_url, call.path);
+        let url = format!("{}{}", self.base_url(), call.path);
         let mut request = self
             .http
             .request(call.method.clone(), &url)
             .header(ACCEPT, "application/json");
         if call.authenticated {
-            let mut value =
-                reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.api_key))
-                    .map_err(|_| {
-                        TwentyError::invalid("the Twenty API key cannot be sent in a header")
-                    })?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
+            request = request.header(AUTHORIZATION, self.authorization.clone());
         }
         if let Some(body) = call.body {
             request = request.json(body);
@@ -235,7 +237,7 @@ impl TwentyClient {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            .and_then(|v| parse_retry_after(v, self.wall_clock_now()));
         let bytes = response
             .bytes()
             .await
@@ -249,6 +251,11 @@ impl TwentyClient {
         serde_json::from_slice(&bytes)
             .map(|value| (status, value))
             .map_err(|_| TwentyError::unexpected(status, "the body is not JSON", &self.redactor))
+    }
+
+    /// Now, by the clock this client was given (for an HTTP-date `Retry-After`).
+    fn wall_clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.clock.now_ms()).unwrap_or_default()
     }
 
     /// `GET /healthz` without credentials, one attempt: Ok when Twenty says `"status":"ok"`.

@@ -106,7 +106,7 @@ impl TwentyClient {
             Ok(()) => check(
                 "reachable",
                 true,
-                format!("{} answered in {latency_ms} ms", self.base_url),
+                format!("{} answered in {latency_ms} ms", self.base_url()),
             ),
             Err(error) => check("reachable", false, error.to_string()),
         });
@@ -221,10 +221,10 @@ impl TwentyClient {
             format!(
                 "Connected to Twenty at {}: the API key can read companies and people, and both \
                  have the externalId field",
-                self.base_url
+                self.base_url()
             )
         } else {
-            advice(&self.base_url, &checks)
+            advice(self.base_url(), &checks)
         };
         ConnectionReport {
             ok,

@@ -11,9 +11,11 @@
 //! - [`retry`]: the retry policy, backoff with jitter and `Retry-After` parsing.
 //! - [`metadata`]: the `externalId` custom field (read, probe, create).
 //! - `connection`: the connection test.
+//! - `target`: [`TwentyTarget`], the one conversion from the settings to a server and key.
 //!
-//! Invariant: the API key only ever leaves this module in the `Authorization` header; every
-//! error text is scrubbed with [`crate::logging::redact`], and `Debug` output masks it.
+//! Invariant: the API key stays a [`crate::config::Secret`] up to the client's one sensitive
+//! `Authorization` header value and only ever leaves this module in that header; every error text
+//! is scrubbed by the client's [`error::Redactor`], and `Debug` output masks it.
 
 pub mod budget;
 pub mod error;
@@ -23,11 +25,13 @@ pub mod wire;
 
 mod client;
 mod connection;
+mod target;
 
 pub use budget::RequestBudget;
 pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
 pub use error::{ErrorCode, ErrorKind, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
+pub use target::TwentyTarget;
 
 use serde::Serialize;
 

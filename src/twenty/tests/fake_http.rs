@@ -26,10 +26,9 @@ fn fast() -> RetryPolicy {
 
 fn client_with(base_url: &str, api_key: &str, retry: RetryPolicy) -> TwentyClient {
     let config = ClientConfig {
-        base_url: base_url.to_string(),
-        api_key: api_key.to_string(),
         timeout: Duration::from_secs(2),
         retry,
+        ..ClientConfig::new(base_url, api_key)
     };
     match TwentyClient::new(config, RequestBudget::new(60_000, 1_000)) {
         Ok(client) => client,
@@ -336,7 +335,7 @@ async fn lookups_of_more_than_sixty_ids_are_split() {
 async fn wrong_keys_are_auth_errors_and_never_echoed() {
     for profile in PROFILES {
         let fake = fake(profile, true).await;
-        let key = "a.b*c+(d)";
+        let key = "a.b*c+(d)-key";
         let client = client_with(&fake.base_url(), key, fast());
         let error = client
             .find_by_external_ids(EntityKind::Person, &strings(&["x"]))
