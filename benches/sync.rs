@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fake_twenty::{FakeConfig, FakeTwenty, Profile, RateLimitConfig};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::domain::{EntityKind, Event, Intent, IntentDraft, IntentFields, IntentSource};
-use twenty_sync::engine::{runner::ensure_schema, Pusher};
+use twenty_sync::engine::{ensure_schema, Pusher};
 use twenty_sync::store::Store;
 use twenty_sync::twenty::{wire, ClientConfig, RequestBudget, TwentyClient};
 

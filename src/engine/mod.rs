@@ -7,6 +7,9 @@
 //! - [`companies`]: the memory tier of the three-tier company lookup (memory → store → Twenty).
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
 //!   attention), offline probing with backoff, waking up on new intents and setting changes.
+//! - [`upstream`]: [`Upstream`], what the runner drives: the pusher (direct mode) or the relay
+//!   forwarder (platform mode).
+//! - [`schema`]: the `externalId` fields checked before pushing, remembered and forgotten.
 //!
 //! Invariant: a record is created in Twenty only after a lookup by `externalId` found nothing (or
 //! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
@@ -15,12 +18,14 @@
 pub mod companies;
 pub mod pusher;
 pub mod runner;
+pub mod schema;
+pub mod upstream;
 
-pub use pusher::{Pusher, RoundOutcome, UpsertSupport};
-pub use runner::{
-    ensure_schema, forget_schema, remember_schema, run_until_idle, EngineStatus, IdleReport,
-    Runner, RunnerHandle,
-};
+pub use crate::domain::plan::RoundOutcome;
+pub use pusher::{Pusher, UpsertSupport};
+pub use runner::{run_until_idle, EngineStatus, IdleReport, Runner, RunnerHandle};
+pub use schema::{ensure_schema, forget_schema, remember_schema};
+pub use upstream::{Upstream, UpstreamError};
 
 use crate::config::ConfigError;
 use crate::store::StoreError;

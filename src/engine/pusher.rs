@@ -16,7 +16,9 @@ use uuid::Uuid;
 
 use super::companies::CompanyCache;
 use super::{classify, disposition, Disposition, EngineError};
-use crate::domain::plan::{plan, referenced_companies, WorkItem, MAX_RECORDS_PER_REQUEST};
+use crate::domain::plan::{
+    plan, referenced_companies, RoundOutcome, WorkItem, MAX_RECORDS_PER_REQUEST,
+};
 use crate::domain::{EntityKind, Event, FailureCode, Intent, PushOutcome, RecordKey, ServerFact};
 use crate::store::Store;
 use crate::twenty::{wire, ErrorCode, RemoteRecord, TwentyClient, TwentyError};
@@ -37,15 +39,6 @@ pub enum UpsertSupport {
     Unknown,
     Supported,
     Unsupported,
-}
-
-/// What a round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RoundOutcome {
-    /// Records settled this round (pushed, skipped or parked).
-    pub settled: usize,
-    /// Nothing was pending when the round started.
-    pub idle: bool,
 }
 
 type Pushing<'a> = Pin<Box<dyn Future<Output = Result<(), EngineError>> + Send + 'a>>;
@@ -89,6 +82,10 @@ impl Pusher {
         &self.client
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn upsert_support(&self) -> UpsertSupport {
         self.upsert
     }
@@ -105,10 +102,7 @@ impl Pusher {
         } else if self.store.has_pending(EntityKind::Person)? {
             EntityKind::Person
         } else {
-            return Ok(RoundOutcome {
-                settled: 0,
-                idle: true,
-            });
+            return Ok(RoundOutcome::IDLE);
         };
         let window = self
             .store
@@ -118,10 +112,7 @@ impl Pusher {
             items.extend(self.work_item(key, pending)?);
         }
         self.push_kind(kind, items).await?;
-        Ok(RoundOutcome {
-            settled: self.settled,
-            idle: false,
-        })
+        Ok(RoundOutcome::settled(self.settled))
     }
 
     /// Loads the intent and mapping of a pending record.
