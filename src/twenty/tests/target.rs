@@ -8,7 +8,9 @@ const KEY: &str = "key-0123456789";
 
 #[test]
 fn every_missing_or_unusable_value_names_its_setting() {
-    let cases: [(Option<&str>, Option<&str>, Result<&str, &str>); 8] = [
+    // (address, key) → the normalised address, or the setting named by the refusal.
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Result<&'a str, &'a str>);
+    let cases: [Case; 8] = [
         (
             Some("https://crm.example.com/"),
             Some(KEY),
