@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - `client`: [`TwentyClient`], its configuration and the HTTP transport with retries.
+//! - `records`: the record calls (lookup by external id, batch create, update).
 //! - [`budget`]: [`RequestBudget`], the one rate budget every request takes a permit from.
 //! - [`error`]: [`TwentyError`] (one struct: [`ErrorKind`], status, messages, `Retry-After`), its
 //!   [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]) and the client's key redactor.
@@ -25,12 +26,14 @@ pub mod wire;
 
 mod client;
 mod connection;
+mod records;
 mod target;
 
 pub use budget::RequestBudget;
-pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
+pub use client::{ClientConfig, RetryPolicy, TwentyClient};
 pub use error::{ErrorCode, ErrorKind, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
+pub use records::MAX_LOOKUP_IDS;
 pub use target::TwentyTarget;
 
 use serde::Serialize;
