@@ -250,8 +250,9 @@ async fn per_record(fake: &FakeTwenty, scale: f64, n: usize) -> (usize, Duration
                 external_id: Some(id),
                 fields,
             };
-            let intent =
-                twenty_sync::app::record::build_intent(kind, &draft, IntentSource::Cli, 0).unwrap();
+            let intent = draft
+                .into_intent(kind, uuid::Uuid::now_v7(), IntentSource::Cli, 0)
+                .unwrap();
             let found = loop {
                 match client
                     .find_by_external_ids(kind, std::slice::from_ref(&intent.external_id))

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fake_twenty::{FakeConfig, FakeTwenty, Profile, RateLimitConfig};
 use twenty_sync::clock::SystemClock;
 use twenty_sync::domain::{EntityKind, Event, Intent, IntentDraft, IntentFields, IntentSource};
-use twenty_sync::engine::{runner::ensure_schema, Pusher};
+use twenty_sync::engine::{ensure_schema, Pusher};
 use twenty_sync::store::Store;
 use twenty_sync::twenty::{wire, ClientConfig, RequestBudget, TwentyClient};
 
@@ -45,8 +45,9 @@ fn intents(records: usize, edit: &str) -> Vec<Event> {
             },
         };
         for (kind, draft) in [(EntityKind::Company, company), (EntityKind::Person, person)] {
-            let intent =
-                twenty_sync::app::record::build_intent(kind, &draft, IntentSource::Cli, 0).unwrap();
+            let intent = draft
+                .into_intent(kind, uuid::Uuid::now_v7(), IntentSource::Cli, 0)
+                .unwrap();
             events.push(Event::IntentRecorded(intent));
         }
     }

@@ -86,7 +86,9 @@ pub fn twenty_response(data: &[u8]) -> bool {
         _ => (200, data),
     };
     let retry_after = data.first().map(|b| Duration::from_secs(u64::from(*b)));
-    let error = crate::twenty::error::classify_status(status, body, retry_after, "secret-key-1234");
+    let redactor =
+        crate::twenty::error::Redactor::new(crate::config::Secret::new("secret-key-1234"));
+    let error = crate::twenty::error::classify_status(status, body, retry_after, &redactor);
     let _ = (
         error.is_retryable(),
         error.code(),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::settings::{validate_api_key, validate_base_url};
-use crate::config::Settings;
-use crate::twenty::{ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient};
+use crate::config::{Secret, Settings};
+use crate::twenty::{
+    ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient, TwentyTarget,
+};
 
 /// Values typed in the Settings form; empty or absent fields use the saved settings.
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -58,29 +59,25 @@ fn client(
     request: &ConnectionRequest,
     budget: Arc<RequestBudget>,
 ) -> Result<TwentyClient, ConnectionError> {
-    let invalid = |setting, message: String| ConnectionError::Invalid { setting, message };
-    let base_url = match request.base_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => {
-            validate_base_url(url).map_err(|m| invalid("base_url", m))?
+    let target = TwentyTarget::from_parts(
+        typed(&request.base_url).or(settings.base_url.as_deref()),
+        typed(&request.api_key).or(settings.api_key.as_ref().map(Secret::expose)),
+    )
+    .map_err(|error| ConnectionError::Invalid {
+        setting: error.setting,
+        message: error.message,
+    })?;
+    TwentyClient::new(ClientConfig::for_target(target), budget).map_err(|e| {
+        ConnectionError::Invalid {
+            setting: "base_url",
+            message: e.to_string(),
         }
-        _ => settings.base_url.clone().ok_or_else(|| {
-            invalid(
-                "base_url",
-                "set the address of your Twenty server first (e.g. https://crm.example.com)".into(),
-            )
-        })?,
-    };
-    let api_key = match request.api_key.as_deref().map(str::trim) {
-        Some(key) if !key.is_empty() => validate_api_key(key).map_err(|m| invalid("api_key", m))?,
-        _ => settings.api_key.clone().ok_or_else(|| {
-            invalid(
-                "api_key",
-                "paste an API key first (Twenty: Settings → APIs & Webhooks → Create key)".into(),
-            )
-        })?,
-    };
-    TwentyClient::new(ClientConfig::new(&base_url, api_key.expose()), budget)
-        .map_err(|e| invalid("base_url", e.to_string()))
+    })
+}
+
+/// A value typed in the form, unless it was left blank.
+fn typed(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|value| !value.trim().is_empty())
 }
 
 /// Runs every check of the connection test; reports a missing field (nothing is created).

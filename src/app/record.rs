@@ -28,16 +28,6 @@ fn list(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-/// Validates one draft into an intent stamped with a fresh UUIDv7 and the given time.
-pub fn build_intent(
-    kind: EntityKind,
-    draft: &IntentDraft,
-    source: IntentSource,
-    requested_at_ms: i64,
-) -> Result<Intent, Vec<FieldError>> {
-    draft.into_intent(kind, Uuid::now_v7(), source, requested_at_ms)
-}
-
 /// Validates every draft and, only if all are valid, records them in one durable append.
 pub fn record_intents(
     store: &Store,
@@ -48,12 +38,12 @@ pub fn record_intents(
     let intents = drafts
         .iter()
         .map(|(kind, draft)| {
-            build_intent(*kind, draft, source.clone(), now_ms).map_err(|errors| {
-                RecordError::Invalid {
+            draft
+                .into_intent(*kind, Uuid::now_v7(), source.clone(), now_ms)
+                .map_err(|errors| RecordError::Invalid {
                     kind: *kind,
                     errors,
-                }
-            })
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     store.append(intents.iter().cloned().map(Event::IntentRecorded).collect())?;

@@ -10,7 +10,9 @@ use twenty_sync::config::Settings;
 use twenty_sync::domain::IntentSource;
 use twenty_sync::engine::{run_until_idle, EngineError};
 use twenty_sync::store::{Store, StoreError};
-use twenty_sync::twenty::{ClientConfig, ConnectionReport, RequestBudget, TwentyClient};
+use twenty_sync::twenty::{
+    ClientConfig, ConnectionReport, RequestBudget, TwentyClient, TwentyTarget,
+};
 
 use super::output;
 use super::{Command, Failure};
@@ -244,13 +246,10 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
 
 fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<(), Failure> {
     let settings = settings(data_dir)?;
-    let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
-        return Err(Failure::usage(
-            "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY first",
-        ));
-    };
-    let budget = RequestBudget::new(settings.rate_limit, 5);
-    let client = TwentyClient::new(ClientConfig::new(base_url, api_key.expose()), budget)
+    let target =
+        TwentyTarget::from_settings(&settings).map_err(|e| Failure::usage(e.to_string()))?;
+    let budget = RequestBudget::for_rate(settings.rate_limit);
+    let client = TwentyClient::new(ClientConfig::for_target(target), budget)
         .map_err(|e| Failure::usage(e.to_string()))?;
     // The store is not held during the test: an agent starting meanwhile must not wait for it.
     if let Ok(Some(store)) = open_unless_agent(data_dir) {

@@ -1,6 +1,7 @@
 //! The push plan: for a window of pending records, decide what each one costs in requests, without
 //! doing any of it. Unchanged records cost nothing; known records need an update; unknown records
-//! must be resolved in Twenty (looked up, or upserted where the server supports it).
+//! must be resolved in Twenty (looked up, or upserted where the server supports it). Also what a
+//! round of the queue settled ([`RoundOutcome`]), whichever upstream took it.
 
 use super::fields_hash;
 use super::intent::{Intent, RecordKey};
@@ -51,6 +52,31 @@ pub struct PushPlan {
 impl PushPlan {
     pub fn is_empty(&self) -> bool {
         self.unchanged.is_empty() && self.changed.is_empty() && self.unknown.is_empty()
+    }
+}
+
+/// What a round of the queue did, pushed to Twenty or forwarded to a relay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundOutcome {
+    /// Records settled this round (pushed, skipped, forwarded or parked).
+    pub settled: usize,
+    /// Nothing was pending when the round started.
+    pub idle: bool,
+}
+
+impl RoundOutcome {
+    /// The round of an empty queue.
+    pub const IDLE: RoundOutcome = RoundOutcome {
+        settled: 0,
+        idle: true,
+    };
+
+    /// A round that settled `settled` records.
+    pub fn settled(settled: usize) -> RoundOutcome {
+        RoundOutcome {
+            settled,
+            idle: false,
+        }
     }
 }
 

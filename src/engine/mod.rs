@@ -3,29 +3,37 @@
 //!
 //! # Layout
 //! - [`pusher`]: one round: take a window of the pending queue, plan it (pure, in
-//!   `domain::plan`), execute it through the Twenty client, record the results.
-//! - [`companies`]: the memory tier of the three-tier company lookup (memory → store → Twenty).
+//!   `domain::plan`), execute it through the Twenty client (a work stack of requests), record the
+//!   results; the companies people refer to (memory → store → Twenty).
+//! - [`decide`]: the decisions, pure: what follows a refused request (bisect, park, resolve a
+//!   conflict, stop the round), conflict handling, what the upsert probe teaches.
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
 //!   attention), offline probing with backoff, waking up on new intents and setting changes.
-//!
+//! - [`upstream`]: [`Upstream`], what the runner drives: the pusher (direct mode) or the relay
+//!   forwarder (platform mode).
+//! - [`schema`]: the `externalId` fields checked before pushing, remembered and forgotten.
 //! - [`state`]: [`SyncState`], the engine's state in one word.
 //!
 //! Invariant: a record is created in Twenty only after a lookup by `externalId` found nothing (or
 //! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
 //! result never creates a second record.
 
-pub mod companies;
+pub mod decide;
 pub mod pusher;
 pub mod runner;
+pub mod schema;
 pub mod state;
+pub mod upstream;
 
-pub use pusher::{Pusher, RoundOutcome, UpsertSupport};
-pub use runner::{
-    ensure_schema, forget_schema, remember_schema, run_until_idle, EngineStatus, IdleReport,
-    Runner, RunnerHandle,
-};
+pub use crate::domain::plan::RoundOutcome;
+pub use decide::UpsertSupport;
+pub use pusher::Pusher;
+pub use runner::{run_until_idle, EngineStatus, IdleReport, Runner, RunnerHandle};
+pub use schema::{ensure_schema, forget_schema, remember_schema};
 pub use state::SyncState;
+pub use upstream::{Upstream, UpstreamError};
 
+use crate::config::ConfigError;
 use crate::store::StoreError;
 use crate::twenty::TwentyError;
 
@@ -45,6 +53,9 @@ pub enum EngineError {
     /// re-create the schema before pushing again. Nothing was parked.
     #[error("the externalId field is gone from Twenty: {0}")]
     SchemaLost(TwentyError),
+    /// The Twenty address or API key is missing or unusable: a person must set it.
+    #[error(transparent)]
+    Settings(#[from] ConfigError),
     /// The local store failed; see the store error for what to do.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -54,53 +65,5 @@ impl EngineError {
     /// Retrying later without any change may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, EngineError::Unreachable(_))
-    }
-}
-
-/// How the engine should treat a failed call.
-pub(crate) enum Disposition {
-    /// The `externalId` field is gone: re-check the schema, park nothing.
-    SchemaLost,
-    /// The server or the network: retry the whole round later.
-    Transient,
-    /// The key or the workspace: stop until the settings change.
-    Refused,
-    /// The record itself (duplicate, invalid, gone): handle or park this record only.
-    Record,
-}
-
-pub(crate) fn disposition(error: &TwentyError) -> Disposition {
-    use crate::twenty::ErrorCode::*;
-    if names_missing_external_id(error) {
-        return Disposition::SchemaLost;
-    }
-    match error.code() {
-        AuthError | QuotaExhausted => Disposition::Refused,
-        Duplicate | ValidationError | NotFound => Disposition::Record,
-        RateLimit | Timeout | NetworkError | ServerError | OperationFailed => {
-            Disposition::Transient
-        }
-    }
-}
-
-/// Twenty's ways of saying a body or filter names a field it does not have, for `externalId`:
-/// "field 'externalId' does not exist in 'company' object", "Field metadata for field
-/// \"externalId\" is missing …", "Object person doesn't have any \"externalId\" field."
-fn names_missing_external_id(error: &TwentyError) -> bool {
-    if !matches!(error.code(), crate::twenty::ErrorCode::ValidationError) {
-        return false;
-    }
-    let message = error.server_message().unwrap_or_default();
-    message.contains("externalId")
-        && ["does not exist", "is missing", "doesn't have"]
-            .iter()
-            .any(|phrase| message.contains(phrase))
-}
-
-pub(crate) fn classify(error: TwentyError) -> EngineError {
-    match disposition(&error) {
-        Disposition::SchemaLost => EngineError::SchemaLost(error),
-        Disposition::Refused => EngineError::Refused(error),
-        _ => EngineError::Unreachable(error),
     }
 }

@@ -1,22 +1,24 @@
 //! The long-running replay loop: pushes whenever something is pending, sleeps until new intents,
-//! a setting change or "sync now" wake it, goes offline (probing `/healthz` with backoff from 1 s to
-//! 60 s) when Twenty cannot be reached, and says at every moment what state it is in. In
-//! `platform` mode it forwards to the upstream relay instead (`relay::Forwarder`), probing the
-//! relay's `/api/v1/health` the same way.
+//! a setting change or "sync now" wake it, goes offline (probing the upstream's health with
+//! backoff from 1 s to 60 s) when it cannot be reached, and says at every moment what state it is
+//! in. The sync mode picks the [`Upstream`] once per round: Twenty itself (`direct_crm`, the
+//! [`Pusher`]) or the upstream relay (`platform`, `relay::Forwarder`); both are driven alike.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
+use super::schema::{ensure_schema, forget_schema};
+use super::upstream::{Upstream, UpstreamError};
 use super::SyncState;
 use super::{EngineError, Pusher};
 use crate::config::{Settings, SyncMode};
-use crate::domain::projection::ServerKnowledge;
-use crate::domain::{EntityKind, Event, ServerFact};
+use crate::relay::Forwarder;
 use crate::store::Store;
-use crate::twenty::{wire, ClientConfig, FieldRefusal, RequestBudget, SchemaReport, TwentyClient};
+use crate::twenty::{ClientConfig, RequestBudget, TwentyClient, TwentyTarget};
 
 /// How long an idle engine sleeps before looking again on its own.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
@@ -60,8 +62,6 @@ pub struct Runner {
     status: watch::Sender<EngineStatus>,
     budget: Arc<RequestBudget>,
     sync_now: Arc<Notify>,
-    /// Platform mode: the forwarder to the upstream relay, for the current URL and token.
-    forwarder: Option<crate::relay::Forwarder>,
 }
 
 /// Handles to watch and nudge a running [`Runner`].
@@ -72,10 +72,25 @@ pub struct RunnerHandle {
     pub sync_now: Arc<Notify>,
 }
 
+/// An upstream of one kind, kept across rounds while the settings name the same destination.
+struct Connection<U> {
+    upstream: Option<U>,
+    /// [`Upstream::prepare`] succeeded since the last connection or settings change.
+    prepared: bool,
+}
+
+impl<U> Default for Connection<U> {
+    fn default() -> Self {
+        Connection {
+            upstream: None,
+            prepared: false,
+        }
+    }
+}
+
 impl Runner {
     pub fn new(store: Store, settings: watch::Receiver<Settings>) -> (Runner, RunnerHandle) {
-        let rate = settings.borrow().rate_limit;
-        let budget = RequestBudget::new(rate, burst_for(rate));
+        let budget = RequestBudget::for_rate(settings.borrow().rate_limit);
         // Say at once what the settings imply, before the first round decides more.
         let initial = {
             let settings = settings.borrow();
@@ -103,7 +118,6 @@ impl Runner {
                 status,
                 budget,
                 sync_now,
-                forwarder: None,
             },
             handle,
         )
@@ -113,45 +127,29 @@ impl Runner {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut appended = self.store.subscribe();
-        let mut pusher: Option<(String, String, Pusher)> = None;
-        let mut schema_ready = false;
+        let mut twenty = Connection::<Pusher>::default();
+        let mut relay = Connection::<Forwarder>::default();
         loop {
             let settings = self.settings.borrow_and_update().clone();
             self.budget.set_rate(settings.rate_limit);
-            let wait_for_change = match self
-                .next_step(&settings, &mut pusher, &mut schema_ready)
-                .await
-            {
+            // The one branch on the sync mode: which upstream, if any, takes the queue.
+            let step = match settings.sync_mode {
+                SyncMode::Disabled => {
+                    self.set_state(SyncState::Disabled, None, Step::Wait(IDLE_RECHECK))
+                }
+                SyncMode::DirectCrm => self.step(&settings, &mut twenty, &mut shutdown).await,
+                SyncMode::Platform => self.step(&settings, &mut relay, &mut shutdown).await,
+            };
+            let wait_for_change = match step {
                 Step::Continue => continue,
-                Step::SchemaLost => {
-                    schema_ready = false;
-                    continue;
-                }
+                Step::Shutdown => return,
                 Step::Wait(duration) => duration,
-                Step::Offline(error) => {
-                    let since = self.store.clock().now_ms();
-                    let stop = self
-                        .probe_until_online(
-                            &settings,
-                            pusher
-                                .as_ref()
-                                .filter(|_| settings.sync_mode == SyncMode::DirectCrm)
-                                .map(|p| &p.2),
-                            since,
-                            error,
-                            &mut shutdown,
-                        )
-                        .await;
-                    if stop {
-                        return;
-                    }
-                    continue;
-                }
             };
             tokio::select! {
                 () = &mut shutdown => return,
                 _ = self.settings.changed() => {
-                    schema_ready = false;
+                    twenty.prepared = false;
+                    relay.prepared = false;
                 }
                 _ = appended.changed() => {}
                 () = self.sync_now.notified() => {}
@@ -160,157 +158,92 @@ impl Runner {
         }
     }
 
-    async fn next_step(
+    /// One round through `connection`'s upstream: (re)connect when the settings name another
+    /// destination, get it ready when there is work, push, and go offline when it cannot be
+    /// reached.
+    async fn step<U: Upstream>(
         &mut self,
         settings: &Settings,
-        pusher: &mut Option<(String, String, Pusher)>,
-        schema_ready: &mut bool,
+        connection: &mut Connection<U>,
+        shutdown: &mut Pin<&mut impl Future<Output = ()>>,
     ) -> Step {
-        match settings.sync_mode {
-            SyncMode::Disabled => {
-                return self.set_state(SyncState::Disabled, None, Step::Wait(IDLE_RECHECK))
-            }
-            SyncMode::Platform => return self.platform_step(settings).await,
-            SyncMode::DirectCrm => {}
-        }
         if !settings.enabled {
             return self.set_state(SyncState::Paused, None, Step::Wait(IDLE_RECHECK));
         }
-        let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
-            return self.set_state(
-                SyncState::NeedsAttention,
-                Some("set the Twenty base URL and API key to start syncing".into()),
-                Step::Wait(IDLE_RECHECK),
-            );
+        let target = match U::target_in(settings) {
+            Ok(target) => target,
+            Err(message) => return self.needs_attention(message),
         };
-        let same_server = pusher
+        if connection
+            .upstream
             .as_ref()
-            .is_some_and(|(url, key, _)| url == base_url && key == api_key.expose());
-        if !same_server {
-            *schema_ready = false;
-            match make_client(base_url, api_key.expose(), self.budget.clone()) {
-                Ok(client) => {
-                    *pusher = Some((
-                        base_url.clone(),
-                        api_key.expose().to_string(),
-                        Pusher::new(self.store.clone(), client, settings.batch_size),
-                    ));
-                }
-                Err(error) => {
-                    return self.set_state(
-                        SyncState::NeedsAttention,
-                        Some(error.to_string()),
-                        Step::Wait(IDLE_RECHECK),
-                    )
-                }
+            .is_none_or(|upstream| upstream.target() != &target)
+        {
+            connection.prepared = false;
+            match U::connect(target, &self.store, settings, &self.budget) {
+                Ok(upstream) => connection.upstream = Some(upstream),
+                Err(message) => return self.needs_attention(message),
             }
         }
-        let Some((_, _, pusher)) = pusher.as_mut() else {
+        let Some(upstream) = connection.upstream.as_mut() else {
             return Step::Wait(IDLE_RECHECK);
         };
-        // Nothing to push: no request at all (the schema is checked when there is work).
+        // Nothing to push: no request at all (getting ready waits until there is work).
         let has_work = self.store.counters().map(|c| c.pending > 0).unwrap_or(true);
-        if !*schema_ready && has_work {
-            match ensure_schema(&self.store, pusher.client()).await {
-                Ok(()) => *schema_ready = true,
-                Err(error) => return self.on_error(error),
-            }
+        let mut round = Ok(());
+        if !connection.prepared && has_work {
+            round = upstream.prepare().await;
+            connection.prepared = round.is_ok();
         }
-        match pusher.push_round().await {
+        let round = match round {
+            Ok(()) => upstream.push_round().await,
+            Err(error) => Err(error),
+        };
+        match round {
             Ok(outcome) if outcome.idle => {
                 self.set_state(SyncState::Idle, None, Step::Wait(IDLE_RECHECK))
             }
             Ok(_) => self.set_state(SyncState::Syncing, None, Step::Continue),
-            Err(error) => {
-                if matches!(error, EngineError::SchemaLost(_)) {
-                    if let Err(error) = forget_schema(&self.store, pusher.client().base_url()) {
-                        return self.on_error(error);
-                    }
-                }
-                self.on_error(error)
+            Err(UpstreamError::Unprepared(_)) => {
+                connection.prepared = false;
+                Step::Continue
             }
-        }
-    }
-
-    /// Platform mode: forward a window of the queue to the upstream relay.
-    async fn platform_step(&mut self, settings: &Settings) -> Step {
-        use crate::relay::{ForwardError, Forwarder};
-        if !settings.enabled {
-            return self.set_state(SyncState::Paused, None, Step::Wait(IDLE_RECHECK));
-        }
-        let (Some(url), Some(token)) = (&settings.platform_url, &settings.platform_token) else {
-            return self.set_state(
-                SyncState::NeedsAttention,
-                Some("platform mode needs platform_url and platform_token (the relay's address and its relay_token)".into()),
-                Step::Wait(IDLE_RECHECK),
-            );
-        };
-        let same_relay = self
-            .forwarder
-            .as_ref()
-            .is_some_and(|f| f.target() == (url.as_str(), token.expose()));
-        if !same_relay {
-            match Forwarder::new(self.store.clone(), url, token.clone(), settings.batch_size) {
-                Ok(forwarder) => self.forwarder = Some(forwarder),
-                Err(error) => {
-                    return self.set_state(
-                        SyncState::NeedsAttention,
-                        Some(error.to_string()),
-                        Step::Wait(IDLE_RECHECK),
-                    )
+            Err(UpstreamError::Unreachable(error)) => {
+                let since = self.store.clock().now_ms();
+                if self
+                    .probe_until_online(&*upstream, since, error, shutdown)
+                    .await
+                {
+                    Step::Shutdown
+                } else {
+                    Step::Continue
                 }
             }
-        }
-        let Some(forwarder) = self.forwarder.as_mut() else {
-            return Step::Wait(IDLE_RECHECK);
-        };
-        match forwarder.forward_round().await {
-            Ok(outcome) if outcome.idle => {
-                self.set_state(SyncState::Idle, None, Step::Wait(IDLE_RECHECK))
-            }
-            Ok(_) => self.set_state(SyncState::Syncing, None, Step::Continue),
-            Err(ForwardError::Unreachable(message)) => Step::Offline(message),
-            Err(other) => {
-                tracing::warn!("forwarding stopped: {other}");
-                self.set_state(
-                    SyncState::NeedsAttention,
-                    Some(other.to_string()),
-                    Step::Wait(IDLE_RECHECK),
-                )
+            Err(UpstreamError::NeedsAttention(message)) => {
+                tracing::warn!("sync stopped: {message}");
+                self.needs_attention(message)
             }
         }
     }
 
-    fn on_error(&self, error: EngineError) -> Step {
-        match error {
-            EngineError::Unreachable(error) => Step::Offline(error.to_string()),
-            EngineError::SchemaLost(error) => {
-                tracing::warn!(
-                    "the externalId field is gone from Twenty; checking the schema again: {error}"
-                );
-                Step::SchemaLost
-            }
-            other => {
-                tracing::warn!("sync stopped: {other}");
-                self.set_state(
-                    SyncState::NeedsAttention,
-                    Some(other.to_string()),
-                    Step::Wait(IDLE_RECHECK),
-                )
-            }
-        }
+    fn needs_attention(&self, message: String) -> Step {
+        self.set_state(
+            SyncState::NeedsAttention,
+            Some(message),
+            Step::Wait(IDLE_RECHECK),
+        )
     }
 
-    /// Probes `/healthz` with backoff until Twenty answers again. Returns true on shutdown.
+    /// Probes the upstream's health with backoff until it answers again. Returns true on
+    /// shutdown.
     async fn probe_until_online(
         &mut self,
-        settings: &Settings,
-        pusher: Option<&Pusher>,
+        upstream: &impl Upstream,
         since_ms: i64,
         error: String,
-        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+        shutdown: &mut Pin<&mut impl Future<Output = ()>>,
     ) -> bool {
-        tracing::warn!("Twenty is unreachable, intents stay queued: {error}");
+        tracing::warn!("the server is unreachable, intents stay queued: {error}");
         let mut delay = PROBE_INITIAL;
         let mut probes = 0u32;
         loop {
@@ -327,20 +260,8 @@ impl Runner {
                 () = self.sync_now.notified() => {}
                 () = tokio::time::sleep(jittered(delay)) => {}
             }
-            let online = match pusher {
-                Some(pusher) => pusher.client().healthz().await.is_ok(),
-                None => match &self.forwarder {
-                    Some(forwarder) if settings.sync_mode == SyncMode::Platform => {
-                        forwarder.healthy().await
-                    }
-                    _ => true,
-                },
-            };
-            if online {
-                tracing::info!(
-                    base_url = settings.base_url.as_deref().unwrap_or(""),
-                    "the server answers again; draining the queue"
-                );
+            if upstream.check_health().await {
+                tracing::info!("the server answers again; draining the queue");
                 return false;
             }
             // A failing health check does not always mean the API is down (Twenty's /healthz
@@ -372,10 +293,8 @@ impl Runner {
 
 enum Step {
     Continue,
-    /// Check (and re-create) the `externalId` field before the next round.
-    SchemaLost,
     Wait(Duration),
-    Offline(String),
+    Shutdown,
 }
 
 fn jittered(delay: Duration) -> Duration {
@@ -383,130 +302,21 @@ fn jittered(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + jitter).min(PROBE_MAX)
 }
 
-/// The burst allowed on top of the steady rate: small, so the server never sees a spike.
-pub fn burst_for(requests_per_minute: u32) -> u32 {
-    (requests_per_minute / 20).clamp(1, 10)
-}
-
-fn make_client(
-    base_url: &str,
-    api_key: &str,
+/// The client of `target`, on the store's clock.
+pub(super) fn make_client(
+    target: TwentyTarget,
+    store: &Store,
     budget: Arc<RequestBudget>,
 ) -> Result<TwentyClient, crate::twenty::TwentyError> {
-    TwentyClient::new(ClientConfig::new(base_url, api_key), budget)
-}
-
-/// Makes sure Twenty has the `externalId` field on people and companies, creating it if
-/// allowed. What an earlier run learned of this server answers without a request; what this
-/// check learns is recorded (`ServerLearned`) for the next one.
-pub async fn ensure_schema(store: &Store, client: &TwentyClient) -> Result<(), EngineError> {
-    let server = client.base_url().to_string();
-    let known = store.server(&server)?;
-    client.set_metadata_route(known.metadata_route);
-    if EntityKind::ALL
-        .iter()
-        .all(|kind| known.external_id(*kind).is_some())
-    {
-        return Ok(());
-    }
-    let report = client
-        .ensure_external_id_fields(true)
-        .await
-        .map_err(|error| {
-            if error.is_retryable() {
-                EngineError::Unreachable(error)
-            } else {
-                EngineError::Refused(error)
-            }
-        })?;
-    remember_schema(store, &server, &known, &report)?;
-    if report.is_ready() {
-        return Ok(());
-    }
-    Err(EngineError::SchemaMissing(schema_missing_message(&report)))
-}
-
-/// Records what a schema check learned of `server` that was not known yet.
-pub fn remember_schema(
-    store: &Store,
-    server: &str,
-    known: &ServerKnowledge,
-    report: &SchemaReport,
-) -> Result<(), EngineError> {
-    let mut facts: Vec<ServerFact> = report
-        .present
-        .iter()
-        .map(|(kind, field)| ServerFact::ExternalIdField {
-            kind: *kind,
-            field_id: field.field_id.clone(),
-            field_type: field.field_type.clone(),
-            is_unique: field.is_unique,
-        })
-        .collect();
-    facts.extend(report.route.map(ServerFact::MetadataRoute));
-    let events: Vec<Event> = known
-        .news(facts)
-        .into_iter()
-        .map(|fact| Event::ServerLearned {
-            server: server.to_string(),
-            fact,
-        })
-        .collect();
-    if !events.is_empty() {
-        store.append(events)?;
-    }
-    Ok(())
-}
-
-/// Forgets the `externalId` fields of `server` (a push said one is gone): the next round reads
-/// the data model again.
-pub fn forget_schema(store: &Store, server: &str) -> Result<(), EngineError> {
-    let events: Vec<Event> = EntityKind::ALL
-        .into_iter()
-        .map(|kind| Event::ServerLearned {
-            server: server.to_string(),
-            fact: ServerFact::ExternalIdFieldForgotten { kind },
-        })
-        .collect();
-    store.append(events)?;
-    Ok(())
-}
-
-fn schema_missing_message(report: &SchemaReport) -> String {
-    let objects = report
-        .missing
-        .iter()
-        .map(|kind| wire::plural(*kind))
-        .collect::<Vec<_>>()
-        .join(" and ");
-    let what = match &report.refusal {
-        Some(FieldRefusal::Forbidden(twenty)) => format!(
-            "the externalId field is missing on {objects} and Twenty refused to create it for \
-             this API key (\"{twenty}\"): use a key whose role may change the data model, or \
-             create a unique Text field named externalId in Settings → Data model"
-        ),
-        Some(FieldRefusal::Refused(twenty)) => format!(
-            "the externalId field is missing on {objects} and Twenty refused to create it \
-             (\"{twenty}\"): create a unique Text field named externalId in Settings → Data model"
-        ),
-        None => format!(
-            "the externalId field is missing on {objects}: create a unique Text field named \
-             externalId in Settings → Data model"
-        ),
-    };
-    format!("{what}. Nothing is pushed until then; nothing is lost")
+    let config = ClientConfig::for_target(target).with_clock(store.clock().clone());
+    TwentyClient::new(config, budget)
 }
 
 /// Pushes until nothing pushable is pending (for `sync --until-idle`).
 pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleReport, EngineError> {
-    let (Some(base_url), Some(api_key)) = (&settings.base_url, &settings.api_key) else {
-        return Err(EngineError::SchemaMissing(
-            "set TWENTY_CRM_BASE_URL and TWENTY_CRM_API_KEY (or the settings) before syncing"
-                .into(),
-        ));
-    };
-    let budget = RequestBudget::new(settings.rate_limit, burst_for(settings.rate_limit));
-    let client = make_client(base_url, api_key.expose(), budget).map_err(EngineError::Refused)?;
+    let target = TwentyTarget::from_settings(settings)?;
+    let budget = RequestBudget::for_rate(settings.rate_limit);
+    let client = make_client(target, store, budget).map_err(EngineError::Refused)?;
     let counters = store.counters()?;
     if counters.pending == 0 {
         return Ok(IdleReport {

@@ -7,9 +7,9 @@ use std::time::Duration;
 use super::wire::{
     Acceptance, IntentsRequest, IntentsResponse, WireIntent, HEALTH_PATH, INTENTS_PATH,
 };
-use crate::config::Secret;
+use crate::config::{Secret, Settings};
+use crate::domain::plan::RoundOutcome;
 use crate::domain::{Event, FailureCode};
-use crate::engine::RoundOutcome;
 use crate::logging::redact;
 use crate::store::{Store, StoreError};
 
@@ -33,12 +33,35 @@ pub enum ForwardError {
     Store(#[from] StoreError),
 }
 
+/// The relay the settings name (platform mode): its address and the token it expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayTarget {
+    url: String,
+    token: Secret,
+}
+
+impl RelayTarget {
+    /// `platform_url` and `platform_token` of the settings, or what to set.
+    pub fn from_settings(settings: &Settings) -> Result<RelayTarget, String> {
+        match (&settings.platform_url, &settings.platform_token) {
+            (Some(url), Some(token)) => Ok(RelayTarget {
+                url: url.trim_end_matches('/').to_string(),
+                token: token.clone(),
+            }),
+            _ => Err(
+                "platform mode needs platform_url and platform_token (the relay's address \
+                      and its relay_token)"
+                    .into(),
+            ),
+        }
+    }
+}
+
 /// Forwards one store's pending queue to one relay.
 pub struct Forwarder {
     store: Store,
     http: reqwest::Client,
-    base_url: String,
-    token: Secret,
+    target: RelayTarget,
     batch_size: usize,
     origin: String,
 }
@@ -46,33 +69,31 @@ pub struct Forwarder {
 impl Forwarder {
     pub fn new(
         store: Store,
-        platform_url: &str,
-        token: Secret,
+        target: RelayTarget,
         batch_size: usize,
     ) -> Result<Forwarder, ForwardError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
-            .map_err(|e| ForwardError::Refused(redact(&e.to_string(), token.expose())))?;
+            .map_err(|e| ForwardError::Refused(redact(&e.to_string(), target.token.expose())))?;
         Ok(Forwarder {
             store,
             http,
-            base_url: platform_url.trim_end_matches('/').to_string(),
-            token,
+            target,
             batch_size: batch_size.clamp(1, super::wire::MAX_INTENTS_PER_REQUEST),
             origin: origin_name(),
         })
     }
 
     /// The relay this forwarder sends to.
-    pub fn target(&self) -> (&str, &str) {
-        (&self.base_url, self.token.expose())
+    pub fn target(&self) -> &RelayTarget {
+        &self.target
     }
 
     /// True when the relay answers its health probe.
     pub async fn healthy(&self) -> bool {
         self.http
-            .get(format!("{}{HEALTH_PATH}", self.base_url))
+            .get(format!("{}{HEALTH_PATH}", self.target.url))
             .send()
             .await
             .is_ok_and(|r| r.status().is_success())
@@ -84,10 +105,7 @@ impl Forwarder {
             .store
             .pending_in_order(self.batch_size * WINDOW_BATCHES)?;
         if window.is_empty() {
-            return Ok(RoundOutcome {
-                settled: 0,
-                idle: true,
-            });
+            return Ok(RoundOutcome::IDLE);
         }
         let mut settled = 0;
         for chunk in window.chunks(self.batch_size) {
@@ -167,18 +185,16 @@ impl Forwarder {
             }
             self.store.append(events)?;
         }
-        Ok(RoundOutcome {
-            settled,
-            idle: false,
-        })
+        Ok(RoundOutcome::settled(settled))
     }
 
     async fn send(&self, request: &IntentsRequest) -> Result<IntentsResponse, ForwardError> {
-        let scrub = |text: String| redact(&text, self.token.expose());
+        let token = &self.target.token;
+        let scrub = |text: String| redact(&text, token.expose());
         let response = self
             .http
-            .post(format!("{}{INTENTS_PATH}", self.base_url))
-            .bearer_auth(self.token.expose())
+            .post(format!("{}{INTENTS_PATH}", self.target.url))
+            .bearer_auth(token.expose())
             .json(request)
             .send()
             .await

@@ -87,6 +87,12 @@ impl RequestBudget {
         })
     }
 
+    /// The budget every front end uses for a rate setting: `requests_per_minute` with a small
+    /// burst (a twentieth of the rate, 1 to 10), so that the server never sees a spike.
+    pub fn for_rate(requests_per_minute: u32) -> Arc<Self> {
+        RequestBudget::new(requests_per_minute, (requests_per_minute / 20).clamp(1, 10))
+    }
+
     fn current_limiter(&self) -> Arc<Limiter> {
         match self.limiter.read() {
             Ok(guard) => Arc::clone(&guard),

@@ -84,7 +84,7 @@ impl TwentyClient {
             return Err(TwentyError::unexpected(
                 status,
                 &format!("the list has no data.{}", wire::plural(kind)),
-                &self.api_key,
+                &self.redactor,
             ));
         }
         Ok(body.get("totalCount").and_then(serde_json::Value::as_u64))
@@ -106,7 +106,7 @@ impl TwentyClient {
             Ok(()) => check(
                 "reachable",
                 true,
-                format!("{} answered in {latency_ms} ms", self.base_url),
+                format!("{} answered in {latency_ms} ms", self.base_url()),
             ),
             Err(error) => check("reachable", false, error.to_string()),
         });
@@ -214,22 +214,22 @@ impl TwentyClient {
 
     fn report(&self, latency_ms: u64, mut checks: Vec<ConnectionCheck>) -> ConnectionReport {
         for check in &mut checks {
-            check.detail = crate::logging::redact(&check.detail, &self.api_key);
+            check.detail = self.redactor.scrub(&check.detail);
         }
         let ok = checks.iter().all(|c| c.ok);
         let message = if ok {
             format!(
                 "Connected to Twenty at {}: the API key can read companies and people, and both \
                  have the externalId field",
-                self.base_url
+                self.base_url()
             )
         } else {
-            advice(&self.base_url, &checks)
+            advice(self.base_url(), &checks)
         };
         ConnectionReport {
             ok,
             latency_ms,
-            message: crate::logging::redact(&message, &self.api_key),
+            message: self.redactor.scrub(&message),
             checks,
             schema: None,
         }

@@ -4,15 +4,19 @@
 //!
 //! # Layout
 //! - `client`: [`TwentyClient`], its configuration and the HTTP transport with retries.
+//! - `records`: the record calls (lookup by external id, batch create, update).
 //! - [`budget`]: [`RequestBudget`], the one rate budget every request takes a permit from.
-//! - [`error`]: [`TwentyError`] and [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]).
+//! - [`error`]: [`TwentyError`] (one struct: [`ErrorKind`], status, messages, `Retry-After`), its
+//!   [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]) and the client's key redactor.
 //! - [`wire`]: request bodies, filters and response envelopes as pure functions.
 //! - [`retry`]: the retry policy, backoff with jitter and `Retry-After` parsing.
 //! - [`metadata`]: the `externalId` custom field (read, probe, create).
 //! - `connection`: the connection test.
+//! - `target`: [`TwentyTarget`], the one conversion from the settings to a server and key.
 //!
-//! Invariant: the API key only ever leaves this module in the `Authorization` header; every
-//! error text is scrubbed with [`crate::logging::redact`], and `Debug` output masks it.
+//! Invariant: the API key stays a [`crate::config::Secret`] up to the client's one sensitive
+//! `Authorization` header value and only ever leaves this module in that header; every error text
+//! is scrubbed by the client's [`error::Redactor`], and `Debug` output masks it.
 
 pub mod budget;
 pub mod error;
@@ -22,11 +26,15 @@ pub mod wire;
 
 mod client;
 mod connection;
+mod records;
+mod target;
 
 pub use budget::RequestBudget;
-pub use client::{ClientConfig, RetryPolicy, TwentyClient, MAX_LOOKUP_IDS};
-pub use error::{ErrorCode, TwentyError};
+pub use client::{ClientConfig, RetryPolicy, TwentyClient};
+pub use error::{ErrorCode, ErrorKind, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
+pub use records::MAX_LOOKUP_IDS;
+pub use target::TwentyTarget;
 
 use serde::{Deserialize, Serialize};
 

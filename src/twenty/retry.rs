@@ -8,7 +8,7 @@ use rand::Rng;
 use tokio::time::Instant;
 
 use super::budget::RequestBudget;
-use super::error::TwentyError;
+use super::error::{ErrorKind, TwentyError};
 
 /// How failed attempts are retried. Only retryable errors (408, 429, 500, 502, 503, 504,
 /// timeouts, connection failures) are retried.
@@ -101,7 +101,7 @@ where
         if !error.is_retryable() {
             return Err(error);
         }
-        let rate_limited = matches!(error, TwentyError::RateLimited { .. });
+        let rate_limited = error.kind() == ErrorKind::RateLimited;
         let delay = match error.retry_after() {
             Some(wait) => wait,
             None => policy.backoff_with_random_jitter(retry),

@@ -272,8 +272,5 @@ fn settle(
     }
 }
 
-/// An in-memory set of projections: the reference model used by tests and by anything that needs
-/// projections without a store.
-
 #[cfg(test)]
 mod tests;

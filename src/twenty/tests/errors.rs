@@ -3,14 +3,19 @@
 
 use std::time::Duration;
 
+use crate::config::Secret;
 use crate::domain::FailureCode;
-use crate::twenty::error::{classify_status, parse_server_text};
+use crate::twenty::error::{classify_status, parse_server_text, Redactor};
 use crate::twenty::{ErrorCode, TwentyError};
 
 const KEY: &str = "eyJhbGciOiJIUzI1NiJ9.payload.sig";
 
+fn redactor(key: &str) -> Redactor {
+    Redactor::new(Secret::new(key))
+}
+
 fn classify(status: u16, body: &str) -> TwentyError {
-    classify_status(status, body.as_bytes(), None, KEY)
+    classify_status(status, body.as_bytes(), None, &redactor(KEY))
 }
 
 #[test]
@@ -175,7 +180,12 @@ fn quota_and_rate_limits() {
     assert_eq!(legacy.retry_after(), None);
 
     let body = r#"{"statusCode":429,"error":"RATE_LIMITED","messages":["Rate limit exceeded"],"limitKind":"speed","limit":100,"remaining":0,"periodCount":1,"periodUnit":"minute","retryAfterSeconds":12}"#;
-    let header = classify_status(429, body.as_bytes(), Some(Duration::from_secs(7)), KEY);
+    let header = classify_status(
+        429,
+        body.as_bytes(),
+        Some(Duration::from_secs(7)),
+        &redactor(KEY),
+    );
     assert_eq!(
         header.retry_after(),
         Some(Duration::from_secs(7)),
@@ -256,7 +266,7 @@ fn the_key_never_appears_in_messages_even_with_regex_metacharacters() {
     let body = format!(
         r#"{{"statusCode":401,"messages":["bad token {key} for https://x.example/rest?token={key}"],"error":"UNAUTHENTICATED"}}"#
     );
-    let e = classify_status(401, body.as_bytes(), None, key);
+    let e = classify_status(401, body.as_bytes(), None, &redactor(key));
     assert!(!e.to_string().contains(key), "{e}");
     assert!(!e.server_message().unwrap_or_default().contains(key));
     assert!(e.to_string().contains("****"), "{e}");
@@ -265,7 +275,7 @@ fn the_key_never_appears_in_messages_even_with_regex_metacharacters() {
         400,
         br#"{"statusCode":400,"messages":["aXb*c+(d)"]}"#,
         None,
-        key,
+        &redactor(key),
     );
     assert_eq!(e.server_message(), Some("aXb*c+(d)"));
 }

@@ -7,4 +7,5 @@ mod errors;
 mod fake_http;
 mod local_http;
 mod retry;
+mod target;
 mod wire;

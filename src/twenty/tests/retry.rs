@@ -7,12 +7,17 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::twenty::error::classify_status;
+use crate::config::Secret;
+use crate::twenty::error::{classify_status, ErrorKind, Redactor};
 use crate::twenty::retry::{parse_retry_after, run};
 use crate::twenty::{ErrorCode, RequestBudget, RetryPolicy, TwentyError};
 
+fn redactor() -> Redactor {
+    Redactor::new(Secret::new("key"))
+}
+
 fn server_error(status: u16) -> TwentyError {
-    classify_status(status, b"", None, "key")
+    classify_status(status, b"", None, &redactor())
 }
 
 fn rate_limited(retry_after: Option<Duration>) -> TwentyError {
@@ -20,7 +25,7 @@ fn rate_limited(retry_after: Option<Duration>) -> TwentyError {
         429,
         br#"{"statusCode":429,"messages":["Limit reached"]}"#,
         retry_after,
-        "key",
+        &redactor(),
     )
 }
 
@@ -115,13 +120,8 @@ async fn every_retryable_kind_is_retried_until_success() {
         server_error(502),
         server_error(504),
         server_error(408),
-        TwentyError::Timeout {
-            status: None,
-            message: "timed out".into(),
-        },
-        TwentyError::Network {
-            message: "connection refused".into(),
-        },
+        TwentyError::new(ErrorKind::Timeout, None, "timed out"),
+        TwentyError::new(ErrorKind::Network, None, "connection refused"),
         rate_limited(None),
     ] {
         let (result, attempts, _) =
@@ -148,7 +148,7 @@ async fn permanent_errors_are_not_retried() {
         ),
         (501, ""),
     ] {
-        let error = classify_status(status, body.as_bytes(), None, "key");
+        let error = classify_status(status, body.as_bytes(), None, &redactor());
         let started = Instant::now();
         let (result, attempts, _) =
             scripted(RetryPolicy::default(), &budget(), vec![error.clone(); 4]).await;
