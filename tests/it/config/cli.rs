@@ -2,52 +2,14 @@
 //! stored), secrets masked everywhere, the 0600 fallback file, the real Secret Service when one
 //! can be started, and a running agent that holds the store.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
 use super::support::*;
 
 const KEY: &str = "cli-secret-key-0123456789";
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = crate::support::twenty_sync(&self.data_dir());
-        command.args(args);
-        // No session bus: the keyring is unavailable, secrets go to the 0600 file.
-        command
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-            .env_remove("DISPLAY");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 fn events(cli: &Cli) -> usize {
     let output = cli.run(&["events", "--json", "--tail", "1000"]);

@@ -4,59 +4,16 @@
 //! restart that finds them readable by others.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
+use super::support::{text, Cli};
 use crate::support::wait_until;
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = crate::support::twenty_sync(&self.data_dir());
-        command.args(args);
-        std::fs::create_dir_all(self.home()).unwrap();
-        command
-            .env("HOME", self.home())
-            .env("TWENTY_SYNC_SECRET_STORE", "file")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-            .env_remove("DISPLAY");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[cfg(unix)]
 #[test]
 fn refused_drop_folders_say_why_wherever_they_are_set() {
-    let cli = Cli::new();
+    let cli = Cli::with_file_secrets();
     assert!(cli.run(&["status"]).status.success());
     let data = cli.data_dir().display().to_string();
     let home = cli.home().display().to_string();
@@ -119,7 +76,7 @@ fn refused_drop_folders_say_why_wherever_they_are_set() {
 #[cfg(unix)]
 #[test]
 fn a_folder_with_other_files_is_accepted_with_what_will_happen_to_them() {
-    let cli = Cli::new();
+    let cli = Cli::with_file_secrets();
     let folder = cli.dir.path().join("Documents");
     std::fs::create_dir_all(folder.join("sub")).unwrap();
     for name in [
@@ -148,7 +105,7 @@ fn a_folder_with_other_files_is_accepted_with_what_will_happen_to_them() {
 
 #[test]
 fn ports_are_0_or_1024_to_65535() {
-    let cli = Cli::new();
+    let cli = Cli::with_file_secrets();
     for (key, value) in [
         ("ui_port", "0"),
         ("ui_port", "1024"),
@@ -215,7 +172,7 @@ fn not_private(data: &Path, own_files: &[PathBuf]) -> Vec<String> {
 #[test]
 fn every_path_the_agent_creates_is_private_and_is_tightened_after_a_restart() {
     use std::os::unix::fs::PermissionsExt;
-    let cli = Cli::new();
+    let cli = Cli::with_file_secrets();
     let data = cli.data_dir();
     // Secrets in the file store, a record, an import with a report beside the file.
     let mut set = cli
