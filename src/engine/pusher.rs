@@ -28,9 +28,7 @@ use super::decide::UpsertSupport;
 use super::decide::{self, KnownRecords};
 use super::EngineError;
 use crate::domain::plan::{plan, PushPlan, RoundOutcome, WorkItem, MAX_RECORDS_PER_REQUEST};
-use crate::domain::{
-    EntityKind, Event, FailureCode, PendingEntry, PushOutcome, RecordKey, ServerFact,
-};
+use crate::domain::{EntityKind, Event, PendingEntry, PushOutcome, RecordKey, ServerFact};
 use crate::store::Store;
 use crate::twenty::{wire, TwentyClient, TwentyError};
 
@@ -292,7 +290,7 @@ fn failure(item: &WorkItem, error: &TwentyError, retryable: bool) -> Event {
     Event::PushFailed {
         intent_id: item.intent.id,
         key: item.key.clone(),
-        code: FailureCode::from(error.code()),
+        code: error.code(),
         message,
         attempt: item.pending.attempts + 1,
         retryable,

@@ -1,5 +1,5 @@
 //! The one error type of the Twenty boundary ([`TwentyError`]: an [`ErrorKind`] with the status and
-//! messages), its codes ([`ErrorCode`], 1:1 with [`FailureCode`]) and the classification of HTTP
+//! messages), its codes ([`ErrorCode`], the domain's [`FailureCode`]) and the classification of HTTP
 //! statuses, Twenty's error bodies and transport failures into them. Every message is scrubbed of
 //! the API key (by the client's [`Redactor`]) before it is stored.
 
@@ -15,50 +15,10 @@ mod classify;
 pub(crate) use classify::parse_server_text;
 pub(crate) use classify::{classify_status, classify_transport};
 
-/// Why a call to Twenty failed, in the vocabulary of the original integration's typed errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    AuthError,
-    RateLimit,
-    Timeout,
-    NetworkError,
-    NotFound,
-    ServerError,
-    Duplicate,
-    ValidationError,
-    QuotaExhausted,
-    OperationFailed,
-}
-
-impl ErrorCode {
-    /// The stable upper-case name (`AUTH_ERROR`, …), the same as [`FailureCode::as_str`].
-    pub fn as_str(self) -> &'static str {
-        FailureCode::from(self).as_str()
-    }
-}
-
-impl From<ErrorCode> for FailureCode {
-    fn from(code: ErrorCode) -> FailureCode {
-        match code {
-            ErrorCode::AuthError => FailureCode::AuthError,
-            ErrorCode::RateLimit => FailureCode::RateLimit,
-            ErrorCode::Timeout => FailureCode::Timeout,
-            ErrorCode::NetworkError => FailureCode::NetworkError,
-            ErrorCode::NotFound => FailureCode::NotFound,
-            ErrorCode::ServerError => FailureCode::ServerError,
-            ErrorCode::Duplicate => FailureCode::Duplicate,
-            ErrorCode::ValidationError => FailureCode::ValidationError,
-            ErrorCode::QuotaExhausted => FailureCode::QuotaExhausted,
-            ErrorCode::OperationFailed => FailureCode::OperationFailed,
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Why a call to Twenty failed, in the vocabulary of the original integration's typed errors:
+/// the very list a parked record keeps ([`FailureCode`]), under the name the client's callers
+/// know.
+pub use crate::domain::FailureCode as ErrorCode;
 
 /// What kind of failure a [`TwentyError`] is, and so what the caller does about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,7 +130,7 @@ impl TwentyError {
     }
 
     pub fn failure_code(&self) -> FailureCode {
-        self.code().into()
+        self.code()
     }
 
     /// Whether trying again later can succeed. The client retries exactly these errors.
