@@ -235,9 +235,9 @@ impl AgentHandle {
         self.runner.status.clone()
     }
 
-    /// Grows after every pass of the engine's loop (see `RunnerHandle::passes`).
-    pub fn engine_passes(&self) -> watch::Receiver<u64> {
-        self.runner.passes.clone()
+    /// Grows each time the engine stops to wait (see `RunnerHandle::waits`).
+    pub fn engine_waits(&self) -> watch::Receiver<u64> {
+        self.runner.waits.clone()
     }
 
     /// Wakes whoever waits when an event is appended.

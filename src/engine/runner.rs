@@ -62,7 +62,7 @@ pub struct Runner {
     status: watch::Sender<EngineStatus>,
     budget: Arc<RequestBudget>,
     sync_now: Arc<Notify>,
-    passes: watch::Sender<u64>,
+    waits: watch::Sender<u64>,
 }
 
 /// Handles to watch and nudge a running [`Runner`].
@@ -71,9 +71,10 @@ pub struct RunnerHandle {
     pub status: watch::Receiver<EngineStatus>,
     pub budget: Arc<RequestBudget>,
     pub sync_now: Arc<Notify>,
-    /// How many passes of the loop have ended, each with the state it decided: whoever nudged
-    /// the engine knows its state is fresh once this grows (a repeated state is not re-sent).
-    pub passes: watch::Receiver<u64>,
+    /// How many times the loop has stopped to wait, each time in the state its last pass
+    /// decided: whoever nudged the engine knows that state is fresh once this grows (a repeated
+    /// state is not sent again).
+    pub waits: watch::Receiver<u64>,
 }
 
 /// An upstream of one kind, kept across rounds while the settings name the same destination.
@@ -110,12 +111,12 @@ impl Runner {
         };
         let (status, status_rx) = watch::channel(initial);
         let sync_now = Arc::new(Notify::new());
-        let (passes, passes_rx) = watch::channel(0);
+        let (waits, waits_rx) = watch::channel(0);
         let handle = RunnerHandle {
             status: status_rx,
             budget: budget.clone(),
             sync_now: sync_now.clone(),
-            passes: passes_rx,
+            waits: waits_rx,
         };
         (
             Runner {
@@ -124,7 +125,7 @@ impl Runner {
                 status,
                 budget,
                 sync_now,
-                passes,
+                waits,
             },
             handle,
         )
@@ -147,12 +148,12 @@ impl Runner {
                 SyncMode::DirectCrm => self.step(&settings, &mut twenty, &mut shutdown).await,
                 SyncMode::Platform => self.step(&settings, &mut relay, &mut shutdown).await,
             };
-            self.passes.send_modify(|passes| *passes += 1);
             let wait_for_change = match step {
                 Step::Continue => continue,
                 Step::Shutdown => return,
                 Step::Wait(duration) => duration,
             };
+            self.waits.send_modify(|waits| *waits += 1);
             tokio::select! {
                 () = &mut shutdown => return,
                 _ = self.settings.changed() => {

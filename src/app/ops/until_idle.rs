@@ -78,16 +78,17 @@ fn settled(counters: &Counters) -> u64 {
 async fn wait_until_idle(handle: &AgentHandle) -> Result<IdleOutcome, OpError> {
     check_pushes(&handle.settings())?;
     let mut status = handle.engine_changes();
-    let mut passes = handle.engine_passes();
+    let mut waits = handle.engine_waits();
     let mut log = handle.log_changes();
     status.borrow_and_update();
-    let nudged_at = *passes.borrow_and_update();
+    let nudged_at = *waits.borrow_and_update();
     log.borrow_and_update();
     let store = handle.store().clone();
     let before = settled(&store.counters()?);
     handle.sync_now();
-    // Offline is re-sent at every probe; any other state only when it changes, so it is
-    // trusted once a pass of the engine ended after the nudge.
+    // Offline is sent again at every probe, so it is trusted once sent after the nudge; any
+    // other state is sent only when it changes, so it is trusted once the engine stopped to
+    // wait after the nudge (the pass before decided it).
     let mut status_since_nudge = false;
     loop {
         let counters = store.counters()?;
@@ -97,10 +98,10 @@ async fn wait_until_idle(handle: &AgentHandle) -> Result<IdleOutcome, OpError> {
                 parked: counters.failed,
             });
         }
-        let fresh = *passes.borrow() > nudged_at;
+        let fresh = *waits.borrow() > nudged_at;
         let now = status.borrow().clone();
         match now.state {
-            SyncState::Offline if status_since_nudge || fresh => {
+            SyncState::Offline if status_since_nudge => {
                 return Ok(IdleOutcome::Unreachable {
                     message: now.last_error.unwrap_or_default(),
                 })
@@ -123,7 +124,7 @@ async fn wait_until_idle(handle: &AgentHandle) -> Result<IdleOutcome, OpError> {
                 changed.map_err(|_| agent_gone())?;
                 status_since_nudge = true;
             }
-            changed = passes.changed() => changed.map_err(|_| agent_gone())?,
+            changed = waits.changed() => changed.map_err(|_| agent_gone())?,
             changed = log.changed() => changed.map_err(|_| agent_gone())?,
         }
     }
