@@ -56,7 +56,9 @@ impl Door {
             Ok(store) => Way::Store(RefCell::new(Some(store))),
             Err(in_use @ StoreError::InUse { .. }) => match AgentClient::find(data_dir) {
                 Ok(client) => {
-                    eprintln!("(asking the agent running on this data directory: it holds the store)");
+                    eprintln!(
+                        "(asking the agent running on this data directory: it holds the store)"
+                    );
                     Way::Agent(client)
                 }
                 Err(_) => return Err(store_failure(in_use)),

@@ -210,7 +210,10 @@ fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<
     let settings = &door.effective()?.settings;
     let report = door.run(ops::CheckConnection {
         base_url: settings.base_url.clone(),
-        api_key: settings.api_key.as_ref().map(|key| key.expose().to_string()),
+        api_key: settings
+            .api_key
+            .as_ref()
+            .map(|key| key.expose().to_string()),
         create_missing,
     })?;
     if json {

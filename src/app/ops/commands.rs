@@ -96,7 +96,9 @@ impl Operation for SetConfig {
     async fn run(self, live: &Live) -> Result<Option<StoredConfig>, OpError> {
         let handle = live.handle().clone();
         blocking(move || {
-            handle.save_settings(&self.0, "cli").map_err(refused_change)?;
+            handle
+                .save_settings(&self.0, "cli")
+                .map_err(refused_change)?;
             Ok(handle.store().config()?)
         })
         .await

@@ -38,7 +38,9 @@ use crate::config::ConfigError;
 use crate::store::StoreError;
 
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
-pub use commands::{CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings};
+pub use commands::{
+    CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
+};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,

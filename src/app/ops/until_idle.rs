@@ -118,7 +118,9 @@ async fn wait_until_idle(handle: &AgentHandle) -> Result<IdleOutcome, OpError> {
             }
             _ => {}
         }
-        let agent_gone = || OpError::Unavailable("the agent stopped before the queue was pushed; the intents stay queued: run the command again".into());
+        let agent_gone = || {
+            OpError::Unavailable("the agent stopped before the queue was pushed; the intents stay queued: run the command again".into())
+        };
         tokio::select! {
             changed = status.changed() => {
                 changed.map_err(|_| agent_gone())?;

@@ -111,7 +111,10 @@ impl Side {
         });
         match finished.recv_timeout(Duration::from_secs(120)) {
             Ok(output) => output.unwrap().into(),
-            Err(_) => panic!("{}: {args:?} (pid {id}) ran longer than two minutes", self.name),
+            Err(_) => panic!(
+                "{}: {args:?} (pid {id}) ran longer than two minutes",
+                self.name
+            ),
         }
     }
 
@@ -177,7 +180,7 @@ impl Side {
         let lines: Vec<String> = text
             .lines()
             .filter(|line| !line.starts_with("(asking the agent"))
-            .map(|line| mask_variable_parts(line))
+            .map(mask_variable_parts)
             .collect();
         lines.join("\n")
     }
@@ -206,7 +209,10 @@ fn mask_variable_parts(line: &str) -> String {
             at += 1;
         }
     }
-    mask_durations(&mask_numbers_after(&out, &["\"latency_ms\": ", "in sync: "]))
+    mask_durations(&mask_numbers_after(
+        &out,
+        &["\"latency_ms\": ", "in sync: "],
+    ))
 }
 
 /// `12 ms` → `N ms`.
