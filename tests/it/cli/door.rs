@@ -119,7 +119,10 @@ fn story() -> Vec<Step> {
         Cli(&["status", "--json"], 0),
         // Twenty down: exit 4, the intent stays queued; back up: pushed.
         Twenty(|fake| fake.faults().down(true)),
-        Cli(&["push", "company", "--external-id", "c2", "--name", "Beta"], 0),
+        Cli(
+            &["push", "company", "--external-id", "c2", "--name", "Beta"],
+            0,
+        ),
         Cli(SYNC, 4),
         Cli(&["status", "--json"], 0),
         Twenty(|fake| fake.faults().down(false)),
@@ -145,14 +148,21 @@ fn comparable(side: &Side, args: &[&str], run: &Run) -> (i32, String, String) {
     let status = args.first() == Some(&"status");
     let mut stdout = side.normalize(&run.stdout);
     if status && args.contains(&"--json") {
-        let mut json: Value = serde_json::from_str(&run.stdout)
-            .unwrap_or_else(|e| panic!("{}: {args:?} is not JSON ({e}): {}", side.name, run.stdout));
+        let mut json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+            panic!("{}: {args:?} is not JSON ({e}): {}", side.name, run.stdout)
+        });
         for field in LIVE_FIELDS {
             json.as_object_mut().unwrap().remove(*field);
         }
         stdout = side.normalize(&serde_json::to_string_pretty(&json).unwrap());
     } else if status {
-        let live = ["state:", "since:", "next retry:", "requests:", "last error:"];
+        let live = [
+            "state:",
+            "since:",
+            "next retry:",
+            "requests:",
+            "last error:",
+        ];
         stdout = stdout
             .lines()
             .filter(|line| !live.iter().any(|prefix| line.starts_with(prefix)))
@@ -222,8 +232,22 @@ fn every_command_means_the_same_with_and_without_a_running_agent() {
         );
     }
     // The agent did the pushing on its side, into its own fake.
-    assert_eq!(beside.twenty.get().find_by_external_id("companies", "c2").len(), 1);
-    assert_eq!(alone.twenty.get().find_by_external_id("companies", "c2").len(), 1);
+    assert_eq!(
+        beside
+            .twenty
+            .get()
+            .find_by_external_id("companies", "c2")
+            .len(),
+        1
+    );
+    assert_eq!(
+        alone
+            .twenty
+            .get()
+            .find_by_external_id("companies", "c2")
+            .len(),
+        1
+    );
 }
 
 /// Defect 3: beside a running agent, `push` was refused ("the store … is in use"),
@@ -244,10 +268,20 @@ fn beside_a_running_agent_the_stored_settings_are_used_and_push_records() {
     assert_eq!(report["ok"], true, "{report}");
     assert!(side.twenty.get().has_field("companies", "externalId"));
     let pushed = ok(COMPANY, None);
-    assert!(pushed.stdout.starts_with("recorded company c1"), "{}", pushed.stdout);
+    assert!(
+        pushed.stdout.starts_with("recorded company c1"),
+        "{}",
+        pushed.stdout
+    );
     let synced = ok(SYNC, None);
     assert!(synced.stdout.starts_with("in sync:"), "{}", synced.stdout);
-    assert_eq!(side.twenty.get().find_by_external_id("companies", "c1").len(), 1);
+    assert_eq!(
+        side.twenty
+            .get()
+            .find_by_external_id("companies", "c1")
+            .len(),
+        1
+    );
 }
 
 /// `sync --until-idle` through the agent waits without holding up the agent's other requests.
@@ -268,7 +302,10 @@ fn a_waiting_sync_does_not_hold_up_other_commands() {
     }
     // Every request to Twenty takes two seconds now: the push takes a few.
     side.twenty.get().faults().slow(2_000);
-    assert_eq!(side.run(&["config", "set", "enabled", "true"], None).code, 0);
+    assert_eq!(
+        side.run(&["config", "set", "enabled", "true"], None).code,
+        0
+    );
     let sync = side.command(SYNC).output_in_background();
     let started = std::time::Instant::now();
     let status = side.run(&["status", "--json"], None);
@@ -281,7 +318,13 @@ fn a_waiting_sync_does_not_hold_up_other_commands() {
     assert!(!sync.is_finished(), "the sync should still be waiting");
     let synced: Run = sync.join().unwrap().into();
     assert_eq!(synced.code, 0, "{}{}", synced.stdout, synced.stderr);
-    assert_eq!(side.twenty.get().find_by_external_id("companies", "c1").len(), 1);
+    assert_eq!(
+        side.twenty
+            .get()
+            .find_by_external_id("companies", "c1")
+            .len(),
+        1
+    );
 }
 
 /// Runs a command on a thread: its output when joined.

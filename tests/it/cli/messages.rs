@@ -28,7 +28,10 @@ fn warnings(stderr: &str) -> usize {
 fn the_secret_storage_warning_is_said_once_per_command() {
     let cli = Cli::new();
     let run = |args: &[&str]| -> super::support::Run {
-        without_keyring(&mut cli.command(args)).output().unwrap().into()
+        without_keyring(&mut cli.command(args))
+            .output()
+            .unwrap()
+            .into()
     };
     for args in [
         &["config", "set", "api_key", KEY][..],
@@ -39,7 +42,11 @@ fn the_secret_storage_warning_is_said_once_per_command() {
     ] {
         let output = run(args);
         assert_eq!(warnings(&output.stderr), 1, "{args:?}: {}", output.stderr);
-        assert!(!output.stderr.contains(ESC), "{args:?}: {:?}", output.stderr);
+        assert!(
+            !output.stderr.contains(ESC),
+            "{args:?}: {:?}",
+            output.stderr
+        );
     }
     // Commands that do not read the settings say nothing about them.
     let status = run(&["status"]);
@@ -50,7 +57,8 @@ fn the_secret_storage_warning_is_said_once_per_command() {
 fn the_secret_storage_warning_is_said_once_beside_a_running_agent() {
     let mut side = Side::new("beside a running agent", FakeConfig::current());
     // The agent as the commands: the keyring is tried and does not answer.
-    side.envs.retain(|(key, _)| key != "TWENTY_SYNC_SECRET_STORE");
+    side.envs
+        .retain(|(key, _)| key != "TWENTY_SYNC_SECRET_STORE");
     side.envs.push((
         "DBUS_SESSION_BUS_ADDRESS".into(),
         "unix:path=/nonexistent/bus".into(),
@@ -76,7 +84,10 @@ fn run_writes_no_colour_codes_into_redirected_output() {
     side.stop_agent();
     let log = side.agent_log();
     assert!(log.contains("INFO"), "the agent logged nothing: {log}");
-    assert!(!log.contains(ESC), "colour codes in redirected output: {log:?}");
+    assert!(
+        !log.contains(ESC),
+        "colour codes in redirected output: {log:?}"
+    );
 }
 
 /// A data directory left readable by others: the next command tightens it and says so in one
@@ -124,7 +135,10 @@ fn colour_codes_only_on_a_terminal_without_no_color() {
     };
     let coloured = on_terminal(None);
     assert!(coloured.contains("WARN"), "{coloured}");
-    assert!(coloured.contains(ESC), "a terminal gets colour: {coloured:?}");
+    assert!(
+        coloured.contains(ESC),
+        "a terminal gets colour: {coloured:?}"
+    );
     let plain = on_terminal(Some("1"));
     assert!(plain.contains("WARN"), "{plain}");
     assert!(!plain.contains(ESC), "NO_COLOR=1: {plain:?}");
