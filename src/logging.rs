@@ -1,10 +1,14 @@
 //! Logging: `tracing` to stderr and, through `tracing-appender`, to daily-rolling files in the data
 //! directory's `logs/` folder. Secrets are never passed to a log macro; see `redact`.
 //!
+//! Colour codes go to stderr only when it is a terminal and `NO_COLOR` is not set
+//! ([`colour_on_stderr`]): redirected output and log files are plain text.
+//!
 //! With a data directory, `init` first makes the process's new files private (umask 077) and
 //! the data directory 0700 / 0600 (see [`crate::safe_fs`]): the log holds names and e-mail
 //! addresses.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -24,6 +28,7 @@ pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr())
         .with_target(false)
         .with_filter(filter());
 
@@ -75,6 +80,19 @@ pub fn init(data_dir: Option<&Path>, default_filter: &str) -> LoggingGuard {
     LoggingGuard { _file: guard }
 }
 
+/// Whether stderr gets colour codes: only on a terminal, and not when `NO_COLOR` is set to
+/// anything but the empty text (<https://no-color.org>).
+pub fn colour_on_stderr() -> bool {
+    wants_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+fn wants_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
+}
+
 /// Replaces every literal occurrence of `secret` in `text` with its mask. No pattern is built
 /// from the secret, so no character of it can change the meaning of the search.
 pub fn redact(text: &str, secret: &str) -> String {
@@ -92,4 +110,20 @@ pub fn mask_secret(secret: &str) -> String {
     }
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("****{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::wants_colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(wants_colour(true, None));
+        assert!(wants_colour(true, Some(OsStr::new(""))));
+        assert!(!wants_colour(true, Some(OsStr::new("1"))));
+        assert!(!wants_colour(false, None));
+        assert!(!wants_colour(false, Some(OsStr::new(""))));
+    }
 }

@@ -70,6 +70,10 @@ impl Agent {
         context: crate::config::ConfigContext,
         effective: crate::config::Effective,
     ) -> Agent {
+        // Said once, at start (the log file keeps it); the Settings screen shows it too.
+        if let Some(warning) = &effective.secrets_warning {
+            tracing::warn!("{warning}");
+        }
         let config = Arc::new(AgentConfig {
             context,
             shown: std::sync::Mutex::new((effective.sources, effective.secrets_warning)),
@@ -231,6 +235,11 @@ impl AgentHandle {
         self.runner.status.clone()
     }
 
+    /// Grows each time the engine stops to wait (see `RunnerHandle::waits`).
+    pub fn engine_waits(&self) -> watch::Receiver<u64> {
+        self.runner.waits.clone()
+    }
+
     /// Wakes whoever waits when an event is appended.
     pub fn log_changes(&self) -> watch::Receiver<u64> {
         self.store.subscribe()
@@ -266,11 +275,18 @@ impl AgentHandle {
         update: &crate::config::SettingsUpdate,
         by: &str,
     ) -> Result<Settings, Vec<crate::config::ConfigError>> {
-        let effective = self
-            .config
-            .context
-            .save(&self.store, update, by)
-            .map_err(crate::config::SaveError::into_config_errors)?;
+        self.save_settings(update, by)
+            .map_err(crate::config::SaveError::into_config_errors)
+    }
+
+    /// [`AgentHandle::update_settings`], with why nothing was saved (an invalid value, the
+    /// secret store or the store).
+    pub fn save_settings(
+        &self,
+        update: &crate::config::SettingsUpdate,
+        by: &str,
+    ) -> Result<Settings, crate::config::SaveError> {
+        let effective = self.config.context.save(&self.store, update, by)?;
         tracing::info!(by, "settings changed");
         *self.config.shown.lock().unwrap_or_else(|p| p.into_inner()) =
             (effective.sources, effective.secrets_warning);

@@ -1,19 +1,16 @@
-//! One function per command, each a few lines over `twenty_sync::app` and the store.
+//! One function per command: it sends its `app::ops` operation through the [`Door`] (the store,
+//! or the running agent that holds it) and prints the one reply the same way on both paths.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use twenty_sync::app::agent::Agent;
-use twenty_sync::app::{self, report, RecordError, StatusReport};
+use twenty_sync::app::ops::{self, IdleOutcome, Queued};
+use twenty_sync::app::RecordError;
 use twenty_sync::clock::SystemClock;
-use twenty_sync::config::Settings;
-use twenty_sync::domain::IntentSource;
-use twenty_sync::engine::{run_until_idle, EngineError};
 use twenty_sync::store::{Store, StoreError};
-use twenty_sync::twenty::{
-    ClientConfig, ConnectionReport, RequestBudget, TwentyClient, TwentyTarget,
-};
 
+use super::agent_api::{store_failure, Door};
 use super::output;
 use super::{Command, Failure};
 
@@ -54,23 +51,6 @@ fn open_waiting(data_dir: &Path) -> Result<Store, Failure> {
     }
 }
 
-/// The store, or `None` when a running agent holds it and serves its local API (the command then
-/// asks the agent instead, see `agent_api`).
-fn open_unless_agent(data_dir: &Path) -> Result<Option<Store>, Failure> {
-    match Store::open(data_dir, Arc::new(SystemClock)) {
-        Ok(store) => Ok(Some(store)),
-        Err(StoreError::InUse { .. }) if super::agent_api::agent_serves(data_dir) => Ok(None),
-        Err(error) => Err(store_failure(error)),
-    }
-}
-
-fn store_failure(error: StoreError) -> Failure {
-    match error {
-        StoreError::DataDir { .. } => Failure::usage(error.to_string()),
-        other => Failure::other(other.to_string()),
-    }
-}
-
 fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
     let (kind, draft) = record.into_draft();
     // Validate before touching the store, so invalid input never needs a data dir.
@@ -79,15 +59,10 @@ fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
             RecordError::Invalid { kind, errors }.to_string(),
         ));
     }
-    let store = open(data_dir)?;
-    let intents =
-        app::record_intents(&store, &[(kind, draft)], IntentSource::Cli).map_err(|error| {
-            match error {
-                RecordError::Invalid { .. } => Failure::usage(error.to_string()),
-                RecordError::Store(error) => store_failure(error),
-            }
-        })?;
-    for intent in intents {
+    let recorded = Door::open(data_dir)?.run(ops::RecordIntents {
+        intents: vec![ops::IntentInput { kind, draft }],
+    })?;
+    for intent in recorded.intents {
         println!(
             "recorded {} {} (intent {})",
             intent.kind, intent.external_id, intent.id
@@ -97,10 +72,7 @@ fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
 }
 
 fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let report = match open_unless_agent(data_dir)? {
-        Some(store) => StatusReport::from_store(&store).map_err(store_failure)?,
-        None => super::agent_api::status(data_dir)?,
-    };
+    let report = Door::open(data_dir)?.run(ops::Status {})?;
     if json {
         output::print_json(&report)
     } else {
@@ -109,15 +81,24 @@ fn status(data_dir: &Path, json: bool) -> Result<(), Failure> {
     }
 }
 
+/// The newest `tail` events, oldest first, read page by page.
 fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
-    let rows = match open_unless_agent(data_dir)? {
-        Some(store) => {
-            let mut envelopes = store.events_before(u64::MAX, tail).map_err(store_failure)?;
-            envelopes.reverse();
-            envelopes.iter().map(report::EventRow::from).collect()
+    let door = Door::open(data_dir)?;
+    let mut rows = Vec::new();
+    let mut before = None;
+    while rows.len() < tail {
+        let page = door.run(ops::Events {
+            before,
+            limit: Some((tail - rows.len()).min(200)),
+            ..ops::Events::default()
+        })?;
+        rows.extend(page.rows);
+        match page.next_before {
+            Some(next) => before = Some(next),
+            None => break,
         }
-        None => super::agent_api::events(data_dir, tail)?,
-    };
+    }
+    rows.reverse();
     if json {
         output::print_json(&rows)
     } else {
@@ -127,10 +108,7 @@ fn events(data_dir: &Path, tail: usize, json: bool) -> Result<(), Failure> {
 }
 
 fn mappings(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let rows = match open_unless_agent(data_dir)? {
-        Some(store) => report::mapping_rows(&store).map_err(store_failure)?,
-        None => super::agent_api::mappings(data_dir)?,
-    };
+    let rows = Door::open(data_dir)?.run(ops::Mappings {})?;
     if json {
         output::print_json(&rows)
     } else {
@@ -154,11 +132,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))
-}
-
-/// The effective settings: flags > environment > stored > defaults.
-fn settings(data_dir: &Path) -> Result<Settings, Failure> {
-    super::config::settings(data_dir)
 }
 
 fn run_agent(data_dir: &Path, args: super::RunArgs) -> Result<(), Failure> {
@@ -213,52 +186,36 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
             "sync needs --until-idle (the continuous sync runs with `twenty-sync run`)",
         ));
     }
-    let settings = settings(data_dir)?;
-    if !settings.pushes_directly() {
-        return Err(Failure::usage(format!(
-            "syncing is off (sync mode {}, enabled {}); set TWENTY_CRM_SYNC_MODE=direct_crm and TWENTY_CRM_ENABLED=true",
-            settings.sync_mode.as_str(),
-            settings.enabled
-        )));
-    }
-    let store = open(data_dir)?;
-    let outcome = runtime()?.block_on(run_until_idle(&store, &settings));
-    match outcome {
-        Ok(report) if report.parked == 0 => {
-            println!("in sync: {} records settled, nothing pending", report.settled);
+    let door = Door::open(data_dir)?;
+    // This command's settings are checked (and their warning said) on both paths.
+    door.effective()?;
+    match door.run(ops::SyncUntilIdle {})? {
+        IdleOutcome::Idle { settled, parked: 0 } => {
+            println!("in sync: {settled} records settled, nothing pending");
             Ok(())
         }
-        Ok(report) => Err(Failure {
-            message: format!(
-                "{} records are parked as failed (see `twenty-sync mappings`); fix them and run `twenty-sync retry-failed`",
-                report.parked
-            ),
-            exit_code: 1,
-        }),
-        Err(EngineError::Unreachable(error)) => Err(Failure {
-            message: format!("Twenty could not be reached, intents stay queued: {error}"),
+        IdleOutcome::Idle { parked, .. } => Err(Failure::other(format!(
+            "{parked} records are parked as failed (see `twenty-sync mappings`); fix them and run `twenty-sync retry-failed`"
+        ))),
+        IdleOutcome::Unreachable { message } => Err(Failure {
+            message: format!("Twenty could not be reached, intents stay queued: {message}"),
             exit_code: EXIT_UNREACHABLE,
         }),
-        Err(EngineError::Store(error)) => Err(store_failure(error)),
-        Err(other) => Err(Failure::other(other.to_string())),
+        IdleOutcome::Stopped { message } => Err(Failure::other(message)),
     }
 }
 
 fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<(), Failure> {
-    let settings = settings(data_dir)?;
-    let target =
-        TwentyTarget::from_settings(&settings).map_err(|e| Failure::usage(e.to_string()))?;
-    let budget = RequestBudget::for_rate(settings.rate_limit);
-    let client = TwentyClient::new(ClientConfig::for_target(target), budget)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    // The store is not held during the test: an agent starting meanwhile must not wait for it.
-    if let Ok(Some(store)) = open_unless_agent(data_dir) {
-        if let Ok(known) = store.server(client.base_url()) {
-            client.set_metadata_route(known.metadata_route);
-        }
-    }
-    let report = runtime()?.block_on(client.test_connection(create_missing));
-    remember_connection(data_dir, &client, &report);
+    let door = Door::open(data_dir)?;
+    let settings = &door.effective()?.settings;
+    let report = door.run(ops::CheckConnection {
+        base_url: settings.base_url.clone(),
+        api_key: settings
+            .api_key
+            .as_ref()
+            .map(|key| key.expose().to_string()),
+        create_missing,
+    })?;
     if json {
         output::print_json(&report)?;
     } else {
@@ -271,25 +228,8 @@ fn test_connection(data_dir: &Path, json: bool, create_missing: bool) -> Result<
     }
 }
 
-/// Keeps what the connection test learned of the server, so that the first sync need not ask
-/// again (skipped while an agent holds the store: it learns on its own).
-fn remember_connection(data_dir: &Path, client: &TwentyClient, report: &ConnectionReport) {
-    let Some(schema) = &report.schema else { return };
-    let Ok(Some(store)) = open_unless_agent(data_dir) else {
-        return;
-    };
-    let server = client.base_url();
-    let known = store.server(server).unwrap_or_default();
-    if let Err(error) = twenty_sync::engine::remember_schema(&store, server, &known, schema) {
-        tracing::warn!("could not record what the connection test learned: {error}");
-    }
-}
-
 fn retry_failed(data_dir: &Path) -> Result<(), Failure> {
-    let count = match open_unless_agent(data_dir)? {
-        Some(store) => app::retry_failed(&store).map_err(store_failure)?,
-        None => super::agent_api::retry_failed(data_dir)?,
-    };
-    println!("{count} parked records are queued again");
+    let Queued { queued } = Door::open(data_dir)?.run(ops::RetryAll {})?;
+    println!("{queued} parked records are queued again");
     Ok(())
 }

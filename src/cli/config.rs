@@ -1,23 +1,25 @@
 //! Settings on the command line: the global setting flags, `config show [--json]` and
 //! `config set KEY VALUE`, and the effective settings every command uses (flag > environment >
 //! stored > default, decided by `twenty_sync::config::resolve`). While an agent holds the store,
-//! `config` goes through its local API (`agent.json`, `GET`/`PUT /api/settings`).
+//! the stored configuration is read and changed through it (`agent_api::Door`), and resolved
+//! here with this command's own flags and environment, exactly as over the store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::OnceLock;
 
 use clap::{Args, Subcommand};
-use serde_json::{json, Map, Value};
-use twenty_sync::clock::SystemClock;
+use serde_json::Value;
+use twenty_sync::app::ops;
 use twenty_sync::config::update::{shown_with_sources, update_from_pair};
 use twenty_sync::config::{
-    resolve, ConfigContext, Effective, Layer, LoadError, SaveError, Settings, SETTING_KEYS,
+    resolve, ConfigContext, Effective, Layer, LoadError, Settings, ShownSetting, SETTING_KEYS,
 };
-use twenty_sync::store::{Store, StoreError};
+use twenty_sync::domain::StoredConfig;
+use twenty_sync::store::Store;
 
+use super::agent_api::Door;
 use super::Failure;
 
 /// Settings given on the command line (they win over everything else). Secrets are not taken
@@ -155,20 +157,11 @@ pub fn load(store: &Store, data_dir: &Path) -> Result<(ConfigContext, Effective)
     Ok((context, effective))
 }
 
-/// The effective settings for a command that does not keep the store open. When another
-/// process holds the store, the stored configuration cannot be read: flags and environment only.
-pub fn settings(data_dir: &Path) -> Result<Settings, Failure> {
+/// The effective settings over a stored configuration (read from the store or from the
+/// running agent, see `agent_api::Door::effective`): flags > environment > stored > default.
+pub fn resolve_row(data_dir: &Path, row: Option<&StoredConfig>) -> Result<Effective, Failure> {
     check_flags_and_env()?;
-    match Store::open(data_dir, Arc::new(SystemClock)) {
-        Ok(store) => Ok(context(data_dir)
-            .load(&store)
-            .map_err(load_failure)?
-            .settings),
-        Err(StoreError::InUse { .. }) => resolve(&flags(), &env(), &Layer::new())
-            .map(|(settings, _)| settings)
-            .map_err(invalid),
-        Err(error) => Err(Failure::other(error.to_string())),
-    }
+    context(data_dir).load_row(row).map_err(load_failure)
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,66 +190,32 @@ pub fn run(command: ConfigCommand, data_dir: &Path) -> Result<(), Failure> {
     }
 }
 
-/// The settings view as `config show --json` prints it: key → {value, source}.
-fn view_json(view: &Map<String, Value>) -> Value {
-    let mut out = Map::new();
-    for setting in SETTING_KEYS {
-        if let Some(entry) = view.get(setting.key) {
-            out.insert(
-                setting.key.to_string(),
-                json!({ "value": entry["value"], "source": entry["source"] }),
-            );
-        }
-    }
-    Value::Object(out)
-}
-
-fn print_view(view: &Value, warning: Option<&str>, json: bool) -> Result<(), Failure> {
-    if let Some(warning) = warning {
-        eprintln!("warning: {warning}");
-    }
+fn print_view(view: &BTreeMap<&'static str, ShownSetting>, json: bool) -> Result<(), Failure> {
     if json {
         return super::output::print_json(view);
     }
     for setting in SETTING_KEYS {
-        let entry = &view[setting.key];
-        let value = match &entry["value"] {
+        let Some(entry) = view.get(setting.key) else {
+            continue;
+        };
+        let value = match &entry.value {
             Value::Null => "(not set)".to_string(),
             Value::String(text) => text.clone(),
             other => other.to_string(),
         };
-        println!(
-            "{:<19} {:<40} {}",
-            setting.key,
-            value,
-            entry["source"].as_str().unwrap_or("")
-        );
+        println!("{:<19} {:<40} {}", setting.key, value, entry.source);
     }
     Ok(())
 }
 
 fn show(data_dir: &Path, json: bool) -> Result<(), Failure> {
     check_flags_and_env()?;
-    match Store::open(data_dir, Arc::new(SystemClock)) {
-        Ok(store) => {
-            let effective = context(data_dir).load(&store).map_err(load_failure)?;
-            let view =
-                serde_json::to_value(shown_with_sources(&effective.settings, &effective.sources))
-                    .map_err(|e| Failure::other(e.to_string()))?;
-            let view = view_json(view.as_object().unwrap_or(&Map::new()));
-            print_view(&view, effective.secrets_warning.as_deref(), json)
-        }
-        Err(StoreError::InUse { holder, .. }) => {
-            let answer = agent_request(data_dir, &holder, reqwest::Method::GET, None)?;
-            let view = view_json(answer["settings"].as_object().unwrap_or(&Map::new()));
-            let warning = answer["settings"]
-                .as_object()
-                .and_then(|v| v.values().find_map(|e| e["warning"].as_str()))
-                .map(str::to_string);
-            print_view(&view, warning.as_deref(), json)
-        }
-        Err(error) => Err(Failure::other(error.to_string())),
-    }
+    let door = Door::open(data_dir)?;
+    let effective = door.effective()?;
+    print_view(
+        &shown_with_sources(&effective.settings, &effective.sources),
+        json,
+    )
 }
 
 fn set(data_dir: &Path, key: &str, value: String) -> Result<(), Failure> {
@@ -282,41 +241,26 @@ fn set(data_dir: &Path, key: &str, value: String) -> Result<(), Failure> {
                 .join("; "),
         )
     })?;
-    let (view, warning) = match Store::open(data_dir, Arc::new(SystemClock)) {
-        Ok(store) => {
-            let effective = context(data_dir)
-                .save(&store, &update, "cli")
-                .map_err(|error| match error {
-                    SaveError::Invalid(_) => invalid(error),
-                    other => Failure::other(other.to_string()),
-                })?;
-            let view =
-                serde_json::to_value(shown_with_sources(&effective.settings, &effective.sources))
-                    .map_err(|e| Failure::other(e.to_string()))?;
-            (view, effective.secrets_warning)
-        }
-        Err(StoreError::InUse { holder, .. }) => {
-            let body = serde_json::to_value(&update).map_err(|e| Failure::other(e.to_string()))?;
-            let answer = agent_request(data_dir, &holder, reqwest::Method::PUT, Some(body))?;
-            (answer["settings"].clone(), None)
-        }
-        Err(error) => return Err(Failure::other(error.to_string())),
-    };
-    if let Some(warning) = warning {
-        eprintln!("warning: {warning}");
-    }
+    let door = Door::open(data_dir)?;
+    let row = door.run(ops::SetConfig(update))?;
+    let effective = door.resolve(row.as_ref())?;
     if key == "drop_dir" {
         // What the new drop folder holds: how many files are imported now, how many left alone.
         for warning in twenty_sync::app::inbox::check_drop_dir(&value, data_dir).warnings {
             eprintln!("warning: {warning}");
         }
     }
-    let entry = &view[key];
-    let source = entry["source"].as_str().unwrap_or("stored");
-    let shown = match &entry["value"] {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
+    let view = shown_with_sources(&effective.settings, &effective.sources);
+    let (shown, source) = view.get(key).map_or_else(
+        || (value.clone(), "stored".to_string()),
+        |entry| {
+            let shown = match &entry.value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (shown, entry.source.clone())
+        },
+    );
     println!("stored {key} = {shown}");
     if source != "stored" {
         println!(
@@ -324,61 +268,4 @@ fn set(data_dir: &Path, key: &str, value: String) -> Result<(), Failure> {
         );
     }
     Ok(())
-}
-
-/// Asks the agent that holds the store, through its local API.
-fn agent_request(
-    data_dir: &Path,
-    holder: &str,
-    method: reqwest::Method,
-    body: Option<Value>,
-) -> Result<Value, Failure> {
-    let held = || {
-        Failure::other(format!(
-            "the agent ({holder}) holds the store; change settings in its UI or stop it"
-        ))
-    };
-    let file = twenty_sync::api::AgentFile::read(data_dir).ok_or_else(held)?;
-    let port = file.port.ok_or_else(held)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async move {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .no_proxy()
-            .build()
-            .map_err(|_| held())?;
-        let mut request = http
-            .request(method, format!("http://127.0.0.1:{port}/api/settings"))
-            .bearer_auth(&file.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.map_err(|_| held())?;
-        let status = response.status();
-        let answer: Value = response.json().await.unwrap_or(Value::Null);
-        if status.is_success() {
-            Ok(answer)
-        } else if status.as_u16() == 422 || status.as_u16() == 400 {
-            let details = answer["errors"]
-                .as_array()
-                .map(|errors| {
-                    errors
-                        .iter()
-                        .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| answer["error"].as_str().unwrap_or("").to_string());
-            Err(invalid(details))
-        } else {
-            Err(Failure::other(format!(
-                "the running agent refused the change ({status}): {}",
-                answer["error"].as_str().unwrap_or("")
-            )))
-        }
-    })
 }

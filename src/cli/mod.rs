@@ -1,10 +1,13 @@
 //! The command line: the argument grammar (clap) and one function per command. Each command is a
-//! thin layer over `twenty_sync::app`; output formats live in `output`.
+//! thin layer over `twenty_sync::app`: `agent_api` decides whether it opens the store or asks
+//! the running agent, `local` runs its operation over the store; output formats live in
+//! `output`.
 
 mod agent_api;
 mod commands;
 mod config;
 mod import;
+mod local;
 mod output;
 
 use std::path::PathBuf;

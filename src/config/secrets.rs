@@ -168,8 +168,10 @@ impl SecretStore {
             }
             SecretStoreChoice::Auto => match keyring_probe(&self.account("probe")) {
                 Ok(()) => Backend::Keyring,
+                // Not a warning here: whoever shows the settings says it once, with
+                // `SecretStore::warning` (which names this reason).
                 Err(reason) => {
-                    tracing::warn!(
+                    tracing::debug!(
                         "no OS keyring ({reason}); secrets go to a file readable only by you"
                     );
                     Backend::File(reason)
@@ -184,7 +186,7 @@ impl SecretStore {
         if self.choice == SecretStoreChoice::Keyring {
             return Err(SecretError::KeyringUnavailable(reason));
         }
-        tracing::warn!(
+        tracing::debug!(
             "the OS keyring failed ({reason}); secrets go to a file readable only by you"
         );
         *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(Backend::File(reason));

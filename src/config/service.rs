@@ -102,12 +102,16 @@ impl ConfigContext {
 
     /// The effective settings now.
     pub fn load(&self, store: &Store) -> Result<Effective, LoadError> {
-        let row = store.config()?;
-        let stored = self.stored_layer(row.as_ref())?;
+        self.load_row(store.config()?.as_ref())
+    }
+
+    /// The effective settings over a stored configuration read elsewhere (from the running
+    /// agent that holds the store): the same resolution as [`ConfigContext::load`].
+    pub fn load_row(&self, row: Option<&StoredConfig>) -> Result<Effective, LoadError> {
+        let stored = self.stored_layer(row)?;
         let (settings, sources) = resolve_over(&self.defaults, &self.flags, &self.env, &stored)?;
         check_drop_dir_against(&settings, &sources, self.secrets.data_dir())?;
         let secrets_warning = row
-            .as_ref()
             .is_some_and(|r| !r.secrets.is_empty())
             .then(|| self.secrets.warning())
             .flatten();

@@ -62,6 +62,7 @@ pub struct Runner {
     status: watch::Sender<EngineStatus>,
     budget: Arc<RequestBudget>,
     sync_now: Arc<Notify>,
+    waits: watch::Sender<u64>,
 }
 
 /// Handles to watch and nudge a running [`Runner`].
@@ -70,6 +71,10 @@ pub struct RunnerHandle {
     pub status: watch::Receiver<EngineStatus>,
     pub budget: Arc<RequestBudget>,
     pub sync_now: Arc<Notify>,
+    /// How many times the loop has stopped to wait, each time in the state its last pass
+    /// decided: whoever nudged the engine knows that state is fresh once this grows (a repeated
+    /// state is not sent again).
+    pub waits: watch::Receiver<u64>,
 }
 
 /// An upstream of one kind, kept across rounds while the settings name the same destination.
@@ -106,10 +111,12 @@ impl Runner {
         };
         let (status, status_rx) = watch::channel(initial);
         let sync_now = Arc::new(Notify::new());
+        let (waits, waits_rx) = watch::channel(0);
         let handle = RunnerHandle {
             status: status_rx,
             budget: budget.clone(),
             sync_now: sync_now.clone(),
+            waits: waits_rx,
         };
         (
             Runner {
@@ -118,6 +125,7 @@ impl Runner {
                 status,
                 budget,
                 sync_now,
+                waits,
             },
             handle,
         )
@@ -145,6 +153,7 @@ impl Runner {
                 Step::Shutdown => return,
                 Step::Wait(duration) => duration,
             };
+            self.waits.send_modify(|waits| *waits += 1);
             tokio::select! {
                 () = &mut shutdown => return,
                 _ = self.settings.changed() => {

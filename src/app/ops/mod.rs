@@ -15,11 +15,15 @@
 //!   Create field.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
+//! - [`commands`], [`until_idle`]: what the CLI's own commands need beside a running agent
+//!   (`push`, the stored configuration, `test-connection`, `sync --until-idle`).
 
 pub mod actions;
+pub mod commands;
 pub mod files;
 pub mod reads;
 pub mod settings;
+pub mod until_idle;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -34,6 +38,9 @@ use crate::config::ConfigError;
 use crate::store::StoreError;
 
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
+pub use commands::{
+    CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
+};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
@@ -42,6 +49,7 @@ pub use reads::{
 pub use settings::{
     CheckDropDir, CreateField, SaveSettings, SettingsView, ShowSettings, TestConnection,
 };
+pub use until_idle::{IdleOutcome, SyncUntilIdle};
 
 /// One operation: its request (this type) and its reply.
 pub trait Operation: Serialize + DeserializeOwned + Into<Request> + Send + 'static {
@@ -97,6 +105,11 @@ operations! {
     CreateField,
     SyncNow,
     SetPaused,
+    RecordIntents,
+    StoredSettings,
+    SetConfig,
+    CheckConnection,
+    SyncUntilIdle,
 }
 
 impl Request {

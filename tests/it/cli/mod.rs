@@ -1,9 +1,14 @@
 //! Integration tests of the `twenty-sync` binary: the command-line contract (names, exit codes,
-//! JSON), bad input, the store lock between processes, store fixtures and secrets in logs.
+//! JSON), bad input, the store lock between processes, store fixtures and secrets in logs, and
+//! every command beside a running agent (`door`, with its harness `sides`), and what the
+//! CLI says about secrets and colour (`messages`).
 
+mod sides;
 mod support;
 
 mod bad_input;
 mod contract;
+mod door;
+mod messages;
 mod store_files;
 mod sync_command;
