@@ -15,9 +15,12 @@
 //!   Create field.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
+//! - [`imports`]: a named file imported by the agent (a job: its progress, then its result),
+//!   and the files the agent is reading now.
 
 pub mod actions;
 pub mod files;
+pub mod imports;
 pub mod reads;
 pub mod settings;
 
@@ -35,6 +38,10 @@ use crate::store::StoreError;
 
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
 pub use files::{ImportReport, ReportFile, Uploaded};
+pub use imports::{
+    ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports,
+    StartImport,
+};
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
     Status,
@@ -97,6 +104,7 @@ operations! {
     CreateField,
     SyncNow,
     SetPaused,
+    StartImport, ImportJob, ReadingImports,
 }
 
 impl Request {
