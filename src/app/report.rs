@@ -313,10 +313,7 @@ fn describe_notes(notes: &crate::domain::event::ImportNotes) -> String {
         [] if notes.resumed_after_row.is_none() => text.push_str(": started"),
         [] => {}
         [only] => text.push_str(&format!(": warning: {only}")),
-        [first, rest @ ..] => text.push_str(&format!(
-            ": {} warnings: {first}; …",
-            rest.len() + 1
-        )),
+        [first, rest @ ..] => text.push_str(&format!(": {} warnings: {first}; …", rest.len() + 1)),
     }
     text
 }

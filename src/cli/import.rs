@@ -84,7 +84,7 @@ pub fn run(args: ImportArgs, data_dir: &Path) -> Result<(), Failure> {
             Door::Agent(agent) => agent.import(path, args.dry_run)?,
         };
         if !args.json {
-            print_text(&result);
+            print_text(&result, args.dry_run);
         }
         results.push(result);
     }
@@ -199,11 +199,9 @@ impl AgentDoor {
 fn refusal_here(path: &Path) -> Option<ImportError> {
     let name = import::display_name(path);
     match std::fs::metadata(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Some(ImportError::NotFound {
-                file: path.display().to_string(),
-            })
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Some(ImportError::NotFound {
+            file: path.display().to_string(),
+        }),
         Err(error) => Some(ImportError::io(&name, &error)),
         Ok(meta) if meta.is_file() => std::fs::File::open(path)
             .err()
@@ -333,7 +331,7 @@ fn describe_progress(progress: &FileProgress) -> String {
     }
 }
 
-fn print_text(result: &ImportResult) {
+fn print_text(result: &ImportResult, dry_run: bool) {
     let name = result.path.display();
     if let Some(error) = &result.error {
         eprintln!("{error}");
@@ -342,7 +340,6 @@ fn print_text(result: &ImportResult) {
     let Some(outcome) = &result.outcome else {
         return;
     };
-    let dry_run = outcome.dry_run.is_some();
     if let Some(earlier) = outcome.duplicate_of_seq {
         if dry_run {
             println!("{name}: already imported (event #{earlier}); importing it again would add nothing (dry run)");

@@ -163,22 +163,21 @@ impl<'a> FileImport<'a> {
             progress.begin(ImportStep::Checking);
         }
         let add_bytes = |bytes: u64| progress.map_or((), |p| p.add_bytes(bytes));
-        let scan = match decode::scan(handle, Some(&add_bytes))
-            .map_err(|e| ImportError::io(file, &e))?
-        {
-            Ok(scan) => scan,
-            Err(NotText::Empty) => {
-                return Err(ImportError::Empty {
-                    file: file.to_string(),
-                })
-            }
-            Err(NotText::Binary(what)) => {
-                return Err(ImportError::Binary {
-                    file: file.to_string(),
-                    what,
-                })
-            }
-        };
+        let scan =
+            match decode::scan(handle, Some(&add_bytes)).map_err(|e| ImportError::io(file, &e))? {
+                Ok(scan) => scan,
+                Err(NotText::Empty) => {
+                    return Err(ImportError::Empty {
+                        file: file.to_string(),
+                    })
+                }
+                Err(NotText::Binary(what)) => {
+                    return Err(ImportError::Binary {
+                        file: file.to_string(),
+                        what,
+                    })
+                }
+            };
         Ok(FileImport {
             store,
             handle,

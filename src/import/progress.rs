@@ -295,12 +295,18 @@ mod tests {
         progress.add_bytes(1000);
         progress.row(80);
         let seen = progress.snapshot();
-        assert_eq!((seen.rows_done, seen.rows_total, seen.percent), (80, None, 66));
+        assert_eq!(
+            (seen.rows_done, seen.rows_total, seen.percent),
+            (80, None, 66)
+        );
         progress.set_rows_total(100);
         progress.begin(ImportStep::Recording);
         progress.row(50);
         let seen = progress.snapshot();
-        assert_eq!((seen.rows_done, seen.rows_total, seen.percent), (50, Some(100), 83));
+        assert_eq!(
+            (seen.rows_done, seen.rows_total, seen.percent),
+            (50, Some(100), 83)
+        );
         assert_eq!(seen.file, "people.csv");
     }
 
@@ -308,7 +314,12 @@ mod tests {
     fn the_board_shows_a_file_until_its_guard_drops() {
         let board = Arc::new(ProgressBoard::new());
         let mut changes = board.changes();
-        let shown = board.show(Arc::new(ReadProgress::new("a.csv", "drop_folder", false, 0)));
+        let shown = board.show(Arc::new(ReadProgress::new(
+            "a.csv",
+            "drop_folder",
+            false,
+            0,
+        )));
         assert!(changes.has_changed().unwrap());
         changes.mark_unchanged();
         assert_eq!(board.files().len(), 1);

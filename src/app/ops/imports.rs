@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{OpError, Operation};
 use crate::app::Live;
-use crate::import::{
-    self, FileProgress, ImportError, ImportOptions, ImportResult, ReadProgress,
-};
+use crate::import::{self, FileProgress, ImportError, ImportOptions, ImportResult, ReadProgress};
 
 /// How long a finished job's result waits to be read.
 const KEEP_RESULTS: Duration = Duration::from_secs(600);

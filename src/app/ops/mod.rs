@@ -39,8 +39,7 @@ use crate::store::StoreError;
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use imports::{
-    ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports,
-    StartImport,
+    ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
 };
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,

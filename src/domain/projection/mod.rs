@@ -233,10 +233,9 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
             delta.servers = Some(servers);
         }
         Event::ImportNoted(notes) => {
-            delta.imports.push((
-                import_notes_key(&notes.content_hash),
-                Some(envelope.seq),
-            ));
+            delta
+                .imports
+                .push((import_notes_key(&notes.content_hash), Some(envelope.seq)));
         }
         Event::ImportProgress(checkpoint) => {
             if view.import_seq(&checkpoint.content_hash).is_none() {

@@ -130,7 +130,8 @@ impl State {
         }
         self.imports.retain(|seq, _| wanted.contains_key(seq));
         let imports = &self.imports;
-        self.open.retain(|_, open| imports.contains_key(&open.import));
+        self.open
+            .retain(|_, open| imports.contains_key(&open.import));
         let open = &self.open;
         self.by_key.retain(|_, ids| {
             ids.retain(|id| open.contains_key(id));
@@ -306,7 +307,11 @@ impl State {
     }
 
     fn settle_at(&mut self, id: Uuid, seq: u64, count: impl FnOnce(&mut TwentyOutcome)) {
-        if self.open.get(&id).is_some_and(|open| self.follows(open, seq)) {
+        if self
+            .open
+            .get(&id)
+            .is_some_and(|open| self.follows(open, seq))
+        {
             self.settle(id, count);
         }
     }
@@ -335,7 +340,11 @@ impl State {
     /// The failed records of each file (the first [`MAX_FAILED_LISTED`] by kind and id).
     fn failed_records(&self) -> HashMap<u64, Vec<FailedRecord>> {
         let mut failed: HashMap<u64, BTreeMap<&RecordKey, &str>> = HashMap::new();
-        if self.imports.values().any(|tracked| tracked.tally.failed > 0) {
+        if self
+            .imports
+            .values()
+            .any(|tracked| tracked.tally.failed > 0)
+        {
             for open in self.open.values() {
                 if let Fate::Failed(error) = &open.fate {
                     failed
