@@ -256,7 +256,7 @@ fn overall_exit_code(results: &[ImportResult]) -> u8 {
 }
 
 /// The progress bar of one file on a terminal: a thread that shows `read()` five times a
-/// second. Nothing at all when stderr is not a terminal.
+/// second, from 300 ms on. Nothing at all when stderr is not a terminal.
 struct Bar {
     done: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -271,6 +271,13 @@ impl Bar {
         let name = import::display_name(path);
         let stop = done.clone();
         let thread = std::thread::spawn(move || {
+            // A file read in a moment gets no bar at all (no flicker).
+            for _ in 0..3 {
+                std::thread::sleep(Duration::from_millis(100));
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
             let bar = indicatif::ProgressBar::new(100);
             if let Ok(style) =
                 indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}% ({elapsed})")

@@ -30,6 +30,9 @@
 //!   `ImportProgress` checkpoint in the same transaction; after a crash the import resumes after
 //!   the last checkpoint, so every row is recorded exactly once. (One append of 100,000 intents
 //!   needs about 1.4 GB of memory in sled; chunks keep an import within a few tens of MB.)
+//! - What the person should know about a file (its warnings; when its import began; that it
+//!   resumed an interrupted one) is recorded as an `ImportNoted` in the import's first append —
+//!   every chunked import has one, a file recorded in one append only when it has a warning.
 //! - The same content (BLAKE3 hash) is never imported twice: it is recorded as a duplicate
 //!   import with no new intents.
 //! - Memory is bounded by the number of valid rows (a 16-byte key per row), never by the file's

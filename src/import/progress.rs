@@ -263,17 +263,28 @@ impl Drop for Shown {
 }
 
 /// Ticks `board` every [`TICK`] while it shows a file, until `shutdown` resolves (the agent
-/// runs this as one of its tasks).
+/// runs this as one of its tasks). While no file is being read it sleeps until one is shown.
 pub async fn tick_while_busy(board: Arc<ProgressBoard>, shutdown: impl std::future::Future) {
-    let mut interval = tokio::time::interval(TICK);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut changes = board.changes();
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            _ = interval.tick() => {
-                if board.is_busy() {
-                    board.tick();
+        changes.borrow_and_update();
+        if board.is_busy() {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                () = tokio::time::sleep(TICK) => {
+                    if board.is_busy() {
+                        board.tick();
+                    }
+                }
+            }
+        } else {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
                 }
             }
         }
@@ -308,6 +319,33 @@ mod tests {
             (50, Some(100), 83)
         );
         assert_eq!(seen.file, "people.csv");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_board_ticks_only_while_a_file_is_read() {
+        let board = Arc::new(ProgressBoard::new());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(tick_while_busy(board.clone(), stopped));
+        let mut changes = board.changes();
+        tokio::time::sleep(TICK * 4).await;
+        assert!(!changes.has_changed().unwrap(), "idle: no tick");
+        let shown = board.show(Arc::new(ReadProgress::new(
+            "a.csv",
+            "drop_folder",
+            false,
+            0,
+        )));
+        tokio::time::sleep(TICK / 10).await;
+        changes.borrow_and_update();
+        tokio::time::sleep(TICK).await;
+        assert!(changes.has_changed().unwrap(), "busy: ticks");
+        drop(shown);
+        tokio::time::sleep(TICK / 10).await;
+        changes.borrow_and_update();
+        tokio::time::sleep(TICK * 4).await;
+        assert!(!changes.has_changed().unwrap(), "idle again");
+        let _ = stop.send(());
+        task.await.unwrap();
     }
 
     #[test]
