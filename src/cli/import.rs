@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::Args;
 use serde::Serialize;
 use twenty_sync::api::client::AgentClient;
+use twenty_sync::api::security::AgentFile;
 use twenty_sync::app::ops;
 use twenty_sync::clock::SystemClock;
 use twenty_sync::import::{
@@ -60,9 +61,24 @@ struct AgentDoor {
 fn open_door(data_dir: &Path) -> Result<Door, Failure> {
     match Store::open(data_dir, Arc::new(SystemClock)) {
         Ok(store) => Ok(Door::Store(store)),
-        Err(error @ StoreError::InUse { .. }) => {
-            let Ok(client) = AgentClient::find(data_dir) else {
-                return Err(Failure::other(error.to_string()));
+        Err(StoreError::InUse {
+            data_dir: dir,
+            holder,
+        }) => {
+            // The agent that announces its API must be the one that holds the store (an
+            // `agent.json` left by an agent that died says nothing about another holder).
+            let announced = AgentFile::read(data_dir).and_then(|file| file.pid);
+            let agent_holds = announced.is_some_and(|pid| holder == format!("pid {pid}"))
+                || (announced.is_some() && holder == "another process");
+            let client = AgentClient::find(data_dir).ok().filter(|_| agent_holds);
+            let Some(client) = client else {
+                return Err(Failure::other(
+                    StoreError::InUse {
+                        data_dir: dir,
+                        holder,
+                    }
+                    .to_string(),
+                ));
             };
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
