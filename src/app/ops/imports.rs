@@ -52,6 +52,15 @@ impl Operation for StartImport {
             });
         }
         let handle = live.handle().clone();
+        if in_folder(&path, &handle.drop_dir()) {
+            return Err(OpError::BadRequest {
+                message: format!(
+                    "{} is in the drop folder, which the running agent imports by itself; wait for it there (Imports shows it)",
+                    path.display()
+                ),
+                field: Some("path".into()),
+            });
+        }
         let progress = Arc::new(ReadProgress::new(
             &path,
             "command",
@@ -74,6 +83,15 @@ impl Operation for StartImport {
         });
         drop(work);
         Ok(ImportStarted { job })
+    }
+}
+
+/// Whether `path` is directly inside `folder` (both resolved, links followed).
+fn in_folder(path: &Path, folder: &Path) -> bool {
+    let resolve = |p: &Path| std::fs::canonicalize(p).ok();
+    match (path.parent().and_then(resolve), resolve(folder)) {
+        (Some(parent), Some(folder)) => parent == folder,
+        _ => false,
     }
 }
 

@@ -120,12 +120,33 @@ fn import_with_and_without_a_running_agent_prints_the_same_and_exits_the_same() 
         "{}",
         said(&missing)
     );
+    // A file in the drop folder is the agent's own to import, never twice.
+    std::fs::create_dir_all(beside.data().join("inbox")).expect("inbox");
+    std::fs::write(
+        beside.data().join("inbox/companies-3.csv"),
+        "id,name\nc9,Nine\n",
+    )
+    .expect("write");
+    let own = beside.run(&["import", "data/inbox/companies-3.csv"]);
+    assert_eq!(own.code, 1, "{}", said(&own));
+    assert!(
+        own.stderr.contains("is in the drop folder"),
+        "{}",
+        said(&own)
+    );
     // What the agent recorded is the same as what the command recorded alone.
-    let through_agent = agent.call(twenty_sync::app::ops::Status {});
+    let through_agent = super::running::wait_for(
+        "the drop folder's file",
+        std::time::Duration::from_secs(30),
+        || Some(agent.call(twenty_sync::app::ops::Status {})).filter(|s| s.intents == 4),
+    );
     drop(agent);
     let by_itself = alone.run(&["status", "--json"]).json();
-    assert_eq!(by_itself["intents"].as_u64(), Some(through_agent.intents));
-    assert_eq!(through_agent.intents, 3);
+    assert_eq!(
+        by_itself["intents"].as_u64(),
+        Some(through_agent.intents - 1)
+    );
+    assert_eq!(through_agent.intents - 1, 3, "and c9 from the drop folder");
 }
 
 /// Runs `command` on a pseudo-terminal (`script`), returning what the terminal showed, or `None`
