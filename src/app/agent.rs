@@ -10,6 +10,7 @@ use crate::app::{self, StatusReport};
 use crate::config::Settings;
 use crate::domain::{EntityKind, Intent, IntentDraft, IntentSource, RecordKey};
 use crate::engine::{Runner, RunnerHandle};
+use crate::import::progress::{tick_while_busy, ProgressBoard};
 use crate::store::{self, Store};
 
 /// A running agent. Dropping it without [`Agent::stop`] aborts its tasks.
@@ -26,6 +27,8 @@ pub struct AgentHandle {
     settings: Arc<watch::Sender<Settings>>,
     runner: RunnerHandle,
     config: Arc<AgentConfig>,
+    /// The files being read now (drop folder and `import` through the agent).
+    import_board: Arc<ProgressBoard>,
 }
 
 /// How the agent's settings are decided and persisted (see [`crate::config::ConfigContext`]).
@@ -82,12 +85,18 @@ impl Agent {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (runner, runner_handle) = Runner::new(store.clone(), settings_rx);
         let settings = Arc::new(settings_tx);
+        let import_board = Arc::new(ProgressBoard::new());
         let tasks = vec![
             tokio::spawn(runner.run(wait_for_shutdown(shutdown_rx.clone()))),
+            tokio::spawn(tick_while_busy(
+                import_board.clone(),
+                wait_for_shutdown(shutdown_rx.clone()),
+            )),
             tokio::spawn(watch_drop_folder(
                 store.clone(),
                 settings.subscribe(),
                 shutdown_rx,
+                import_board.clone(),
             )),
         ];
         Agent {
@@ -96,6 +105,7 @@ impl Agent {
                 settings,
                 runner: runner_handle,
                 config,
+                import_board,
             },
             shutdown,
             tasks,
@@ -156,12 +166,14 @@ async fn watch_drop_folder(
     store: Store,
     mut settings: watch::Receiver<Settings>,
     shutdown: watch::Receiver<bool>,
+    board: Arc<ProgressBoard>,
 ) {
     const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_secs(30);
     loop {
         let current = settings.borrow_and_update().clone();
         let mut config = crate::import::watch::WatchConfig::new(drop_dir(&current, &store));
         config.stability_delay = std::time::Duration::from_millis(current.stability_delay_ms);
+        config.board = Some(board.clone());
         let watched = (config.drop_dir.clone(), current.stability_delay_ms);
         if current.drop_dir.is_some() {
             // Set by a flag, the environment, `config set` or the UI: say what it holds.
@@ -210,6 +222,11 @@ async fn watch_drop_folder(
 impl AgentHandle {
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The files the agent is reading now, with their progress.
+    pub fn import_board(&self) -> &Arc<ProgressBoard> {
+        &self.import_board
     }
 
     /// The status with the engine's live state (what `GET /api/status` returns).

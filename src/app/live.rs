@@ -1,6 +1,7 @@
 //! What the UI shows live, for every front end (web API with Server-Sent Events, desktop shell
-//! with Tauri events): one [`LiveUpdate`] (status, last-hour chart, newest event) and
-//! [`Changes`], which wakes when the log, the engine or the settings change.
+//! with Tauri events): one [`LiveUpdate`] (status, last-hour chart, newest event, the files
+//! being read) and [`Changes`], which wakes when the log, the engine or the settings change,
+//! and every half second while a file is being read.
 //!
 //! Nothing here polls: a front end waits on [`Changes::next`], then sends at most one update a
 //! second ([`MIN_UPDATE_INTERVAL`]).
@@ -30,6 +31,9 @@ pub struct LiveUpdate {
     pub newest_seq: u64,
     /// Whether pushing is enabled (the Pause/Resume button).
     pub enabled: bool,
+    /// The files being read now, with their progress (the Imports screen's progress bars).
+    #[serde(default)]
+    pub reading: Vec<crate::import::FileProgress>,
 }
 
 /// The agent as the UI sees it: the handle plus the chart's state. Cheap to clone.
@@ -39,6 +43,10 @@ pub struct Live {
     chart: Arc<Chart>,
     /// Who acts through this view, for the audit trail of settings changes (`ui`, `desktop`).
     caller: &'static str,
+    /// The imports this view started for `twenty-sync import` (see `ops::imports`).
+    import_jobs: Arc<super::ops::ImportJobs>,
+    /// Each imported file's outcome in Twenty, kept up to date from the log.
+    import_outcomes: Arc<super::queries::imports::ImportOutcomes>,
 }
 
 impl Live {
@@ -47,6 +55,8 @@ impl Live {
             handle,
             chart: Arc::new(Chart::new()),
             caller: "ui",
+            import_jobs: Arc::default(),
+            import_outcomes: Arc::default(),
         }
     }
 
@@ -66,6 +76,14 @@ impl Live {
         &self.handle
     }
 
+    pub fn import_jobs(&self) -> &Arc<super::ops::ImportJobs> {
+        &self.import_jobs
+    }
+
+    pub fn import_outcomes(&self) -> &Arc<super::queries::imports::ImportOutcomes> {
+        &self.import_outcomes
+    }
+
     /// The status, the chart brought up to date and the newest event (blocking reads: call it
     /// from a blocking context or accept a few milliseconds).
     pub fn update(&self) -> store::Result<LiveUpdate> {
@@ -75,6 +93,7 @@ impl Live {
             chart: self.chart.read(store)?,
             newest_seq: store.last_seq(),
             enabled: self.handle.settings().enabled,
+            reading: self.handle.import_board().files(),
         })
     }
 
@@ -88,6 +107,7 @@ impl Live {
             log: self.handle.log_changes(),
             engine: self.handle.engine_changes(),
             settings: self.handle.settings_changes(),
+            reading: self.handle.import_board().changes(),
         }
     }
 }
@@ -97,6 +117,7 @@ pub struct Changes {
     log: watch::Receiver<u64>,
     engine: watch::Receiver<EngineStatus>,
     settings: watch::Receiver<Settings>,
+    reading: watch::Receiver<u64>,
 }
 
 impl Changes {
@@ -106,6 +127,7 @@ impl Changes {
             changed = self.log.changed() => changed.is_ok(),
             changed = self.engine.changed() => changed.is_ok(),
             changed = self.settings.changed() => changed.is_ok(),
+            changed = self.reading.changed() => changed.is_ok(),
         }
     }
 }

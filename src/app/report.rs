@@ -290,6 +290,10 @@ fn describe(event: &Event) -> (String, Value) {
             crate::import::drop::left_alone_message(name, reason),
             json!({ "name": name, "reason": reason }),
         ),
+        Event::ImportNoted(notes) => (
+            describe_notes(notes),
+            serde_json::to_value(notes).unwrap_or(Value::Null),
+        ),
         Event::ServerLearned { server, fact } => (
             format!(
                 "learned about the Twenty server at {server}: {}",
@@ -298,6 +302,20 @@ fn describe(event: &Event) -> (String, Value) {
             json!({ "server": server, "fact": fact }),
         ),
     }
+}
+
+fn describe_notes(notes: &crate::domain::event::ImportNotes) -> String {
+    let mut text = format!("import of {}", notes.file_name);
+    if let Some(row) = notes.resumed_after_row {
+        text.push_str(&format!(": resumed after row {row}"));
+    }
+    match notes.warnings.as_slice() {
+        [] if notes.resumed_after_row.is_none() => text.push_str(": started"),
+        [] => {}
+        [only] => text.push_str(&format!(": warning: {only}")),
+        [first, rest @ ..] => text.push_str(&format!(": {} warnings: {first}; …", rest.len() + 1)),
+    }
+    text
 }
 
 fn describe_fact(fact: &ServerFact) -> String {

@@ -54,14 +54,17 @@ impl Door {
     pub fn open(data_dir: &Path) -> Result<Door, Failure> {
         let way = match Store::open(data_dir, Arc::new(SystemClock)) {
             Ok(store) => Way::Store(RefCell::new(Some(store))),
-            Err(in_use @ StoreError::InUse { .. }) => match AgentClient::find(data_dir) {
-                Ok(client) => {
+            Err(in_use @ StoreError::InUse { .. }) => match AgentClient::find(data_dir)
+                .ok()
+                .filter(|_| announced_agent_holds(data_dir, &in_use))
+            {
+                Some(client) => {
                     eprintln!(
                         "(asking the agent running on this data directory: it holds the store)"
                     );
                     Way::Agent(client)
                 }
-                Err(_) => return Err(store_failure(in_use)),
+                None => return Err(store_failure(in_use)),
             },
             Err(error) => return Err(store_failure(error)),
         };
@@ -75,6 +78,20 @@ impl Door {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// True when the running agent answers this command's operations.
+    pub fn is_agent(&self) -> bool {
+        matches!(self.way, Way::Agent(_))
+    }
+
+    /// Runs `op` on the running agent (only when [`Door::is_agent`]), waiting `timeout` at most.
+    pub fn ask<O: Operation>(&self, op: O, timeout: Duration) -> Result<O::Reply, Failure> {
+        let Way::Agent(client) = &self.way else {
+            return Err(Failure::other("no running agent holds the store"));
+        };
+        self.block_on(client.call_within(op, timeout))?
+            .map_err(client_failure)
     }
 
     /// Runs `op` over the store, or on the agent; the same reply either way.
@@ -147,6 +164,17 @@ impl Door {
             .ok_or_else(|| Failure::other("cannot start the async runtime"))?;
         Ok(runtime.block_on(future))
     }
+}
+
+/// Whether the agent `agent.json` announces is the process that holds the store (an
+/// `agent.json` left by an agent that died says nothing about another holder).
+fn announced_agent_holds(data_dir: &Path, in_use: &StoreError) -> bool {
+    let StoreError::InUse { holder, .. } = in_use else {
+        return false;
+    };
+    let announced = api::AgentFile::read(data_dir).and_then(|file| file.pid);
+    announced.is_some_and(|pid| *holder == format!("pid {pid}"))
+        || (announced.is_some() && holder == "another process")
 }
 
 /// A store that cannot be opened: a bad data directory is the input's problem (exit 2).

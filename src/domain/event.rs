@@ -78,6 +78,9 @@ pub enum Event {
     /// Something was learned about a Twenty server (keyed by its normalised base URL), so that a
     /// new process does not have to ask again.
     ServerLearned { server: String, fact: ServerFact },
+    /// What the person should know about an import (its warnings, when it began, whether it
+    /// resumed an interrupted one), recorded in the first append of each part of it.
+    ImportNoted(ImportNotes),
 }
 
 /// One thing learned about a Twenty server. Variants are only ever added at the end.
@@ -165,6 +168,24 @@ pub struct ImportSummary {
     pub duration_ms: u64,
 }
 
+/// What an import's reading found worth telling, and when it began. Recorded with the first
+/// intents of each part of an import (a file recorded in one append has one part); the imports
+/// history shows the latest one with the file's `ImportCompleted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportNotes {
+    pub file_name: String,
+    /// BLAKE3 of the file's bytes, hex (the same hash its `ImportCompleted` carries).
+    pub content_hash: String,
+    /// When the import began, in milliseconds since the Unix epoch; for a resumed import, when
+    /// its first part began.
+    pub started_at_ms: i64,
+    /// This part continued an interrupted import after this data row (`None`: a first part).
+    pub resumed_after_row: Option<u64>,
+    /// The file's warnings, one sentence each (ignored columns, the encoding guessed, repeated
+    /// ids, people whose company row was invalid).
+    pub warnings: Vec<String>,
+}
+
 /// How far a large import got: every chosen row up to `through_row` is recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportCheckpoint {
@@ -209,6 +230,7 @@ impl Event {
             Event::ForwardedToRelay { .. } => "ForwardedToRelay",
             Event::DropEntryLeftAlone { .. } => "DropEntryLeftAlone",
             Event::ServerLearned { .. } => "ServerLearned",
+            Event::ImportNoted(_) => "ImportNoted",
         }
     }
 
@@ -226,7 +248,8 @@ impl Event {
             | Event::ImportProgress(_)
             | Event::ConfigChanged(_)
             | Event::DropEntryLeftAlone { .. }
-            | Event::ServerLearned { .. } => None,
+            | Event::ServerLearned { .. }
+            | Event::ImportNoted(_) => None,
         }
     }
 

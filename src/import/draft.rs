@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::columns::{Column, ColumnSet};
 use super::parse::{self, Row};
 use super::ImportError;
-use crate::domain::{EntityKind, IntentDraft};
+use crate::domain::{EntityKind, IntentDraft, IntentFields};
 
 /// One problem for the error report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,12 +142,20 @@ pub fn check_columns(
     Ok(())
 }
 
-/// Validates one row: its kind and external id, or the problems for the error report.
+/// A row that passed validation: its kind, external id and cleaned fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRow {
+    pub kind: EntityKind,
+    pub external_id: String,
+    pub fields: IntentFields,
+}
+
+/// Validates one row: its kind, external id and fields, or the problems for the error report.
 pub fn validate_row(
     row: &Row,
     fallback: Option<EntityKind>,
     columns: &ColumnSet,
-) -> Result<(EntityKind, String), Vec<Problem>> {
+) -> Result<ValidRow, Vec<Problem>> {
     let cells = row.cells.as_ref().map_err(|issue| {
         vec![Problem {
             column: issue.column.clone(),
@@ -156,7 +164,7 @@ pub fn validate_row(
         }]
     })?;
     let (kind, draft) = draft_from_cells(cells, fallback, columns)?;
-    let (external_id, _) = draft.validate(kind).map_err(|errors| {
+    let (external_id, fields) = draft.validate(kind).map_err(|errors| {
         errors
             .into_iter()
             .map(|e| Problem {
@@ -166,7 +174,25 @@ pub fn validate_row(
             })
             .collect::<Vec<_>>()
     })?;
-    Ok((kind, external_id))
+    Ok(ValidRow {
+        kind,
+        external_id,
+        fields,
+    })
+}
+
+/// The kind and external id an invalid row was meant to have, when its cells still say them
+/// (to warn about people whose company row was invalid).
+pub fn identity_of_invalid(
+    row: &Row,
+    fallback: Option<EntityKind>,
+    columns: &ColumnSet,
+) -> Option<(EntityKind, String)> {
+    let cells = row.cells.as_ref().ok()?;
+    let (kind, draft) = draft_from_cells(cells, fallback, columns).ok()?;
+    let external_id = draft.external_id?.trim().to_string();
+    (!external_id.is_empty() && !external_id.chars().any(char::is_control))
+        .then_some((kind, external_id))
 }
 
 /// The dedupe key of a record: 16 bytes of BLAKE3 over its kind and external id.

@@ -10,8 +10,12 @@
 //!   cap on the size of one record.
 //! - [`draft`]: rows → drafts: a row's kind, the column checks, one row's validation, the
 //!   dedupe key of "the last row of each id wins".
-//! - [`pipeline`]: one file: hash, validate, last-wins dedupe, intents recorded durably; its
-//!   report of invalid rows removes itself unless placed.
+//! - [`findings`]: the invalid rows' problems listed in an outcome, and the people whose
+//!   company row was invalid.
+//! - [`pipeline`]: one file: hash, validate, last-wins dedupe, intents recorded durably (with
+//!   an `ImportNoted` of its warnings); its report of invalid rows removes itself unless placed.
+//! - [`progress`]: how far the reading of a file got, live, and the board of the files an
+//!   agent is reading.
 //! - [`report`]: the `<file>.errors.csv` report, escaped against spreadsheet formula injection.
 //! - [`ledger`]: the reports the agent wrote (the only ones the UI shows and serves).
 //! - [`stability`]: when a drop-folder file is quiet (size and modification time unchanged).
@@ -26,6 +30,9 @@
 //!   `ImportProgress` checkpoint in the same transaction; after a crash the import resumes after
 //!   the last checkpoint, so every row is recorded exactly once. (One append of 100,000 intents
 //!   needs about 1.4 GB of memory in sled; chunks keep an import within a few tens of MB.)
+//! - What the person should know about a file (its warnings; when its import began; that it
+//!   resumed an interrupted one) is recorded as an `ImportNoted` in the import's first append —
+//!   every chunked import has one, a file recorded in one append only when it has a warning.
 //! - The same content (BLAKE3 hash) is never imported twice: it is recorded as a duplicate
 //!   import with no new intents.
 //! - Memory is bounded by the number of valid rows (a 16-byte key per row), never by the file's
@@ -35,9 +42,11 @@ pub mod columns;
 pub mod decode;
 pub mod draft;
 pub mod drop;
+pub mod findings;
 pub mod ledger;
 pub mod parse;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod stability;
 pub mod watch;
@@ -45,13 +54,15 @@ pub mod watch;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
 
 pub use decode::TextEncoding;
 
 pub use drop::DropOutcome;
+pub use findings::RowProblem;
+pub use progress::{FileProgress, ProgressBoard, ReadProgress};
 pub use watch::{watch_drop_folder, DropReport, WatchConfig};
 
 /// The environment variable naming the drop folder (default `<data dir>/inbox`).
@@ -71,14 +82,11 @@ pub fn is_import_name(name: &str) -> bool {
     }
 }
 
-/// Reports bytes processed so far (the total is three times the file size: one pass to hash
-/// and sniff, one to validate, one to record).
-pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
-
 /// How to import.
 #[derive(Clone)]
 pub struct ImportOptions {
-    /// Validate and compare with the local mappings; record nothing, write no report.
+    /// Validate and compare with the local mappings; record nothing (the report of invalid rows
+    /// is still written).
     pub dry_run: bool,
     /// The longest single record (CSV line, JSON object) accepted, in bytes.
     pub max_record_bytes: usize,
@@ -86,7 +94,8 @@ pub struct ImportOptions {
     pub max_rows: u64,
     /// Intents per append for large files (smaller files are recorded in a single append).
     pub chunk_rows: usize,
-    pub progress: Option<ProgressFn>,
+    /// Where the pipeline shows how far it got (rows and bytes).
+    pub progress: Option<Arc<ReadProgress>>,
 }
 
 impl Default for ImportOptions {
@@ -114,7 +123,7 @@ impl std::fmt::Debug for ImportOptions {
 }
 
 /// What `--dry-run` found, according to the local mappings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DryRunPlan {
     /// No mapping yet: the record would be created in Twenty.
     pub create: u64,
@@ -125,7 +134,7 @@ pub struct DryRunPlan {
 }
 
 /// What importing one file did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOutcome {
     /// The file's name (what intents name as their source).
     pub file: String,
@@ -149,6 +158,13 @@ pub struct ImportOutcome {
     pub resumed_after_row: Option<u64>,
     pub dry_run: Option<DryRunPlan>,
     pub warnings: Vec<String>,
+    /// The invalid rows' problems, in file order (at most
+    /// [`findings::MAX_LISTED_PROBLEMS`]; the error report has them all).
+    #[serde(default)]
+    pub problems: Vec<RowProblem>,
+    /// Problems beyond the listed ones.
+    #[serde(default)]
+    pub unlisted_problems: u64,
     /// Where the report of invalid rows went, if any row was invalid.
     pub error_report: Option<PathBuf>,
     /// Sequence number of the `ImportCompleted` event, when one was recorded.
@@ -174,6 +190,38 @@ impl ImportOutcome {
     }
 }
 
+/// One named file's result, as `twenty-sync import` prints it (`--json`) and a running agent
+/// answers it: the outcome, or the one-sentence error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub path: PathBuf,
+    /// 0 all used, 3 some rows invalid, 2 nothing usable or the file refused, 1 the store failed.
+    pub exit_code: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ImportOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ImportResult {
+    pub fn new(path: &Path, result: Result<ImportOutcome, ImportError>) -> ImportResult {
+        match result {
+            Ok(outcome) => ImportResult {
+                path: path.to_path_buf(),
+                exit_code: outcome.exit_code(),
+                outcome: Some(outcome),
+                error: None,
+            },
+            Err(error) => ImportResult {
+                path: path.to_path_buf(),
+                exit_code: error.exit_code(),
+                outcome: None,
+                error: Some(error.to_string()),
+            },
+        }
+    }
+}
+
 /// What to do with a file an import refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
@@ -188,6 +236,8 @@ pub enum Disposition {
 /// Why a file could not be imported. Every message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    #[error("{file} does not exist; check the file's name and folder")]
+    NotFound { file: String },
     #[error("{file} disappeared before it could be read; nothing was recorded from it")]
     Vanished { file: String },
     #[error("{file} cannot be read: permission denied; allow twenty-sync to read it (for example `chmod a+r`) and drop it again")]
@@ -253,6 +303,7 @@ impl ImportError {
     pub fn disposition(&self) -> Disposition {
         match self {
             ImportError::Vanished { .. }
+            | ImportError::NotFound { .. }
             | ImportError::NotAFile { .. }
             | ImportError::Link { .. }
             | ImportError::NotRegular { .. } => Disposition::Ignore,
@@ -263,7 +314,18 @@ impl ImportError {
         }
     }
 
-    pub(crate) fn io(file: &str, error: &std::io::Error) -> ImportError {
+    /// The command-line exit code: a store failure is the program's problem (1); anything
+    /// about the file is the input's (2).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ImportError::Store { .. } => 1,
+            _ => 2,
+        }
+    }
+
+    /// The error of a file that could not be read: `Vanished` when it is gone (it existed when
+    /// it was found), `PermissionDenied`, else `Unreadable`.
+    pub fn io(file: &str, error: &std::io::Error) -> ImportError {
         match error.kind() {
             std::io::ErrorKind::NotFound => ImportError::Vanished {
                 file: file.to_string(),

@@ -2,7 +2,10 @@
 //! validate and choose the last row of every repeated id, once to build and record the intents —
 //! so memory holds a 16-byte key per valid row, never the file. The report of invalid rows is a
 //! [`StagedReport`] that removes itself unless the caller places it, so a file refused half-way
-//! leaves no temporary file behind.
+//! leaves no temporary file behind (a dry run writes it too). The second pass (`record`) records
+//! the intents in chunks with their checkpoints and the file's `ImportNoted`.
+
+mod record;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -12,13 +15,14 @@ use std::time::{Instant, SystemTime};
 
 use super::columns::{kind_from_file_name, ColumnSet};
 use super::decode::{self, DecodingReader, HashingReader, NotText, Scan};
-use super::draft::{check_columns, draft_from_cells, key_hash, validate_row, Repeats};
+use super::draft::{check_columns, identity_of_invalid, key_hash, validate_row, Repeats};
+use super::findings::{CompanyRefs, ProblemList};
 use super::parse::{self, Row, Rows};
+use super::progress::{ImportStep, ReadProgress};
 use super::report::{ReportWriter, StagedReport};
-use super::{DryRunPlan, ImportError, ImportOptions, ImportOutcome};
-use crate::domain::event::{ImportCheckpoint, ImportSummary};
-use crate::domain::projection::import_resume_key;
-use crate::domain::{fields_hash, EntityKind, Event, Intent, IntentSource, RecordKey};
+use super::{ImportError, ImportOptions, ImportOutcome};
+use crate::domain::event::ImportSummary;
+use crate::domain::{EntityKind, Event, RecordKey};
 use crate::store::{Store, StoreError};
 
 /// What one pass over the rows learned besides the rows.
@@ -54,7 +58,12 @@ pub fn run(
     options: &ImportOptions,
     staging: &Path,
 ) -> Result<(ImportOutcome, Option<StagedReport>), ImportError> {
-    let meta = std::fs::metadata(path).map_err(|e| ImportError::io(file, &e))?;
+    let meta = std::fs::metadata(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => ImportError::NotFound {
+            file: path.display().to_string(),
+        },
+        _ => ImportError::io(file, &error),
+    })?;
     if meta.is_dir() {
         return Err(ImportError::NotAFile {
             file: file.to_string(),
@@ -87,10 +96,10 @@ pub fn run_opened(
     }
 
     // Pass 1: validate every row, choose the last row of each id, report the invalid ones.
-    let mut report = (!options.dry_run).then(|| ReportWriter::new(staging, file));
-    let mut chosen = import.validate(&mut outcome, report.as_mut())?;
-    let staged = match report.map(ReportWriter::finish).transpose() {
-        Ok(staged) => staged.flatten(),
+    let mut report = ReportWriter::new(staging, file);
+    let mut chosen = import.validate(&mut outcome, &mut report)?;
+    let staged = match report.finish() {
+        Ok(staged) => staged,
         Err(error) => {
             outcome.warnings.push(format!(
                 "the report of invalid rows could not be written: {error}"
@@ -117,6 +126,8 @@ struct FileImport<'a> {
     file: &'a str,
     options: &'a ImportOptions,
     started: Instant,
+    /// When this import began (the store's clock), for its `ImportNoted`.
+    started_at_ms: i64,
     /// Size and modification time when the import began: any change refuses the file.
     initial: FileState,
     scan: Scan,
@@ -132,6 +143,8 @@ struct Chosen {
     batch: Vec<Event>,
     /// Intents recorded so far, including earlier appends of a resumed import.
     recorded: u64,
+    /// How many of `batch` are intents (it may also hold the file's `ImportNoted`).
+    batch_intents: u64,
 }
 
 impl<'a> FileImport<'a> {
@@ -145,20 +158,26 @@ impl<'a> FileImport<'a> {
         let started = Instant::now();
         let initial = file_state(handle, file)?;
         let progress = options.progress.as_deref();
-        let scan = match decode::scan(handle, progress).map_err(|e| ImportError::io(file, &e))? {
-            Ok(scan) => scan,
-            Err(NotText::Empty) => {
-                return Err(ImportError::Empty {
-                    file: file.to_string(),
-                })
-            }
-            Err(NotText::Binary(what)) => {
-                return Err(ImportError::Binary {
-                    file: file.to_string(),
-                    what,
-                })
-            }
-        };
+        if let Some(progress) = progress {
+            progress.set_bytes_total(initial.len);
+            progress.begin(ImportStep::Checking);
+        }
+        let add_bytes = |bytes: u64| progress.map_or((), |p| p.add_bytes(bytes));
+        let scan =
+            match decode::scan(handle, Some(&add_bytes)).map_err(|e| ImportError::io(file, &e))? {
+                Ok(scan) => scan,
+                Err(NotText::Empty) => {
+                    return Err(ImportError::Empty {
+                        file: file.to_string(),
+                    })
+                }
+                Err(NotText::Binary(what)) => {
+                    return Err(ImportError::Binary {
+                        file: file.to_string(),
+                        what,
+                    })
+                }
+            };
         Ok(FileImport {
             store,
             handle,
@@ -166,6 +185,7 @@ impl<'a> FileImport<'a> {
             file,
             options,
             started,
+            started_at_ms: store.clock().now_ms(),
             initial,
             scan,
             file_kind: kind_from_file_name(file),
@@ -188,10 +208,16 @@ impl<'a> FileImport<'a> {
             resumed_after_row: None,
             dry_run: None,
             warnings: Vec::new(),
+            problems: Vec::new(),
+            unlisted_problems: 0,
             error_report: None,
             import_seq: None,
             duration_ms: 0,
         }
+    }
+
+    fn progress(&self) -> Option<&ReadProgress> {
+        self.options.progress.as_deref()
     }
 
     fn elapsed_ms(&self) -> u64 {
@@ -219,9 +245,13 @@ impl<'a> FileImport<'a> {
         earlier: u64,
     ) -> Result<(), ImportError> {
         outcome.duplicate_of_seq = Some(earlier);
-        outcome.warnings.push(format!(
-            "the same content was imported before (event #{earlier}); nothing new was recorded"
-        ));
+        outcome.warnings.push(if self.options.dry_run {
+            format!("the same content was imported before (event #{earlier}); importing it again would change nothing")
+        } else {
+            format!(
+                "the same content was imported before (event #{earlier}); nothing new was recorded"
+            )
+        });
         if !self.options.dry_run {
             outcome.duration_ms = self.elapsed_ms();
             let envelopes = self.store_result(
@@ -234,19 +264,29 @@ impl<'a> FileImport<'a> {
     }
 
     /// Pass 1: counts and validates every row, chooses the last row of each id, reports the
-    /// invalid rows, and notes what the person should know about the file in `outcome`.
+    /// invalid rows (in the report and, listed up to a cap, in `outcome`), and notes what the
+    /// person should know about the file in `outcome`.
     fn validate(
         &self,
         outcome: &mut ImportOutcome,
-        mut report: Option<&mut ReportWriter>,
+        report: &mut ReportWriter,
     ) -> Result<Chosen, ImportError> {
         let mut rows: HashMap<[u8; 16], u64> = HashMap::new();
         let mut repeats = Repeats::default();
-        let end = self.pass(|row, columns| {
+        let mut problems = ProblemList::default();
+        let mut companies = CompanyRefs::default();
+        let end = self.pass(ImportStep::Validating, |row, columns| {
             outcome.rows_read += 1;
             match validate_row(&row, self.file_kind, columns) {
-                Ok((kind, external_id)) => {
-                    let key = key_hash(kind, &external_id);
+                Ok(valid) => {
+                    let (kind, external_id) = (valid.kind, &valid.external_id);
+                    if let (Some(company), None) = (
+                        &valid.fields.company_external_id,
+                        &valid.fields.company_name,
+                    ) {
+                        companies.person_names(company, row.number);
+                    }
+                    let key = key_hash(kind, external_id);
                     if let Some(earlier) = rows.insert(key, row.number) {
                         outcome.duplicate_rows += 1;
                         repeats.note(key, || format!("{kind} {external_id}"), earlier, row.number);
@@ -257,17 +297,21 @@ impl<'a> FileImport<'a> {
                         });
                     }
                 }
-                Err(problems) => {
+                Err(found) => {
                     outcome.invalid += 1;
-                    if let Some(report) = report.as_deref_mut() {
-                        for problem in &problems {
-                            report.add(
-                                Some(row.number),
-                                &problem.column,
-                                &problem.value,
-                                &problem.message,
-                            );
-                        }
+                    if let Some((EntityKind::Company, external_id)) =
+                        identity_of_invalid(&row, self.file_kind, columns)
+                    {
+                        companies.invalid_company(&external_id, row.number);
+                    }
+                    for problem in &found {
+                        problems.add(row.number, problem);
+                        report.add(
+                            Some(row.number),
+                            &problem.column,
+                            &problem.value,
+                            &problem.message,
+                        );
                     }
                 }
             }
@@ -281,130 +325,35 @@ impl<'a> FileImport<'a> {
                 file: self.file.to_string(),
             });
         }
+        if let Some(progress) = self.progress() {
+            progress.set_rows_total(outcome.rows_read);
+        }
         outcome.format = end.format.describe();
         outcome.valid = rows.len() as u64;
+        outcome.problems = problems.listed;
+        outcome.unlisted_problems = problems.unlisted;
         outcome.warnings.extend(end.warnings());
         outcome.warnings.extend(repeats.warnings());
+        let known = |external_id: &str| {
+            let key = RecordKey::new(EntityKind::Company, external_id);
+            Ok::<bool, StoreError>(
+                self.store.mapping(&key)?.is_some() || self.store.pending(&key)?.is_some(),
+            )
+        };
+        let orphans = self.store_result(companies.warnings(&rows, known))?;
+        outcome.warnings.extend(orphans);
         Ok(Chosen {
             rows,
             batch: Vec::new(),
             recorded: 0,
+            batch_intents: 0,
         })
-    }
-
-    /// Where an interrupted import of the same content stopped: (last row, intents recorded).
-    fn resume_point(&self, outcome: &mut ImportOutcome) -> Result<(u64, u64), ImportError> {
-        let Some(seq) =
-            self.store_result(self.store.import_seq(&import_resume_key(&self.scan.hash)))?
-        else {
-            return Ok((0, 0));
-        };
-        let Some(Event::ImportProgress(checkpoint)) =
-            self.store_result(self.store.event(seq))?.map(|e| e.event)
-        else {
-            return Ok((0, 0));
-        };
-        let (resume_after, recorded) = (checkpoint.through_row, checkpoint.recorded);
-        outcome.resumed_after_row = Some(resume_after);
-        outcome.warnings.push(format!(
-            "an earlier import of this file stopped after row {resume_after} ({recorded} rows recorded); it was resumed there"
-        ));
-        Ok((resume_after, recorded))
-    }
-
-    /// Pass 2: builds the chosen intents (after the resume point) and records them in appends of
-    /// `chunk_rows`, each with its checkpoint; in a dry run compares them with the mappings. The
-    /// intents of the last, partial chunk stay in `chosen.batch`.
-    fn record(&self, chosen: &mut Chosen, outcome: &mut ImportOutcome) -> Result<(), ImportError> {
-        let (resume_after, mut recorded) = if self.options.dry_run {
-            (0, 0)
-        } else {
-            self.resume_point(outcome)?
-        };
-        let now_ms = self.store.clock().now_ms();
-        let mut plan = DryRunPlan::default();
-        let mut batch: Vec<Event> = Vec::new();
-        let chunk = self.options.chunk_rows.max(1);
-        let end = self.pass(|row, columns| {
-            let Some((kind, intent)) = self.chosen_intent(&row, columns, &chosen.rows, now_ms)
-            else {
-                return Ok(());
-            };
-            if row.number <= resume_after {
-                return Ok(());
-            }
-            if self.options.dry_run {
-                let key = RecordKey::new(kind, intent.external_id.clone());
-                match self.store_result(self.store.mapping(&key))? {
-                    None => plan.create += 1,
-                    Some(mapping) if mapping.fields_hash == fields_hash(kind, &intent.fields) => {
-                        plan.unchanged += 1
-                    }
-                    Some(_) => plan.update += 1,
-                }
-                return Ok(());
-            }
-            batch.push(Event::IntentRecorded(intent));
-            if batch.len() >= chunk {
-                if !self.unchanged()? {
-                    return Err(self.changed());
-                }
-                recorded += batch.len() as u64;
-                batch.push(Event::ImportProgress(ImportCheckpoint {
-                    file_name: self.file.to_string(),
-                    content_hash: self.scan.hash.clone(),
-                    through_row: row.number,
-                    recorded,
-                }));
-                self.store_result(self.store.append(std::mem::take(&mut batch)))?;
-            }
-            Ok(())
-        })?;
-        if end.hash != self.scan.hash || !self.unchanged()? {
-            return Err(self.changed());
-        }
-        if self.options.dry_run {
-            outcome.dry_run = Some(plan);
-        }
-        chosen.batch = batch;
-        chosen.recorded = recorded;
-        Ok(())
-    }
-
-    /// The intent a row builds, when it is the chosen row of its id.
-    fn chosen_intent(
-        &self,
-        row: &Row,
-        columns: &ColumnSet,
-        chosen: &HashMap<[u8; 16], u64>,
-        now_ms: i64,
-    ) -> Option<(EntityKind, Intent)> {
-        let cells = row.cells.as_ref().ok()?;
-        let (kind, draft) = draft_from_cells(cells, self.file_kind, columns).ok()?;
-        let source = IntentSource::Import {
-            file: self.file.to_string(),
-            row: row.number,
-        };
-        let intent = draft
-            .into_intent(kind, uuid::Uuid::now_v7(), source, now_ms)
-            .ok()?;
-        (chosen.get(&key_hash(kind, &intent.external_id)) == Some(&row.number))
-            .then_some((kind, intent))
-    }
-
-    /// Records the last intents with the `ImportCompleted` that closes the import.
-    fn complete(&self, outcome: &mut ImportOutcome, chosen: Chosen) -> Result<(), ImportError> {
-        let mut batch = chosen.batch;
-        outcome.recorded = chosen.recorded + batch.len() as u64;
-        batch.push(Event::ImportCompleted(summary(outcome, false)));
-        let envelopes = self.store_result(self.store.append(batch))?;
-        outcome.import_seq = envelopes.last().map(|e| e.seq);
-        Ok(())
     }
 
     /// Streams the file's rows through `on_row`, checking the columns first (CSV) or last (JSON).
     fn pass(
         &self,
+        step: ImportStep,
         mut on_row: impl FnMut(Row, &ColumnSet) -> Result<(), ImportError>,
     ) -> Result<PassEnd, ImportError> {
         let (handle, file) = (self.handle, self.file);
@@ -412,8 +361,12 @@ impl<'a> FileImport<'a> {
         rewind
             .seek(SeekFrom::Start(0))
             .map_err(|e| ImportError::io(file, &e))?;
-        let progress = self.options.progress.as_deref();
-        let hashing = HashingReader::new(handle, progress);
+        let progress = self.progress();
+        if let Some(progress) = progress {
+            progress.begin(step);
+        }
+        let add_bytes = |bytes: u64| progress.map_or((), |p| p.add_bytes(bytes));
+        let hashing = HashingReader::new(handle, Some(&add_bytes));
         let text: TextReader<'_, 'a> =
             BufReader::with_capacity(64 * 1024, decode::text_reader(hashing, self.scan.encoding));
         let mut rows: Rows<TextReader<'_, 'a>> =
@@ -425,6 +378,9 @@ impl<'a> FileImport<'a> {
         let mut any = false;
         while let Some(row) = rows.next_row()? {
             any = true;
+            if let Some(progress) = progress {
+                progress.row(row.number);
+            }
             on_row(row, rows.columns())?;
         }
         let columns = rows.columns().clone();

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::RecursiveMode;
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::drop::{process_drop, DropDirs, DropOutcome, Entry};
+use super::progress::{ProgressBoard, ReadProgress};
 use super::stability::{Signature, StabilityTracker};
 use super::{display_name, ImportError, ImportOptions, DROP_DIR_ENV};
 use crate::domain::Event;
@@ -36,6 +38,8 @@ pub struct WatchConfig {
     pub import: ImportOptions,
     /// Receives one report per file handled (for the UI and for tests).
     pub reports: Option<mpsc::UnboundedSender<DropReport>>,
+    /// Where each file being read is shown with its progress (the agent's board).
+    pub board: Option<Arc<ProgressBoard>>,
 }
 
 impl WatchConfig {
@@ -48,6 +52,7 @@ impl WatchConfig {
             retry_delay: Duration::from_secs(30),
             import: ImportOptions::default(),
             reports: None,
+            board: None,
         }
     }
 
@@ -237,9 +242,17 @@ pub async fn watch_drop_folder(
                         }
                     }
                     let outcome = {
-                        let (store, dirs, path, options) =
+                        let (store, dirs, path, mut options) =
                             (store.clone(), dirs.clone(), path.clone(), config.import.clone());
-                        tokio::task::spawn_blocking(move || process_drop(&store, &dirs, &path, &options))
+                        let shown = config.board.as_ref().map(|board| {
+                            let progress = Arc::new(ReadProgress::new(&path, "drop_folder", false, store.clock().now_ms()));
+                            options.progress = Some(progress.clone());
+                            board.show(progress)
+                        });
+                        tokio::task::spawn_blocking(move || {
+                            let _shown = shown;
+                            process_drop(&store, &dirs, &path, &options)
+                        })
                             .await
                             .unwrap_or_else(|e| DropOutcome::Retrying {
                                 message: format!("the import stopped unexpectedly: {e}"),

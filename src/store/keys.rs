@@ -9,7 +9,7 @@
 //! | `p` | record key | pending entry |
 //! | `q` | sequence number | record key (the queue, in log order) |
 //! | `f` | record key | parked failure |
-//! | `i` | content hash | sequence number of the first import |
+//! | `i` | content hash (`resume:<hash>`, `notes:<hash>`) | sequence number of the first import (of the latest checkpoint of an unfinished one, of the latest `ImportNoted`) |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
 //! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server) |
 

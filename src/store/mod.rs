@@ -292,7 +292,7 @@ impl Store {
         let mut seqs = Vec::new();
         for item in self.inner.tree.scan_prefix([keys::IMPORT]) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
-            if key[1..].starts_with(b"resume:") {
+            if key[1..].starts_with(b"resume:") || key[1..].starts_with(b"notes:") {
                 continue;
             }
             seqs.push(decode::<u64>(&value, "import index").map_err(|d| self.corrupt(d))?);

@@ -238,6 +238,9 @@ enum Op {
         hash: u8,
         duplicate: bool,
     },
+    Noted {
+        hash: u8,
+    },
     Config {
         key: u8,
         clear: bool,
@@ -269,6 +272,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6u8, any::<bool>()).prop_map(|(key, person)| Op::Retry { key, person }),
         1 => (0..6u8, any::<bool>(), 0..3u8).prop_map(|(key, person, twenty)| Op::Invalidate { key, person, twenty }),
         1 => (0..3u8, any::<bool>()).prop_map(|(hash, duplicate)| Op::Import { hash, duplicate }),
+        1 => (0..3u8).prop_map(|hash| Op::Noted { hash }),
         1 => (0..4u8, any::<bool>(), any::<bool>()).prop_map(|(key, clear, secret)| Op::Config { key, clear, secret }),
         1 => (any::<u8>(), any::<bool>()).prop_map(|(intent, duplicate)| Op::Forward { intent, duplicate }),
         1 => (0..6u8, any::<bool>(), proptest::option::of(any::<u8>())).prop_map(|(key, person, reuse)| Op::Relayed { key, person, reuse }),
@@ -393,6 +397,13 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                     _ => ServerFact::MaxBatch(200),
                 },
             }),
+            Op::Noted { hash } => Some(Event::ImportNoted(crate::domain::event::ImportNotes {
+                file_name: "f.csv".into(),
+                content_hash: format!("h{hash}"),
+                started_at_ms: 1,
+                resumed_after_row: None,
+                warnings: vec!["w".into()],
+            })),
             Op::Import { hash, duplicate } => Some(Event::ImportCompleted(ImportSummary {
                 file_name: "f.csv".into(),
                 content_hash: format!("h{hash}"),

@@ -17,10 +17,13 @@
 //!   travel inside a [`Request`]).
 //! - [`commands`], [`until_idle`]: what the CLI's own commands need beside a running agent
 //!   (`push`, the stored configuration, `test-connection`, `sync --until-idle`).
+//! - [`imports`]: a named file imported by the agent (a job: its progress, then its result),
+//!   and the files the agent is reading now.
 
 pub mod actions;
 pub mod commands;
 pub mod files;
+pub mod imports;
 pub mod reads;
 pub mod settings;
 pub mod until_idle;
@@ -42,6 +45,9 @@ pub use commands::{
     CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
 };
 pub use files::{ImportReport, ReportFile, Uploaded};
+pub use imports::{
+    ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
+};
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
     Status,
@@ -110,6 +116,9 @@ operations! {
     SetConfig,
     CheckConnection,
     SyncUntilIdle,
+    StartImport,
+    ImportJob,
+    ReadingImports,
 }
 
 impl Request {

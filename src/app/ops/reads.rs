@@ -202,10 +202,11 @@ impl Operation for Imports {
 
     async fn run(self, live: &Live) -> Result<ImportsPage, OpError> {
         let handle = live.handle().clone();
+        let outcomes = live.import_outcomes().clone();
         let limit = self.limit.unwrap_or(50).min(MAX_ROWS);
         blocking(move || {
             let drop_dir = handle.drop_dir();
-            let rows = queries::imports_history(handle.store(), &drop_dir, limit)?;
+            let rows = queries::imports_history(handle.store(), &outcomes, &drop_dir, limit)?;
             Ok(ImportsPage {
                 rows,
                 drop_dir: drop_dir.display().to_string(),

@@ -49,7 +49,9 @@ impl EventCategory {
             "IntentRecorded" => EventCategory::Intents,
             "PushSucceeded" | "PushSkipped" | "MappingInvalidated" => EventCategory::Pushes,
             "PushFailed" | "RetryRequested" => EventCategory::Failures,
-            "ImportCompleted" | "ImportProgress" | "DropEntryLeftAlone" => EventCategory::Imports,
+            "ImportCompleted" | "ImportProgress" | "ImportNoted" | "DropEntryLeftAlone" => {
+                EventCategory::Imports
+            }
             _ => EventCategory::Config,
         }
     }
@@ -132,6 +134,7 @@ fn matches_event(envelope: &Envelope, categories: &[EventCategory], needle: Opti
             Event::ImportProgress(checkpoint) => {
                 checkpoint.file_name.to_lowercase().contains(needle)
             }
+            Event::ImportNoted(notes) => notes.file_name.to_lowercase().contains(needle),
             event => event
                 .record_key()
                 .is_some_and(|key| key.external_id.to_lowercase().contains(needle)),

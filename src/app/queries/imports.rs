@@ -1,5 +1,11 @@
-//! The imports history (the Imports screen): each imported file with its counts, the files
-//! refused whole, and the error reports the agent wrote (only those are listed and served).
+//! The imports history (the Imports screen): each imported file with its counts, its warnings,
+//! its whole duration (a resumed import counts from its first part), its outcome in Twenty
+//! (`outcome`), the files refused whole, and the error reports the agent wrote (only those are
+//! listed and served).
+
+mod outcome;
+
+pub use outcome::{FailedRecord, ImportOutcomes, TwentyOutcome};
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -8,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{CHUNK, MAX_PAGE};
 use crate::clock::format_ms;
+use crate::domain::event::ImportNotes;
+use crate::domain::projection::import_notes_key;
 use crate::domain::{Envelope, Event};
 use crate::store::{Result, Store};
 
@@ -28,11 +36,25 @@ pub struct ImportRow {
     pub recorded: u64,
     pub invalid: u64,
     pub duplicate_rows: u64,
+    /// The whole import, from when it began to its end (for a resumed import, from when its
+    /// first part began: the time it stood still in between included).
     pub duration_ms: u64,
     /// The error report, relative to the drop folder (`processed/…` or `failed/…`).
     pub report: Option<String>,
     /// Why a refused file was refused.
     pub message: Option<String>,
+    /// The file's warnings (ignored columns, the encoding guessed, repeated ids, people whose
+    /// company row was invalid).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// True when the import continued an interrupted one (after `resumed_after_row`).
+    #[serde(default)]
+    pub resumed: bool,
+    #[serde(default)]
+    pub resumed_after_row: Option<u64>,
+    /// What became of the file's records in Twenty (absent for a duplicate or a refused file).
+    #[serde(default)]
+    pub outcome: Option<TwentyOutcome>,
 }
 
 /// The folders of the drop folder that hold reports.
@@ -40,8 +62,14 @@ const REPORT_DIRS: [&str; 2] = [crate::import::PROCESSED_DIR, crate::import::FAI
 
 /// The history of imports, newest first: every first import (from the import index), the
 /// repeated imports among the newest events, and the files the drop folder refused whole
-/// (from `failed/`), each with its error report when there is one.
-pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<Vec<ImportRow>> {
+/// (from `failed/`), each with its error report when there is one, its notes (warnings,
+/// resumed) and its outcome in Twenty (kept by `outcomes`).
+pub fn imports_history(
+    store: &Store,
+    outcomes: &ImportOutcomes,
+    drop_dir: &Path,
+    limit: usize,
+) -> Result<Vec<ImportRow>> {
     let limit = limit.clamp(1, MAX_PAGE);
     let mut seqs = store.import_seqs()?;
     seqs.reverse();
@@ -66,6 +94,14 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
             }
         }
     }
+    let completed: Vec<(u64, &crate::domain::event::ImportSummary)> = found
+        .iter()
+        .filter_map(|envelope| match &envelope.event {
+            Event::ImportCompleted(summary) => Some((envelope.seq, summary)),
+            _ => None,
+        })
+        .collect();
+    let mut in_twenty = outcomes.read(store, &completed)?;
     let known = crate::import::ledger::known(&crate::import::ledger::ledger_of(store));
     let reports = list_reports(drop_dir, &known);
     let mut used: HashSet<PathBuf> = HashSet::new();
@@ -80,6 +116,17 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
         if let Some(report) = &report {
             used.insert(report.path.clone());
         }
+        let notes = (!summary.duplicate_of_earlier_import)
+            .then(|| notes_of(store, &summary.content_hash))
+            .transpose()?
+            .flatten();
+        let resumed_after_row = notes.as_ref().and_then(|n| n.resumed_after_row);
+        let duration_ms = match (&notes, resumed_after_row) {
+            (Some(notes), Some(_)) => u64::try_from(envelope.recorded_at_ms - notes.started_at_ms)
+                .unwrap_or(summary.duration_ms)
+                .max(summary.duration_ms),
+            _ => summary.duration_ms,
+        };
         rows.push((
             envelope.recorded_at_ms,
             ImportRow {
@@ -96,9 +143,13 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
                 recorded: summary.recorded,
                 invalid: summary.invalid,
                 duplicate_rows: summary.duplicate_rows,
-                duration_ms: summary.duration_ms,
+                duration_ms,
                 report: report.map(|r| r.relative.clone()),
                 message: None,
+                warnings: notes.map(|n| n.warnings).unwrap_or_default(),
+                resumed: resumed_after_row.is_some(),
+                resumed_after_row,
+                outcome: in_twenty.remove(&envelope.seq),
             },
         ));
     }
@@ -120,12 +171,27 @@ pub fn imports_history(store: &Store, drop_dir: &Path, limit: usize) -> Result<V
                 duration_ms: 0,
                 report: Some(report.relative.clone()),
                 message: first_report_message(drop_dir, &known, report),
+                warnings: Vec::new(),
+                resumed: false,
+                resumed_after_row: None,
+                outcome: None,
             },
         ));
     }
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.seq.cmp(&a.1.seq)));
     rows.dedup_by(|a, b| a.1.seq.is_some() && a.1.seq == b.1.seq);
     Ok(rows.into_iter().take(limit).map(|(_, row)| row).collect())
+}
+
+/// The latest `ImportNoted` of the import of this content, if it has one.
+fn notes_of(store: &Store, content_hash: &str) -> Result<Option<ImportNotes>> {
+    let Some(seq) = store.import_seq(&import_notes_key(content_hash))? else {
+        return Ok(None);
+    };
+    Ok(match store.event(seq)?.map(|e| e.event) {
+        Some(Event::ImportNoted(notes)) => Some(notes),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Clone)]

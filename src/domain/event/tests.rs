@@ -144,6 +144,16 @@ fn examples() -> Vec<(&'static str, Event)> {
                 },
             },
         ),
+        (
+            "ImportNoted",
+            Event::ImportNoted(ImportNotes {
+                file_name: "people.csv".into(),
+                content_hash: "ab".into(),
+                started_at_ms: 1_764_000_000_000,
+                resumed_after_row: Some(1_000),
+                warnings: vec!["ignored column not used by twenty-sync: Notes".into()],
+            }),
+        ),
     ]
 }
 
@@ -166,6 +176,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("ForwardedToRelay", "0910020202020202020202020202020202020103702d3101"),
     ("DropEntryLeftAlone", "0a0a7265706f72742e706466126e6f7420616e20696d706f72742066696c65"),
     ("ServerLearned", "0b1768747470733a2f2f63726d2e6578616d706c652e636f6d000003662d31045445585401"),
+    ("ImportNoted", "0c0a70656f706c652e637376026162fd00d02f6d3503000001fbe803012d69676e6f72656420636f6c756d6e206e6f742075736564206279207477656e74792d73796e633a204e6f746573"),
 ];
 
 #[test]

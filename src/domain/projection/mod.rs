@@ -232,6 +232,11 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                 .learn(fact);
             delta.servers = Some(servers);
         }
+        Event::ImportNoted(notes) => {
+            delta
+                .imports
+                .push((import_notes_key(&notes.content_hash), Some(envelope.seq)));
+        }
         Event::ImportProgress(checkpoint) => {
             if view.import_seq(&checkpoint.content_hash).is_none() {
                 delta.imports.push((
@@ -251,6 +256,12 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
 /// cannot collide with one). Removed when the import completes.
 pub fn import_resume_key(content_hash: &str) -> String {
     format!("resume:{content_hash}")
+}
+
+/// The key of the `imports` index that holds the sequence number of the latest
+/// [`Event::ImportNoted`] of an import (kept after it completes: the imports history reads it).
+pub fn import_notes_key(content_hash: &str) -> String {
+    format!("notes:{content_hash}")
 }
 
 /// The intent's push is over: drop it from the queue unless a newer intent replaced it meanwhile.

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::domain::{IntentDraft, PushOutcome, RecordKey};
+use crate::domain::event::ImportCheckpoint;
+use crate::domain::projection::{import_notes_key, import_resume_key};
+use crate::domain::{fields_hash, IntentDraft, IntentSource, PushOutcome, RecordKey};
+use crate::import::DryRunPlan;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -116,7 +119,13 @@ fn large_files_are_recorded_in_chunks_with_checkpoints() {
         .collect();
     assert_eq!(
         kinds,
-        vec!["ImportProgress", "ImportProgress", "ImportCompleted"]
+        vec![
+            "ImportNoted",
+            "ImportProgress",
+            "ImportProgress",
+            "ImportCompleted"
+        ],
+        "a chunked import notes when it began, with its first chunk"
     );
     // The resume key is gone once the import completed.
     assert_eq!(
@@ -173,6 +182,12 @@ fn an_interrupted_import_resumes_after_its_checkpoint_recording_each_row_once() 
     let outcome = f.run(&path, &options).expect("resumed");
     assert_eq!(outcome.resumed_after_row, Some(10));
     assert_eq!(outcome.recorded, 25);
+    let notes_seq = f.store.import_seq(&import_notes_key(&hash)).expect("read");
+    let notes = notes_seq.and_then(|seq| f.store.event(seq).expect("read"));
+    assert!(
+        matches!(notes.map(|e| e.event), Some(Event::ImportNoted(n)) if n.resumed_after_row == Some(10)),
+        "the resumed part is noted as resumed"
+    );
     let mut ids: Vec<String> = f.intents().into_iter().map(|i| i.external_id).collect();
     assert_eq!(ids.len(), 25, "each row exactly once");
     ids.sort();
@@ -251,6 +266,58 @@ fn a_dry_run_compares_with_the_mappings_and_records_nothing() {
     );
     assert_eq!(outcome.recorded, 0);
     assert_eq!(f.store.last_seq(), before, "nothing recorded");
+}
+
+#[test]
+fn a_dry_run_lists_every_invalid_row_and_stages_the_report() {
+    let f = fixture();
+    let path = f.file(
+        "people.csv",
+        "id,name,email\np1,Ada,nope\n,Bob,bob@x.io\np3,Cy,cy@x.io\n",
+    );
+    let options = ImportOptions {
+        dry_run: true,
+        ..ImportOptions::default()
+    };
+    let name = super::super::display_name(&path);
+    let (outcome, staged) = run(&f.store, &path, &name, &options, f.dir.path()).expect("dry run");
+    let listed: Vec<(u64, &str)> = outcome
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
+    assert_eq!(listed, vec![(1, "email"), (2, "id")]);
+    assert_eq!(outcome.problems[0].value, "nope");
+    assert!(staged.is_some(), "a dry run writes the report too");
+    assert_eq!(f.store.last_seq(), 0);
+}
+
+#[test]
+fn people_whose_company_row_is_invalid_are_warned_about_and_noted() {
+    let f = fixture();
+    let path = f.file(
+        "contacts.csv",
+        "type,id,name,email,company_id\ncompany,c-9,,,\nperson,p1,Ada,ada@x.io,c-9\nperson,p2,Bob,bob@x.io,c-1\ncompany,c-1,Acme,,\n",
+    );
+    let outcome = f.run(&path, &ImportOptions::default()).expect("imported");
+    let orphan: Vec<&String> = outcome
+        .warnings
+        .iter()
+        .filter(|w| w.contains("without a company"))
+        .collect();
+    assert_eq!(orphan.len(), 1, "{:?}", outcome.warnings);
+    assert!(orphan[0].contains("company c-9 (row 1)") && orphan[0].contains("(row 2)"));
+    let noted = f
+        .store
+        .events_after(0, usize::MAX)
+        .expect("events")
+        .into_iter()
+        .find_map(|e| match e.event {
+            Event::ImportNoted(notes) => Some(notes),
+            _ => None,
+        })
+        .expect("the warnings are recorded");
+    assert!(noted.warnings.contains(orphan[0]));
 }
 
 #[test]
@@ -336,10 +403,15 @@ fn file_level_problems_are_errors() {
             "{name}"
         );
     }
-    assert!(matches!(
-        f.run(&f.dir.path().join("missing.csv"), &ImportOptions::default()),
-        Err(ImportError::Vanished { .. })
-    ));
+    let missing = f.run(&f.dir.path().join("missing.csv"), &ImportOptions::default());
+    assert!(
+        matches!(&missing, Err(ImportError::NotFound { .. })),
+        "{missing:?}"
+    );
+    assert!(missing
+        .expect_err("missing")
+        .to_string()
+        .contains("missing.csv does not exist"));
     assert!(matches!(
         f.run(f.dir.path(), &ImportOptions::default()),
         Err(ImportError::NotAFile { .. })
@@ -352,17 +424,15 @@ fn progress_is_reported() {
     let f = fixture();
     let text = "id,name\nc1,Acme\n";
     let path = f.file("companies.csv", text);
-    let seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counter = seen.clone();
+    let progress = Arc::new(ReadProgress::new(&path, "command", false, 0));
     let options = ImportOptions {
-        progress: Some(Arc::new(move |n| {
-            counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-        })),
+        progress: Some(progress.clone()),
         ..ImportOptions::default()
     };
     f.run(&path, &options).expect("imported");
-    assert_eq!(
-        seen.load(std::sync::atomic::Ordering::Relaxed),
-        3 * text.len() as u64
-    );
+    let seen = progress.snapshot();
+    assert_eq!(seen.bytes_total, text.len() as u64);
+    assert_eq!((seen.rows_done, seen.rows_total), (1, Some(1)));
+    assert_eq!(seen.step, ImportStep::Recording);
+    assert_eq!(seen.percent, 100);
 }

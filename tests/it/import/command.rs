@@ -273,8 +273,9 @@ fn mixed_results_over_several_files_exit_3_and_none_exit_2() {
     let (code, _, stderr) = case.import(&[&missing], &[]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("disappeared before it could be read"),
-        "{stderr}"
+        stderr.contains("nope.csv does not exist; check the file's name and folder")
+            && !stderr.contains("disappeared"),
+        "a file that never existed is said not to exist: {stderr}"
     );
 }
 
