@@ -8,7 +8,7 @@ use super::client::{Call, TwentyClient};
 use super::error::{ErrorCode, TwentyError};
 use super::metadata::{FieldRefusal, SchemaReport};
 use super::retry::RetryPolicy;
-use super::{wire, ConnectionCheck, ConnectionReport};
+use super::{wire, CheckState, ConnectionCheck, ConnectionReport};
 use crate::domain::EntityKind;
 
 const KEY_ADVICE: &str = "the API key is wrong or lacks permission";
@@ -17,7 +17,22 @@ fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> ConnectionC
     ConnectionCheck {
         name: name.to_string(),
         ok,
+        state: if ok {
+            CheckState::Ok
+        } else {
+            CheckState::Failed
+        },
         detail: detail.into(),
+    }
+}
+
+/// A check that was not tried because an earlier one failed (`why` says which).
+fn not_run(name: &'static str, why: &str) -> ConnectionCheck {
+    ConnectionCheck {
+        name: name.to_string(),
+        ok: false,
+        state: CheckState::NotRun,
+        detail: format!("not run: {why}"),
     }
 }
 
@@ -118,11 +133,7 @@ impl TwentyClient {
                 "external_id_companies",
                 "external_id_people",
             ] {
-                checks.push(check(
-                    name,
-                    false,
-                    "not checked: the server is not reachable",
-                ));
+                checks.push(not_run(name, "the server is not reachable"));
             }
             return self.report(latency_ms, checks);
         }
@@ -140,20 +151,16 @@ impl TwentyClient {
             }
             Err(error) => {
                 checks.push(check("authenticated", false, describe_read_error(error)));
-                checks.push(check(
-                    "read_companies",
-                    false,
-                    if key_refused {
-                        "not checked: the key was refused".to_string()
-                    } else {
-                        error.to_string()
-                    },
-                ));
+                checks.push(if key_refused {
+                    not_run("read_companies", "the key was refused")
+                } else {
+                    check("read_companies", false, error.to_string())
+                });
             }
         }
         if key_refused {
             for name in ["read_people", "external_id_companies", "external_id_people"] {
-                checks.push(check(name, false, "not checked: the key was refused"));
+                checks.push(not_run(name, "the key was refused"));
             }
             return self.report(latency_ms, checks);
         }

@@ -248,6 +248,11 @@ async fn connection_test_with_a_wrong_key() {
         assert!(!report.ok);
         assert!(report.checks[0].ok, "reachable");
         assert!(!report.checks[1].ok);
+        let states: Vec<_> = report.checks.iter().map(|c| c.state).collect();
+        {
+            use crate::twenty::CheckState::{Failed, NotRun, Ok};
+            assert_eq!(states, [Ok, Failed, NotRun, NotRun, NotRun, NotRun]);
+        }
         assert!(
             report.checks[1]
                 .detail
@@ -275,9 +280,10 @@ async fn connection_test_with_the_server_down() {
     assert!(!report.ok);
     assert!(!report.checks[0].ok);
     assert_eq!(report.checks.len(), 6);
-    assert!(report.checks[1..]
-        .iter()
-        .all(|c| c.detail.starts_with("not checked")));
+    assert_eq!(report.checks[0].state, crate::twenty::CheckState::Failed);
+    assert!(report.checks[1..].iter().all(|c| !c.ok
+        && c.state == crate::twenty::CheckState::NotRun
+        && c.detail.starts_with("not run")));
     assert!(
         report.message.starts_with("Cannot reach Twenty"),
         "{}",
