@@ -124,9 +124,17 @@ impl Settings {
     }
 }
 
-/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
+/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept. A bare host
+/// (`crm.example.com`, `crm.example.com:8443/twenty`) gets `https://`.
 pub fn validate_base_url(value: &str) -> Result<String, String> {
-    let trimmed = value.trim();
+    let given = value.trim();
+    let completed;
+    let trimmed = if given.is_empty() || given.contains("://") {
+        given
+    } else {
+        completed = format!("https://{given}");
+        &completed
+    };
     let parsed = url::Url::parse(trimmed)
         .map_err(|e| format!("'{trimmed}' is not a URL ({e}); use e.g. https://crm.example.com"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -194,5 +202,35 @@ pub fn parse_port(value: &str) -> Result<u16, String> {
         _ => Err(format!(
             "'{value}' is not a port; use 0 (any free port) or a whole number from 1024 to 65535"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_base_url;
+
+    #[test]
+    fn a_bare_host_gets_https() {
+        for (given, expected) in [
+            ("crm.example.com", "https://crm.example.com"),
+            ("  crm.example.com/ ", "https://crm.example.com"),
+            (
+                "crm.example.com:8443/twenty",
+                "https://crm.example.com:8443/twenty",
+            ),
+            ("localhost:3000", "https://localhost:3000"),
+            ("http://127.0.0.1:3000/", "http://127.0.0.1:3000"),
+            ("https://api.twenty.com", "https://api.twenty.com"),
+        ] {
+            assert_eq!(validate_base_url(given).as_deref(), Ok(expected), "{given}");
+        }
+        for refused in [
+            "ftp://crm.example.com",
+            "crm.example.com/?x=1",
+            "https://",
+            "",
+        ] {
+            assert!(validate_base_url(refused).is_err(), "{refused}");
+        }
     }
 }
