@@ -243,7 +243,8 @@ impl TwentyClient {
     }
 }
 
-/// What to do about the first failed check.
+/// What to do about the first failed check. Its detail (Twenty's or the network's own words) is
+/// listed with the check, so the advice names what failed and what to do, without repeating it.
 fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
     let failed = |name: &str| checks.iter().find(|c| c.name == name && !c.ok);
     if let Some(c) = failed("reachable") {
@@ -254,33 +255,42 @@ fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
             );
         }
         return format!(
-            "Cannot reach Twenty at {base_url}: {}. Check the server URL (e.g. \
-             https://api.twenty.com or your own server's address) and the network connection",
-            c.detail
+            "Cannot reach Twenty at {base_url}: check the server address (e.g. \
+             https://api.twenty.com or your own server's address) and the network connection"
         );
     }
-    if let Some(c) = failed("authenticated") {
-        return format!(
-            "Twenty did not accept the API key: {}. Create or check the key in Settings → APIs & \
-             Webhooks",
-            c.detail
-        );
+    if failed("authenticated").is_some() {
+        return "Twenty did not accept the API key: create or check the key in Settings → APIs & \
+                Webhooks"
+            .to_string();
     }
     for (name, what) in [("read_companies", "companies"), ("read_people", "people")] {
-        if let Some(c) = failed(name) {
+        if failed(name).is_some_and(|c| c.state == CheckState::Failed) {
             return format!(
-                "The API key cannot read {what}: {}. Give the key's role read and write access to \
-                 {what} (Settings → Members → Roles)",
-                c.detail
+                "The API key cannot read {what}: give the key's role read and write access to \
+                 {what} (Settings → Members → Roles)"
             );
         }
     }
     let details: Vec<&str> = checks
         .iter()
-        .filter(|c| c.name.starts_with("external_id") && !c.ok)
+        .filter(|c| c.name.starts_with("external_id") && c.state == CheckState::Failed)
         .map(|c| c.detail.as_str())
         .collect();
-    let mut sentence = details.join("; ");
+    // "companies have no … ; people have no …" with the same words: said once for both.
+    let rests: Vec<&str> = details
+        .iter()
+        .map(|d| {
+            d.trim_start_matches("companies")
+                .trim_start_matches("people")
+        })
+        .collect();
+    let mut sentence = match rests.as_slice() {
+        [first, second] if first == second && details[0] != details[1] => {
+            format!("companies and people{first}")
+        }
+        _ => details.join("; "),
+    };
     if let Some(first) = sentence.get(..1) {
         sentence = format!("{}{}", first.to_uppercase(), &sentence[1..]);
     }

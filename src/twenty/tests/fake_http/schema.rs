@@ -260,9 +260,10 @@ async fn connection_test_with_a_wrong_key() {
             "{}",
             report.checks[1].detail
         );
-        assert!(
-            report.message.contains("APIs & Webhooks"),
-            "{}",
+        assert_eq!(
+            report.message.matches("APIs & Webhooks").count(),
+            1,
+            "said once: {}",
             report.message
         );
         let text = serde_json::to_string(&report).expect("serialize");
@@ -286,6 +287,26 @@ async fn connection_test_with_the_server_down() {
         && c.detail.starts_with("not run")));
     assert!(
         report.message.starts_with("Cannot reach Twenty"),
+        "{}",
+        report.message
+    );
+}
+
+#[tokio::test]
+async fn connection_test_names_both_missing_fields_in_one_sentence() {
+    let fake = fake(Profile::Current, false).await;
+    let report = client(&fake).test_connection(false).await;
+    assert!(!report.ok);
+    assert!(
+        report
+            .message
+            .starts_with("Companies and people have no externalId field yet"),
+        "{}",
+        report.message
+    );
+    assert_eq!(
+        report.message.matches("externalId").count(),
+        1,
         "{}",
         report.message
     );
