@@ -78,9 +78,9 @@ pub struct SyncNow {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,
-    /// The engine sends what is waiting now (false: sync is off or paused, or nothing waits).
+    /// The engine was woken (false: sync is off, paused or not set up; `message` says why).
     #[serde(default)]
-    pub pushing: bool,
+    pub done: bool,
     /// One sentence for the person: what happens now, or why nothing does and what to do.
     #[serde(default)]
     pub message: String,
@@ -96,7 +96,7 @@ impl Operation for SyncNow {
         let reply = match why_not_sending(&handle.settings()) {
             Some(reason) => Ack {
                 ok: true,
-                pushing: false,
+                done: false,
                 message: format!("Nothing was sent: {reason}."),
             },
             None => {
@@ -152,7 +152,7 @@ fn sending_now(status: &StatusReport) -> Ack {
     };
     Ack {
         ok: true,
-        pushing: waiting > 0,
+        done: true,
         message,
     }
 }
@@ -176,6 +176,9 @@ pub struct SetPaused {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Steering {
     pub enabled: bool,
+    /// Pushing was paused or resumed as asked (false: `message` says why not).
+    #[serde(default)]
+    pub done: bool,
     /// One sentence: what happens now, or why nothing changed and what to do.
     #[serde(default)]
     pub message: String,
@@ -192,6 +195,7 @@ impl Operation for SetPaused {
             let what = if paused { "pause" } else { "resume" };
             return Ok(Steering {
                 enabled: before.enabled,
+                done: false,
                 message: format!(
                     "Nothing to {what}: sync is off; finish the setup first (Set up sync on the \
                      Status screen)."
@@ -225,7 +229,11 @@ impl Operation for SetPaused {
                 None => format!("Resumed. {}", sending_now(&status).message),
             }
         };
-        Ok(Steering { enabled, message })
+        Ok(Steering {
+            enabled,
+            done: enabled != paused,
+            message,
+        })
     }
 }
 
