@@ -12,7 +12,7 @@
 
   const FIELDS = ["base_url", "api_key", "enabled", "sync_mode", "rate_limit", "batch_size", "drop_dir", "ui_port", "relay_port", "platform_url", "platform_token"];
   const SECRET_FIELDS = ["api_key", "platform_token"];
-  const URL_FIELDS = ["base_url", "platform_url"];
+  const URL_FIELDS = ["base_url"];
   /** name → the value the form showed when it was loaded (as text). */
   let baseline = {};
 

@@ -124,17 +124,20 @@ impl Settings {
     }
 }
 
-/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept. A bare host
+/// The Twenty server's address: an http(s) URL with a host ([`validate_url`]); a bare host
 /// (`crm.example.com`, `crm.example.com:8443/twenty`) gets `https://`.
 pub fn validate_base_url(value: &str) -> Result<String, String> {
     let given = value.trim();
-    let completed;
-    let trimmed = if given.is_empty() || given.contains("://") {
-        given
+    if given.is_empty() || given.contains("://") {
+        validate_url(given)
     } else {
-        completed = format!("https://{given}");
-        &completed
-    };
+        validate_url(&format!("https://{given}"))
+    }
+}
+
+/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
+pub fn validate_url(value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
     let parsed = url::Url::parse(trimmed)
         .map_err(|e| format!("'{trimmed}' is not a URL ({e}); use e.g. https://crm.example.com"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -207,7 +210,7 @@ pub fn parse_port(value: &str) -> Result<u16, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::validate_base_url;
+    use super::{validate_base_url, validate_url};
 
     #[test]
     fn a_bare_host_gets_https() {
@@ -232,5 +235,7 @@ mod tests {
         ] {
             assert!(validate_base_url(refused).is_err(), "{refused}");
         }
+        // Other addresses (the relay's) are not guessed.
+        assert!(validate_url("relay.local").is_err());
     }
 }

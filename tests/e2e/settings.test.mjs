@@ -33,7 +33,10 @@ test("settings store only what the person changed, and say what they do", async 
     await waitForText(page, "#action-message", /Nothing was sent: sync is off; finish the setup first/);
     await world.shot("status-sync-now-while-off");
     await page.click("#pause-toggle");
-    await waitForText(page, "#action-message", /Nothing to pause: sync is off/);
+    await waitForText(page, "#action-message", /^Paused; sync is off anyway: finish the setup first/);
+    await waitForText(page, "#pause-toggle", /Resume sync/);
+    await page.click("#pause-toggle");
+    await waitForText(page, "#action-message", /^Resumed, but nothing is sent: sync is off/);
   });
 
   await t.test("Save stores the server and key only: direct sync follows by itself", async () => {
@@ -42,10 +45,12 @@ test("settings store only what the person changed, and say what they do", async 
     await page.fill("#s-api_key", world.fake.key);
     await page.click("#save-settings");
     await waitForText(page, "#settings-message", /^Saved/);
+    const [change] = (await page.evaluate(() => window.TwentySync.api.events({ category: "config", limit: 1 }))).rows;
+    assert.match(change.summary, /settings changed by ui: base_url, api_key$/, "only what was typed is stored");
     const { settings } = await settingsView();
     assert.equal(settings.base_url.source, "stored");
     assert.equal(settings.api_key.source, "stored");
-    for (const name of ["sync_mode", "enabled", "rate_limit", "batch_size", "drop_dir", "relay_port"]) {
+    for (const name of ["sync_mode", "rate_limit", "batch_size", "drop_dir", "relay_port"]) {
       assert.equal(settings[name].source, "default", `${name} was not changed, so it is not stored`);
     }
     assert.equal(settings.sync_mode.value, "direct_crm");

@@ -190,18 +190,6 @@ impl Operation for SetPaused {
     async fn run(self, live: &Live) -> Result<Steering, OpError> {
         let handle = live.handle().clone();
         let paused = self.paused;
-        let before = handle.settings();
-        if before.sync_mode == SyncMode::Disabled {
-            let what = if paused { "pause" } else { "resume" };
-            return Ok(Steering {
-                enabled: before.enabled,
-                done: false,
-                message: format!(
-                    "Nothing to {what}: sync is off; finish the setup first (Set up sync on the \
-                     Status screen)."
-                ),
-            });
-        }
         let (enabled, source, status) = blocking(move || {
             handle.set_paused(paused);
             let source = handle
@@ -221,6 +209,10 @@ impl Operation for SetPaused {
                 "Not changed: {place} sets whether sync is on, and it wins over this screen; \
                  change it there."
             )
+        } else if paused && live.handle().settings().sync_mode == SyncMode::Disabled {
+            "Paused; sync is off anyway: finish the setup first (Set up sync on the Status \
+             screen)."
+                .to_string()
         } else if paused {
             "Paused: changes are still recorded and are sent when you resume.".to_string()
         } else {
