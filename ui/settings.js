@@ -185,7 +185,10 @@
       markDirty();
     });
   }
-  $("settings-form").addEventListener("input", markDirty);
+  // Typing makes the last "Saved" / "discarded" stale.
+  $("settings-form").addEventListener("input", () => {
+    if (markDirty()) say($("settings-message"), "");
+  });
   $("settings-form").addEventListener("change", markDirty);
 
   async function discard() {
