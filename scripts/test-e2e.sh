@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of the web UI in a real browser (Debian's Chromium driven by playwright-core)
 # against the real `twenty-sync run` and the fake Twenty. Installs the node packages with
-# `npm ci` (never downloads a browser), builds the two binaries, runs tests/e2e/e2e.test.mjs.
-# Screenshots of every screen land in tests/e2e/artifacts/.
+# `npm ci` (never downloads a browser), builds the two binaries, runs the stories
+# tests/e2e/*.test.mjs one after the other (first-run: a new user from first start to "in sync";
+# settings: what Save stores, the actions' answers, checks not run, unsaved changes).
+# Screenshots of every screen, wide and 420 px, land in tests/e2e/artifacts/.
 #
 #   scripts/test-e2e.sh
 #
@@ -30,5 +32,5 @@ mkdir -p tests/e2e/artifacts
 cd tests/e2e
 # The whole run is bounded too (every wait inside is).
 TWENTY_SYNC_BIN="$target/twenty-sync" FAKE_TWENTY_BIN="$target/fake-twenty" \
-    timeout 600 node --test --test-timeout=480000 e2e.test.mjs
+    timeout 900 node --test --test-concurrency=1 --test-timeout=480000 ./*.test.mjs
 echo "test-e2e: screenshots in tests/e2e/artifacts/"

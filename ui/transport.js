@@ -8,12 +8,14 @@
 
 (function () {
   /** An error the screens can show: `message`, and `fields` (setting → message) when a form
-   *  value was refused, `status` (HTTP status, 0 for the desktop app). */
+   *  value was refused, `status` (HTTP status, 0 for the desktop app), `unreachable`. */
   class ApiError extends Error {
-    constructor(message, fields, status) {
+    constructor(message, fields, status, unreachable) {
       super(message);
       this.fields = fields || {};
       this.status = status || 0;
+      /** The agent did not answer at all (the browser could not reach it). */
+      this.unreachable = !!unreachable;
     }
   }
 
@@ -139,9 +141,10 @@
         response = await fetch(path, init);
       } catch (error) {
         throw new ApiError(
-          "The Twenty Sync agent does not answer. Is `twenty-sync run` still running?",
+          "The Twenty Sync agent does not answer: start it again (the desktop app, or `twenty-sync run`).",
           {},
           0,
+          true,
         );
       }
       let data = null;

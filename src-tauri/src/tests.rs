@@ -275,10 +275,10 @@ fn connection_test_needs_an_address_first() {
 #[test]
 fn sync_now_and_pause() {
     let h = harness(true);
-    assert_eq!(
-        h.op("sync_now", json!({})).expect("sync_now"),
-        json!({ "ok": true })
-    );
+    let sync_now = h.op("sync_now", json!({})).expect("sync_now");
+    assert_eq!(sync_now["ok"], json!(true));
+    assert_eq!(sync_now["done"], json!(false), "sync is off: {sync_now}");
+    assert!(sync_now["message"].is_string(), "{sync_now}");
     let paused = h
         .op("set_paused", json!({ "paused": true }))
         .expect("pause");

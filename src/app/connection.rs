@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Secret, Settings};
 use crate::twenty::{
-    ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient, TwentyTarget,
+    CheckState, ClientConfig, ConnectionReport, FieldRefusal, RequestBudget, TwentyClient,
+    TwentyTarget,
 };
 
 /// Values typed in the Settings form; empty or absent fields use the saved settings.
@@ -104,7 +105,7 @@ fn view(report: ConnectionReport) -> ConnectionView {
     let field_missing = report
         .checks
         .iter()
-        .any(|c| c.name.starts_with("external_id") && !c.ok);
+        .any(|c| c.name.starts_with("external_id") && c.state == CheckState::Failed);
     let reachable_and_accepted = report
         .checks
         .iter()

@@ -84,7 +84,11 @@ pub fn print_mappings(rows: &[MappingRow]) {
 
 pub fn print_connection(report: &twenty_sync::twenty::ConnectionReport) {
     for check in &report.checks {
-        let mark = if check.ok { "ok  " } else { "FAIL" };
+        let mark = match check.state {
+            twenty_sync::twenty::CheckState::Ok => "ok  ",
+            twenty_sync::twenty::CheckState::Failed => "FAIL",
+            twenty_sync::twenty::CheckState::NotRun => "skip",
+        };
         println!("{mark} {:<24} {}", check.name, check.detail);
     }
     println!("{} ({} ms)", report.message, report.latency_ms);

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::settings::{
     parse_bool, parse_in_range, parse_port, validate_api_key, validate_base_url, validate_token,
-    ConfigError, Settings, SyncMode,
+    validate_url, ConfigError, Settings, SyncMode,
 };
 
 /// One setting: its key (for `config set`, `config show` and the stored configuration), its
@@ -119,7 +119,7 @@ pub fn apply_value(settings: &mut Settings, key: &str, value: &str) -> Result<()
         "ui_port" if empty => settings.ui_port = defaults.ui_port,
         "ui_port" => settings.ui_port = parse_port(value)?,
         "platform_url" if empty => settings.platform_url = None,
-        "platform_url" => settings.platform_url = Some(validate_base_url(value)?),
+        "platform_url" => settings.platform_url = Some(validate_url(value)?),
         "platform_token" if empty => settings.platform_token = None,
         "platform_token" => settings.platform_token = Some(validate_token(value)?),
         "relay_port" if empty => settings.relay_port = defaults.relay_port,

@@ -124,8 +124,19 @@ impl Settings {
     }
 }
 
-/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
+/// The Twenty server's address: an http(s) URL with a host ([`validate_url`]); a bare host
+/// (`crm.example.com`, `crm.example.com:8443/twenty`) gets `https://`.
 pub fn validate_base_url(value: &str) -> Result<String, String> {
+    let given = value.trim();
+    if given.is_empty() || given.contains("://") {
+        validate_url(given)
+    } else {
+        validate_url(&format!("https://{given}"))
+    }
+}
+
+/// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
+pub fn validate_url(value: &str) -> Result<String, String> {
     let trimmed = value.trim();
     let parsed = url::Url::parse(trimmed)
         .map_err(|e| format!("'{trimmed}' is not a URL ({e}); use e.g. https://crm.example.com"))?;
@@ -194,5 +205,37 @@ pub fn parse_port(value: &str) -> Result<u16, String> {
         _ => Err(format!(
             "'{value}' is not a port; use 0 (any free port) or a whole number from 1024 to 65535"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{validate_base_url, validate_url};
+
+    #[test]
+    fn a_bare_host_gets_https() {
+        for (given, expected) in [
+            ("crm.example.com", "https://crm.example.com"),
+            ("  crm.example.com/ ", "https://crm.example.com"),
+            (
+                "crm.example.com:8443/twenty",
+                "https://crm.example.com:8443/twenty",
+            ),
+            ("localhost:3000", "https://localhost:3000"),
+            ("http://127.0.0.1:3000/", "http://127.0.0.1:3000"),
+            ("https://api.twenty.com", "https://api.twenty.com"),
+        ] {
+            assert_eq!(validate_base_url(given).as_deref(), Ok(expected), "{given}");
+        }
+        for refused in [
+            "ftp://crm.example.com",
+            "crm.example.com/?x=1",
+            "https://",
+            "",
+        ] {
+            assert!(validate_base_url(refused).is_err(), "{refused}");
+        }
+        // Other addresses (the relay's) are not guessed.
+        assert!(validate_url("relay.local").is_err());
     }
 }

@@ -8,7 +8,7 @@ use super::client::{Call, TwentyClient};
 use super::error::{ErrorCode, TwentyError};
 use super::metadata::{FieldRefusal, SchemaReport};
 use super::retry::RetryPolicy;
-use super::{wire, ConnectionCheck, ConnectionReport};
+use super::{wire, CheckState, ConnectionCheck, ConnectionReport};
 use crate::domain::EntityKind;
 
 const KEY_ADVICE: &str = "the API key is wrong or lacks permission";
@@ -17,7 +17,22 @@ fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> ConnectionC
     ConnectionCheck {
         name: name.to_string(),
         ok,
+        state: if ok {
+            CheckState::Ok
+        } else {
+            CheckState::Failed
+        },
         detail: detail.into(),
+    }
+}
+
+/// A check that was not tried because an earlier one failed (`why` says which).
+fn not_run(name: &'static str, why: &str) -> ConnectionCheck {
+    ConnectionCheck {
+        name: name.to_string(),
+        ok: false,
+        state: CheckState::NotRun,
+        detail: format!("not run: {why}"),
     }
 }
 
@@ -118,11 +133,7 @@ impl TwentyClient {
                 "external_id_companies",
                 "external_id_people",
             ] {
-                checks.push(check(
-                    name,
-                    false,
-                    "not checked: the server is not reachable",
-                ));
+                checks.push(not_run(name, "the server is not reachable"));
             }
             return self.report(latency_ms, checks);
         }
@@ -140,20 +151,16 @@ impl TwentyClient {
             }
             Err(error) => {
                 checks.push(check("authenticated", false, describe_read_error(error)));
-                checks.push(check(
-                    "read_companies",
-                    false,
-                    if key_refused {
-                        "not checked: the key was refused".to_string()
-                    } else {
-                        error.to_string()
-                    },
-                ));
+                checks.push(if key_refused {
+                    not_run("read_companies", "the key was refused")
+                } else {
+                    check("read_companies", false, error.to_string())
+                });
             }
         }
         if key_refused {
             for name in ["read_people", "external_id_companies", "external_id_people"] {
-                checks.push(check(name, false, "not checked: the key was refused"));
+                checks.push(not_run(name, "the key was refused"));
             }
             return self.report(latency_ms, checks);
         }
@@ -236,7 +243,8 @@ impl TwentyClient {
     }
 }
 
-/// What to do about the first failed check.
+/// What to do about the first failed check. Its detail (Twenty's or the network's own words) is
+/// listed with the check, so the advice names what failed and what to do, without repeating it.
 fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
     let failed = |name: &str| checks.iter().find(|c| c.name == name && !c.ok);
     if let Some(c) = failed("reachable") {
@@ -247,33 +255,42 @@ fn advice(base_url: &str, checks: &[ConnectionCheck]) -> String {
             );
         }
         return format!(
-            "Cannot reach Twenty at {base_url}: {}. Check the server URL (e.g. \
-             https://api.twenty.com or your own server's address) and the network connection",
-            c.detail
+            "Cannot reach Twenty at {base_url}: check the server address (e.g. \
+             https://api.twenty.com or your own server's address) and the network connection"
         );
     }
-    if let Some(c) = failed("authenticated") {
-        return format!(
-            "Twenty did not accept the API key: {}. Create or check the key in Settings → APIs & \
-             Webhooks",
-            c.detail
-        );
+    if failed("authenticated").is_some() {
+        return "Twenty did not accept the API key: create or check the key in Settings → APIs & \
+                Webhooks"
+            .to_string();
     }
     for (name, what) in [("read_companies", "companies"), ("read_people", "people")] {
-        if let Some(c) = failed(name) {
+        if failed(name).is_some_and(|c| c.state == CheckState::Failed) {
             return format!(
-                "The API key cannot read {what}: {}. Give the key's role read and write access to \
-                 {what} (Settings → Members → Roles)",
-                c.detail
+                "The API key cannot read {what}: give the key's role read and write access to \
+                 {what} (Settings → Members → Roles)"
             );
         }
     }
     let details: Vec<&str> = checks
         .iter()
-        .filter(|c| c.name.starts_with("external_id") && !c.ok)
+        .filter(|c| c.name.starts_with("external_id") && c.state == CheckState::Failed)
         .map(|c| c.detail.as_str())
         .collect();
-    let mut sentence = details.join("; ");
+    // "companies have no … ; people have no …" with the same words: said once for both.
+    let rests: Vec<&str> = details
+        .iter()
+        .map(|d| {
+            d.trim_start_matches("companies")
+                .trim_start_matches("people")
+        })
+        .collect();
+    let mut sentence = match rests.as_slice() {
+        [first, second] if first == second && details[0] != details[1] => {
+            format!("companies and people{first}")
+        }
+        _ => details.join("; "),
+    };
     if let Some(first) = sentence.get(..1) {
         sentence = format!("{}{}", first.to_uppercase(), &sentence[1..]);
     }

@@ -82,8 +82,22 @@ pub struct ConnectionReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionCheck {
     pub name: String,
+    /// The check passed (`state` tells a failure from a check that was not run).
     pub ok: bool,
+    #[serde(default)]
+    pub state: CheckState,
     pub detail: String,
+}
+
+/// How one check of the connection test ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckState {
+    Ok,
+    #[default]
+    Failed,
+    /// Not tried, because an earlier check failed (the detail says which).
+    NotRun,
 }
 
 #[cfg(test)]

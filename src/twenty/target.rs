@@ -68,3 +68,15 @@ impl TwentyTarget {
         (self.url, self.api_key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TwentyTarget;
+
+    #[test]
+    fn a_bare_host_is_completed_with_https() {
+        let target =
+            TwentyTarget::from_parts(Some(" crm.example.com/ "), Some("key-1234567890")).unwrap();
+        assert_eq!(target.url(), "https://crm.example.com");
+    }
+}

@@ -1,6 +1,6 @@
-//! The Settings screen's operations: the effective settings (masked), saving a change, what a
-//! drop folder would do before it is saved, Test connection and Create field (with the form's
-//! unsaved values).
+//! The Settings screen's operations: the effective settings (masked, with the warning when
+//! secrets are kept in a file), saving a change, what a drop folder would do before it is saved,
+//! Test connection and Create field (with the form's unsaved values).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +25,9 @@ pub struct SettingsView {
     /// The drop folder in effect (the setting, else `<data dir>/inbox`).
     pub drop_dir: String,
     pub data_dir: String,
+    /// Where the secrets are kept when that is a file (no OS keyring): shown on the screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_warning: Option<String>,
 }
 
 impl SettingsView {
@@ -38,6 +41,7 @@ impl SettingsView {
                 .collect(),
             drop_dir: handle.drop_dir().display().to_string(),
             data_dir: handle.store().data_dir().display().to_string(),
+            secrets_warning: handle.secrets_warning(),
         }
     }
 }

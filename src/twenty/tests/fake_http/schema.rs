@@ -248,6 +248,11 @@ async fn connection_test_with_a_wrong_key() {
         assert!(!report.ok);
         assert!(report.checks[0].ok, "reachable");
         assert!(!report.checks[1].ok);
+        let states: Vec<_> = report.checks.iter().map(|c| c.state).collect();
+        {
+            use crate::twenty::CheckState::{Failed, NotRun, Ok};
+            assert_eq!(states, [Ok, Failed, NotRun, NotRun, NotRun, NotRun]);
+        }
         assert!(
             report.checks[1]
                 .detail
@@ -255,9 +260,10 @@ async fn connection_test_with_a_wrong_key() {
             "{}",
             report.checks[1].detail
         );
-        assert!(
-            report.message.contains("APIs & Webhooks"),
-            "{}",
+        assert_eq!(
+            report.message.matches("APIs & Webhooks").count(),
+            1,
+            "said once: {}",
             report.message
         );
         let text = serde_json::to_string(&report).expect("serialize");
@@ -275,11 +281,32 @@ async fn connection_test_with_the_server_down() {
     assert!(!report.ok);
     assert!(!report.checks[0].ok);
     assert_eq!(report.checks.len(), 6);
-    assert!(report.checks[1..]
-        .iter()
-        .all(|c| c.detail.starts_with("not checked")));
+    assert_eq!(report.checks[0].state, crate::twenty::CheckState::Failed);
+    assert!(report.checks[1..].iter().all(|c| !c.ok
+        && c.state == crate::twenty::CheckState::NotRun
+        && c.detail.starts_with("not run")));
     assert!(
         report.message.starts_with("Cannot reach Twenty"),
+        "{}",
+        report.message
+    );
+}
+
+#[tokio::test]
+async fn connection_test_names_both_missing_fields_in_one_sentence() {
+    let fake = fake(Profile::Current, false).await;
+    let report = client(&fake).test_connection(false).await;
+    assert!(!report.ok);
+    assert!(
+        report
+            .message
+            .starts_with("Companies and people have no externalId field yet"),
+        "{}",
+        report.message
+    );
+    assert_eq!(
+        report.message.matches("externalId").count(),
+        1,
         "{}",
         report.message
     );
