@@ -230,7 +230,7 @@ fn set(data_dir: &Path, key: &str, value: String) -> Result<(), Failure> {
     } else {
         value
     };
-    let update = update_from_pair(key, &value).map_err(invalid)?;
+    let update = update_from_pair(key, &value).map_err(|e| Failure::usage(e.to_string()))?;
     // Validate the value on its own first: nothing is stored (or sent) when it is invalid.
     update.apply_to(&Settings::default()).map_err(|errors| {
         invalid(

@@ -67,12 +67,25 @@ impl fmt::Display for Secret {
 }
 
 /// A setting that failed validation; the message names it and says what is expected.
+/// `setting` is empty when the name itself is wrong (the message then says so).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{setting}{}: {message}", source_name.as_ref().map(|s| format!(" (from {s})")).unwrap_or_default())]
 pub struct ConfigError {
     pub setting: &'static str,
     pub source_name: Option<String>,
     pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.setting.is_empty() {
+            return f.write_str(&self.message);
+        }
+        f.write_str(self.setting)?;
+        if let Some(source) = &self.source_name {
+            write!(f, " (from {source})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 /// The effective settings of the agent.
@@ -129,27 +142,60 @@ impl Settings {
 pub fn validate_base_url(value: &str) -> Result<String, String> {
     let given = value.trim();
     if given.is_empty() || given.contains("://") {
-        validate_url(given)
-    } else {
-        validate_url(&format!("https://{given}"))
+        return validate_url(given);
     }
+    // A bare host (`crm.example.com`, `localhost:3000`) gets https://; anything else is not one.
+    let host_like = given
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+    if !host_like || given.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "'{given}' is not a server address; use e.g. https://crm.example.com"
+        ));
+    }
+    validate_url(&format!("https://{given}"))
+        .map_err(|_| format!("'{given}' is not a server address; use e.g. https://crm.example.com"))
 }
 
 /// An http(s) URL with a host; the trailing slash is trimmed, a path prefix kept.
 pub fn validate_url(value: &str) -> Result<String, String> {
     let trimmed = value.trim();
-    let parsed = url::Url::parse(trimmed)
-        .map_err(|e| format!("'{trimmed}' is not a URL ({e}); use e.g. https://crm.example.com"))?;
+    let parsed = url::Url::parse(trimmed).map_err(|e| {
+        format!(
+            "'{trimmed}' is not a URL ({}); use e.g. https://crm.example.com",
+            url_problem(e)
+        )
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("'{trimmed}' must start with http:// or https://"));
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("'{trimmed}' has no host"));
+    // `https:///x` parses with the host `x`: a host must follow the `://` itself.
+    let host_follows = trimmed
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.starts_with('/'));
+    if !host_follows || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "'{trimmed}' has no server name after the ://; use e.g. https://crm.example.com"
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!("'{trimmed}' must not have a query or fragment"));
     }
     Ok(trimmed.trim_end_matches('/').to_string())
+}
+
+/// What is wrong with a URL, in words (not the parser's).
+fn url_problem(error: url::ParseError) -> &'static str {
+    match error {
+        url::ParseError::RelativeUrlWithoutBase => "it does not start with http:// or https://",
+        url::ParseError::InvalidPort => "the port is not a number from 1 to 65535",
+        url::ParseError::EmptyHost => "the server name is missing",
+        url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => {
+            "the IP address is not valid"
+        }
+        _ => "the server name has characters a server name cannot have",
+    }
 }
 
 /// At least 10 characters, no white space or control characters.

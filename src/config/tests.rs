@@ -68,3 +68,44 @@ fn base_urls_keep_their_path_prefix() {
     );
     assert!(validate_base_url("https://example.com/?x=1").is_err());
 }
+
+#[test]
+fn a_server_address_is_completed_or_refused_in_plain_words() {
+    use crate::config::settings::validate_base_url;
+    assert_eq!(
+        validate_base_url("crm.example.com").unwrap(),
+        "https://crm.example.com"
+    );
+    assert_eq!(
+        validate_base_url("localhost:3000/").unwrap(),
+        "https://localhost:3000"
+    );
+    for (given, said) in [
+        ("/relative", "'/relative' is not a server address"),
+        ("foo bar", "'foo bar' is not a server address"),
+        ("https:///x", "has no server name after the ://"),
+        (
+            "http://host:99999",
+            "the port is not a number from 1 to 65535",
+        ),
+        ("ftp://x.com", "must start with http:// or https://"),
+    ] {
+        let message = validate_base_url(given).unwrap_err();
+        assert!(message.contains(said), "{given}: {message}");
+        assert!(
+            !message.contains("relative URL without a base"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_setting_is_named_once() {
+    let error = crate::config::update::update_from_pair("nosuchkey", "1").unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("'nosuchkey' is not a setting; the settings are base_url"),
+        "{text}"
+    );
+    assert!(!text.contains("setting setting"), "{text}");
+}

@@ -110,7 +110,7 @@ impl SettingsUpdate {
 pub fn update_from_pair(key: &str, value: &str) -> Result<SettingsUpdate, ConfigError> {
     let Some(setting) = setting_key(key) else {
         return Err(ConfigError {
-            setting: "setting",
+            setting: "",
             source_name: None,
             message: format!(
                 "'{key}' is not a setting; the settings are {}",

@@ -11,9 +11,9 @@ use crate::logging::redact;
 
 mod classify;
 
-#[cfg(test)]
-pub(crate) use classify::parse_server_text;
 pub(crate) use classify::{classify_status, classify_transport};
+#[cfg(test)]
+pub(crate) use classify::{parse_server_text, transport_reason};
 
 /// Why a call to Twenty failed, in the vocabulary of the original integration's typed errors:
 /// the very list a parked record keeps ([`FailureCode`]), under the name the client's callers

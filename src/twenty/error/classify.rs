@@ -264,9 +264,50 @@ pub(crate) fn classify_transport(
             ErrorKind::Network,
             None,
             format!(
-                "cannot reach Twenty: {chain}. Check the server URL and the network connection"
+                "cannot reach Twenty: {}; check the server address and the network connection",
+                transport_reason(&chain)
             ),
         )
+    }
+}
+
+/// Why a request did not reach Twenty, in words a person knows (not the HTTP stack's chain of
+/// `error sending request: client error (Connect): tcp connect error: …`).
+pub(crate) fn transport_reason(chain: &str) -> String {
+    let lower = chain.to_lowercase();
+    let said = [
+        (
+            "connection refused",
+            "the server refused the connection (nothing answers at that address and port)",
+        ),
+        ("dns error", "the server's name could not be found"),
+        (
+            "failed to lookup address",
+            "the server's name could not be found",
+        ),
+        (
+            "name or service not known",
+            "the server's name could not be found",
+        ),
+        ("certificate", "the server's certificate is not trusted"),
+        ("connection reset", "the connection was cut off"),
+        (
+            "network is unreachable",
+            "the network cannot reach the server",
+        ),
+        ("no route to host", "the network cannot reach the server"),
+        ("tls", "the secure connection could not be set up"),
+    ];
+    if let Some((_, words)) = said.iter().find(|(marker, _)| lower.contains(marker)) {
+        return (*words).to_string();
+    }
+    // Otherwise the root cause alone, without the layers above it or the OS error number.
+    let root = chain.rsplit(": ").next().unwrap_or(chain);
+    let root = root.split(" (os error").next().unwrap_or(root).trim();
+    if root.is_empty() {
+        "the connection failed".to_string()
+    } else {
+        root.to_string()
     }
 }
 

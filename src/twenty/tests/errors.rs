@@ -278,3 +278,27 @@ fn the_key_never_appears_in_messages_even_with_regex_metacharacters() {
     );
     assert_eq!(e.server_message(), Some("aXb*c+(d)"));
 }
+
+#[test]
+fn transport_failures_are_said_in_plain_words() {
+    use crate::twenty::error::transport_reason;
+    for (chain, said) in [
+        (
+            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)",
+            "the server refused the connection",
+        ),
+        (
+            "error sending request: client error (Connect): dns error: failed to lookup address information: Name or service not known",
+            "the server's name could not be found",
+        ),
+        (
+            "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer",
+            "the server's certificate is not trusted",
+        ),
+        ("error sending request: something odd (os error 5)", "something odd"),
+    ] {
+        let words = transport_reason(chain);
+        assert!(words.starts_with(said), "{chain}: {words}");
+        assert!(!words.contains("error sending request") && !words.contains("os error"), "{words}");
+    }
+}
