@@ -261,6 +261,18 @@ enum Op {
         server: bool,
         fact: u8,
     },
+    /// A push parked as a duplicate, with the conflict found (`holder`: the record found).
+    ParkDuplicate {
+        intent: u8,
+        holder: Option<u8>,
+    },
+    Dismiss {
+        intent: u8,
+    },
+    Link {
+        intent: u8,
+        twenty: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -277,6 +289,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<bool>()).prop_map(|(intent, duplicate)| Op::Forward { intent, duplicate }),
         1 => (0..6u8, any::<bool>(), proptest::option::of(any::<u8>())).prop_map(|(key, person, reuse)| Op::Relayed { key, person, reuse }),
         1 => (any::<bool>(), 0..6u8).prop_map(|(server, fact)| Op::Learn { server, fact }),
+        2 => (any::<u8>(), proptest::option::of(0..3u8)).prop_map(|(intent, holder)| Op::ParkDuplicate { intent, holder }),
+        1 => any::<u8>().prop_map(|intent| Op::Dismiss { intent }),
+        1 => (any::<u8>(), 0..3u8).prop_map(|(intent, twenty)| Op::Link { intent, twenty }),
     ]
 }
 
@@ -300,6 +315,33 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                 .get(usize::from(index) % intents.len().max(1))
                 .cloned()
         };
+        if let Op::ParkDuplicate { intent, holder } = op {
+            if let Some(i) = pick(*intent) {
+                events.push(Event::PushFailed {
+                    intent_id: i.id,
+                    key: i.key(),
+                    code: FailureCode::Duplicate,
+                    message: "duplicate".into(),
+                    attempt: 1,
+                    retryable: false,
+                });
+                events.push(Event::ConflictFound {
+                    intent_id: i.id,
+                    key: i.key(),
+                    conflict: crate::domain::Conflict {
+                        field: "emails.primaryEmail".into(),
+                        value: "a@example.com".into(),
+                        holder: holder.map(|h| crate::domain::ConflictHolder {
+                            twenty_id: format!("t-{h}"),
+                            name: Some("A".into()),
+                            external_id: (h == 2).then(|| "other".into()),
+                            in_trash: h == 1,
+                        }),
+                    },
+                });
+            }
+            continue;
+        }
         let event = match op.clone() {
             Op::Intent { key, person, name } => {
                 let key = key_of(key, person);
@@ -404,6 +446,18 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                 resumed_after_row: None,
                 warnings: vec!["w".into()],
             })),
+            Op::ParkDuplicate { .. } => None,
+            Op::Dismiss { intent } => pick(intent).map(|i| Event::FailureDismissed {
+                intent_id: i.id,
+                key: i.key(),
+                by: "cli".into(),
+            }),
+            Op::Link { intent, twenty } => pick(intent).map(|i| Event::RecordLinked {
+                intent_id: i.id,
+                key: i.key(),
+                twenty_id: format!("t-{twenty}"),
+                by: "ui".into(),
+            }),
             Op::Import { hash, duplicate } => Some(Event::ImportCompleted(ImportSummary {
                 file_name: "f.csv".into(),
                 content_hash: format!("h{hash}"),
