@@ -46,6 +46,15 @@ pub enum EngineError {
     /// Twenty refused the key or the workspace is out of quota: a person must fix the settings.
     #[error("Twenty refused the request: {0}")]
     Refused(TwentyError),
+    /// Twenty answers a request the round cannot do without (a lookup) with a 4xx that is not
+    /// about the key: it refuses the request itself, and asking again unchanged will not help.
+    /// A person must look (the server address, Twenty's version); never "offline".
+    #[error(
+        "Twenty refuses our requests ({}); check that the server address points at a supported \
+         Twenty server, then sync again",
+        refusal(.0)
+    )]
+    Rejected(TwentyError),
     /// The `externalId` field is missing and cannot be created with this key: a person must act.
     #[error("{0}")]
     SchemaMissing(String),
@@ -59,6 +68,15 @@ pub enum EngineError {
     /// The local store failed; see the store error for what to do.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// `400: <Twenty's text>`, or the error's own text when Twenty gave no status.
+fn refusal(error: &TwentyError) -> String {
+    match (error.status(), error.server_message()) {
+        (Some(status), Some(text)) => format!("{status}: {text}"),
+        (Some(status), None) => status.to_string(),
+        (None, _) => error.to_string(),
+    }
 }
 
 impl EngineError {
