@@ -117,6 +117,15 @@ pub struct Conflict {
     pub holder: Option<ConflictHolder>,
 }
 
+impl Conflict {
+    /// The holder, when a record could adopt it by a link: found, live, without an `externalId`.
+    pub fn linkable_holder(&self) -> Option<&ConflictHolder> {
+        self.holder
+            .as_ref()
+            .filter(|holder| holder.external_id.is_none() && !holder.in_trash)
+    }
+}
+
 /// The Twenty record a push collided with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConflictHolder {

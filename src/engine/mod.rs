@@ -7,6 +7,8 @@
 //!   results; the companies people refer to (memory → store → Twenty).
 //! - [`decide`]: the decisions, pure: what follows a refused request (bisect, park, resolve a
 //!   conflict, stop the round), conflict handling, what the upsert probe teaches.
+//! - [`conflict`]: what a duplicate collided with (field, value, the record holding it) and the
+//!   failure's message that names it, pure.
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
 //!   attention), offline probing with backoff, waking up on new intents and setting changes.
 //! - [`upstream`]: [`Upstream`], what the runner drives: the pusher (direct mode) or the relay
@@ -18,6 +20,7 @@
 //! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
 //! result never creates a second record.
 
+pub mod conflict;
 pub mod decide;
 pub mod pusher;
 pub mod runner;
