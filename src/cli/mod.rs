@@ -4,6 +4,7 @@
 mod agent_api;
 mod commands;
 mod config;
+mod failures;
 mod import;
 mod output;
 
@@ -63,6 +64,8 @@ pub enum Command {
     TestConnection(TestConnectionArgs),
     /// Put every record parked as failed back in the queue.
     RetryFailed,
+    #[command(flatten)]
+    Failures(failures::FailureCommand),
     /// Run the agent in the foreground until interrupted.
     Run(RunArgs),
     /// Show or change the settings (flag > environment > stored > default).

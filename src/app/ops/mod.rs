@@ -13,10 +13,12 @@
 //! - [`actions`]: retry one, retry all, sync now, pause/resume.
 //! - [`settings`]: the settings, saving a change, the drop-folder check, Test connection,
 //!   Create field.
+//! - [`failures`]: parked failures with what they collide with; dismiss one, link one.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
 
 pub mod actions;
+pub mod failures;
 pub mod files;
 pub mod reads;
 pub mod settings;
@@ -34,6 +36,7 @@ use crate::config::ConfigError;
 use crate::store::StoreError;
 
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
+pub use failures::{DismissFailure, FailureList, LinkRecord, ListFailures};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
@@ -97,6 +100,9 @@ operations! {
     CreateField,
     SyncNow,
     SetPaused,
+    ListFailures,
+    DismissFailure,
+    LinkRecord,
 }
 
 impl Request {
