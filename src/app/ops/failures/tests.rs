@@ -1,7 +1,5 @@
 //! Which parked records may be linked, dismissed or listed, on a real store.
 
-use std::sync::Arc;
-
 use uuid::Uuid;
 
 use super::*;
