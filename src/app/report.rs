@@ -301,7 +301,59 @@ fn describe(event: &Event) -> (String, Value) {
             ),
             json!({ "server": server, "fact": fact }),
         ),
+        Event::ConflictFound {
+            intent_id,
+            key,
+            conflict,
+        } => (
+            format!(
+                "{key} collides in Twenty on {} \"{}\" with {}",
+                conflict.field,
+                conflict.value,
+                describe_holder(key.kind, conflict.holder.as_ref())
+            ),
+            json!({ "intent_id": intent_id.to_string(), "conflict": conflict }),
+        ),
+        Event::FailureDismissed { intent_id, key, by } => (
+            format!("failure of {key} dismissed by {by}: it waits for a newer intent"),
+            json!({ "intent_id": intent_id.to_string(), "by": by }),
+        ),
+        Event::RecordLinked {
+            intent_id,
+            key,
+            twenty_id,
+            by,
+        } => (
+            format!(
+                "{key} linked by {by} to Twenty record {twenty_id}: pushed again to set its externalId"
+            ),
+            json!({ "intent_id": intent_id.to_string(), "twenty_id": twenty_id, "by": by }),
+        ),
     }
+}
+
+fn describe_holder(
+    kind: crate::domain::EntityKind,
+    holder: Option<&crate::domain::ConflictHolder>,
+) -> String {
+    let Some(holder) = holder else {
+        return format!("a {kind} that was not found among Twenty's records");
+    };
+    let name = holder
+        .name
+        .as_deref()
+        .map(|name| format!(" \"{name}\""))
+        .unwrap_or_default();
+    let external_id = match &holder.external_id {
+        Some(id) => format!(", externalId {id}"),
+        None => ", no externalId".to_string(),
+    };
+    let trash = if holder.in_trash {
+        ", in the trash"
+    } else {
+        ""
+    };
+    format!("{kind}{name} ({}{external_id}{trash})", holder.twenty_id)
 }
 
 fn describe_notes(notes: &crate::domain::event::ImportNotes) -> String {

@@ -27,6 +27,7 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::Sync { until_idle } => sync(data_dir, until_idle),
         Command::TestConnection(args) => test_connection(data_dir, args.json, !args.no_create),
         Command::RetryFailed => retry_failed(data_dir),
+        Command::Failures(command) => super::failures::run(command, data_dir),
     }
 }
 

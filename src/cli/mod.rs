@@ -6,6 +6,7 @@
 mod agent_api;
 mod commands;
 mod config;
+mod failures;
 mod import;
 mod local;
 mod output;
@@ -66,6 +67,8 @@ pub enum Command {
     TestConnection(TestConnectionArgs),
     /// Put every record parked as failed back in the queue.
     RetryFailed,
+    #[command(flatten)]
+    Failures(failures::FailureCommand),
     /// Run the agent in the foreground until interrupted.
     Run(RunArgs),
     /// Show or change the settings (flag > environment > stored > default).

@@ -81,6 +81,61 @@ pub enum Event {
     /// What the person should know about an import (its warnings, when it began, whether it
     /// resumed an interrupted one), recorded in the first append of each part of it.
     ImportNoted(ImportNotes),
+    /// A parked push of the intent collided with a unique value another Twenty record holds:
+    /// which field, which value, which record (recorded in the append of its `PushFailed`).
+    ConflictFound {
+        intent_id: Uuid,
+        key: RecordKey,
+        conflict: Conflict,
+    },
+    /// Someone dismissed the parked failure of the intent: it leaves the failed list and is not
+    /// pushed again until a newer intent for the record arrives.
+    FailureDismissed {
+        intent_id: Uuid,
+        key: RecordKey,
+        by: String,
+    },
+    /// Someone linked the record, parked as a duplicate, to the Twenty record it collides with
+    /// (one without an `externalId`): it is mapped to it and pushed again, which sets its
+    /// `externalId` and our values there.
+    RecordLinked {
+        intent_id: Uuid,
+        key: RecordKey,
+        twenty_id: String,
+        by: String,
+    },
+}
+
+/// The unique value a push collided with in Twenty, and the record that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The field as Twenty's API names it (`emails.primaryEmail`, `domainName.primaryLinkUrl`,
+    /// `externalId`, `name`), or as its message labels a field it has no API name for.
+    pub field: String,
+    pub value: String,
+    /// The record holding the value, when it was found.
+    pub holder: Option<ConflictHolder>,
+}
+
+impl Conflict {
+    /// The holder, when a record could adopt it by a link: found, live, without an `externalId`.
+    pub fn linkable_holder(&self) -> Option<&ConflictHolder> {
+        self.holder
+            .as_ref()
+            .filter(|holder| holder.external_id.is_none() && !holder.in_trash)
+    }
+}
+
+/// The Twenty record a push collided with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictHolder {
+    pub twenty_id: String,
+    /// Its name in Twenty (a person's first and last name).
+    pub name: Option<String>,
+    /// Its `externalId`; `None` when it has none (it can then be linked).
+    pub external_id: Option<String>,
+    /// It is in Twenty's trash (soft-deleted), where it still holds its unique values.
+    pub in_trash: bool,
 }
 
 /// One thing learned about a Twenty server. Variants are only ever added at the end.
@@ -231,6 +286,9 @@ impl Event {
             Event::DropEntryLeftAlone { .. } => "DropEntryLeftAlone",
             Event::ServerLearned { .. } => "ServerLearned",
             Event::ImportNoted(_) => "ImportNoted",
+            Event::ConflictFound { .. } => "ConflictFound",
+            Event::FailureDismissed { .. } => "FailureDismissed",
+            Event::RecordLinked { .. } => "RecordLinked",
         }
     }
 
@@ -243,7 +301,10 @@ impl Event {
             | Event::PushFailed { key, .. }
             | Event::RetryRequested { key }
             | Event::MappingInvalidated { key, .. }
-            | Event::ForwardedToRelay { key, .. } => Some(key.clone()),
+            | Event::ForwardedToRelay { key, .. }
+            | Event::ConflictFound { key, .. }
+            | Event::FailureDismissed { key, .. }
+            | Event::RecordLinked { key, .. } => Some(key.clone()),
             Event::ImportCompleted(_)
             | Event::ImportProgress(_)
             | Event::ConfigChanged(_)

@@ -16,15 +16,15 @@ pub mod plan;
 pub mod projection;
 
 pub use event::{
-    ConfigChange, Envelope, Event, FailureCode, MetadataRoute, PushOutcome, ServerFact,
-    SCHEMA_VERSION,
+    ConfigChange, Conflict, ConflictHolder, Envelope, Event, FailureCode, MetadataRoute,
+    PushOutcome, ServerFact, SCHEMA_VERSION,
 };
 pub use intent::{
     EntityKind, FieldError, Intent, IntentDraft, IntentFields, IntentSource, RecordKey,
 };
 pub use projection::{
-    fold, Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta,
-    ProjectionView, StoredConfig,
+    fold, Counters, Dismissal, FailedEntry, FailureDetail, ForwardCounters, Mapping, PendingEntry,
+    ProjectionDelta, ProjectionView, StoredConfig,
 };
 
 /// A stable 128-bit hash of an intent's kind and fields: equal hashes mean "nothing to push".

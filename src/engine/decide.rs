@@ -60,12 +60,15 @@ fn names_missing_external_id(error: &TwentyError) -> bool {
             .any(|phrase| message.contains(phrase))
 }
 
-/// The round-stopping error a failed call becomes.
+/// The round-stopping error a failed call becomes: only the server and the network mean
+/// "unreachable" (go offline, try again); a refusal of the request itself (a 400 to a lookup)
+/// needs a person, as a refused key does.
 pub fn classify(error: TwentyError) -> EngineError {
     match disposition(&error) {
         Disposition::SchemaLost => EngineError::SchemaLost(error),
         Disposition::Refused => EngineError::Refused(error),
-        Disposition::Transient | Disposition::Record => EngineError::Unreachable(error),
+        Disposition::Record => EngineError::Rejected(error),
+        Disposition::Transient => EngineError::Unreachable(error),
     }
 }
 

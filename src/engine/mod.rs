@@ -7,6 +7,8 @@
 //!   results; the companies people refer to (memory → store → Twenty).
 //! - [`decide`]: the decisions, pure: what follows a refused request (bisect, park, resolve a
 //!   conflict, stop the round), conflict handling, what the upsert probe teaches.
+//! - [`conflict`]: what a duplicate collided with (field, value, the record holding it) and the
+//!   failure's message that names it, pure.
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
 //!   attention), offline probing with backoff, waking up on new intents and setting changes.
 //! - [`upstream`]: [`Upstream`], what the runner drives: the pusher (direct mode) or the relay
@@ -18,6 +20,7 @@
 //! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
 //! result never creates a second record.
 
+pub mod conflict;
 pub mod decide;
 pub mod pusher;
 pub mod runner;
@@ -46,6 +49,15 @@ pub enum EngineError {
     /// Twenty refused the key or the workspace is out of quota: a person must fix the settings.
     #[error("Twenty refused the request: {0}")]
     Refused(TwentyError),
+    /// Twenty answers a request the round cannot do without (a lookup) with a 4xx that is not
+    /// about the key: it refuses the request itself, and asking again unchanged will not help.
+    /// A person must look (the server address, Twenty's version); never "offline".
+    #[error(
+        "Twenty refuses our requests ({}); check that the server address points at a supported \
+         Twenty server, then sync again",
+        refusal(.0)
+    )]
+    Rejected(TwentyError),
     /// The `externalId` field is missing and cannot be created with this key: a person must act.
     #[error("{0}")]
     SchemaMissing(String),
@@ -59,6 +71,15 @@ pub enum EngineError {
     /// The local store failed; see the store error for what to do.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// `400: <Twenty's text>`, or the error's own text when Twenty gave no status.
+fn refusal(error: &TwentyError) -> String {
+    match (error.status(), error.server_message()) {
+        (Some(status), Some(text)) => format!("{status}: {text}"),
+        (Some(status), None) => status.to_string(),
+        (None, _) => error.to_string(),
+    }
 }
 
 impl EngineError {

@@ -10,10 +10,14 @@
 //! - this file: [`Pusher`], the round (window, plan, the tasks it starts with) and the recording
 //!   of outcomes.
 //! - `execute`: the tasks and their executor, a work stack: each request, then what
-//!   [`super::decide`] says follows its answer.
+//!   [`super::decide`] says follows its answer; a duplicate is parked with the record it
+//!   collides with ([`super::conflict`]: one lookup).
+//! - `collisions`: a create that collided (our own record created meanwhile, one in the trash,
+//!   another record's unique value) and parking.
 //! - `companies`: the companies people refer to (memory → store → Twenty), created when a person
 //!   names one that exists nowhere.
 
+mod collisions;
 mod companies;
 mod execute;
 
@@ -245,6 +249,7 @@ fn settles(event: &Event) -> bool {
         event,
         Event::MappingInvalidated { .. }
             | Event::IntentRecorded(_)
+            | Event::ConflictFound { .. }
             | Event::PushFailed {
                 retryable: true,
                 ..
@@ -280,18 +285,20 @@ fn success(item: &WorkItem, twenty_id: &str, outcome: PushOutcome) -> Event {
 }
 
 fn failure(item: &WorkItem, error: &TwentyError, retryable: bool) -> Event {
-    let message: String = error
+    let message = error
         .server_message()
         .map(str::to_string)
-        .unwrap_or_else(|| error.to_string())
-        .chars()
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
+        .unwrap_or_else(|| error.to_string());
+    failure_saying(item, error, message, retryable)
+}
+
+/// The failure of `item` with `error`, told with `message` (at most [`MAX_MESSAGE_CHARS`]).
+fn failure_saying(item: &WorkItem, error: &TwentyError, message: String, retryable: bool) -> Event {
     Event::PushFailed {
         intent_id: item.intent.id,
         key: item.key.clone(),
         code: error.code(),
-        message,
+        message: message.chars().take(MAX_MESSAGE_CHARS).collect(),
         attempt: item.pending.attempts + 1,
         retryable,
     }

@@ -9,6 +9,7 @@
 //! | `p` | record key | pending entry |
 //! | `q` | sequence number | record key (the queue, in log order) |
 //! | `f` | record key | parked failure |
+//! | `d` | record key | what is known of a record's failure beyond Twenty's message (conflict, dismissal) |
 //! | `i` | content hash (`resume:<hash>`, `notes:<hash>`) | sequence number of the first import (of the latest checkpoint of an unfinished one, of the latest `ImportNoted`) |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
 //! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server) |
@@ -23,6 +24,7 @@ pub const MAPPING: u8 = b'm';
 pub const PENDING: u8 = b'p';
 pub const QUEUE: u8 = b'q';
 pub const FAILED: u8 = b'f';
+pub const FAILURE_DETAIL: u8 = b'd';
 pub const IMPORT: u8 = b'i';
 pub const RELAYED: u8 = b'r';
 
@@ -71,6 +73,10 @@ pub fn failed(key: &RecordKey) -> Vec<u8> {
     prefixed(FAILED, &key.to_bytes())
 }
 
+pub fn failure_detail(key: &RecordKey) -> Vec<u8> {
+    prefixed(FAILURE_DETAIL, &key.to_bytes())
+}
+
 pub fn import(content_hash: &str) -> Vec<u8> {
     prefixed(IMPORT, content_hash.as_bytes())
 }
@@ -84,7 +90,7 @@ pub fn relayed_id_of(key: &[u8]) -> Option<uuid::Uuid> {
     uuid::Uuid::from_slice(key.get(1..)?).ok()
 }
 
-/// The record key in an `m`, `p` or `f` key.
+/// The record key in an `m`, `p`, `f` or `d` key.
 pub fn record_of(key: &[u8]) -> Option<RecordKey> {
     RecordKey::from_bytes(key.get(1..)?)
 }

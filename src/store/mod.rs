@@ -28,8 +28,8 @@ use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
 use crate::domain::{
-    fold, Counters, EntityKind, Envelope, Event, FailedEntry, ForwardCounters, Intent, Mapping,
-    PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
+    fold, Counters, EntityKind, Envelope, Event, FailedEntry, FailureDetail, ForwardCounters,
+    Intent, Mapping, PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
 };
 
 /// The folder inside the data directory that holds the sled database.
@@ -194,6 +194,11 @@ impl Store {
 
     pub fn failed(&self, key: &RecordKey) -> Result<Option<FailedEntry>> {
         self.get_value(&keys::failed(key), "failed entry")
+    }
+
+    /// What is known of the record's parked or dismissed failure beyond Twenty's message.
+    pub fn failure_detail(&self, key: &RecordKey) -> Result<Option<FailureDetail>> {
+        self.get_value(&keys::failure_detail(key), "failure detail")
     }
 
     /// The sequence number of the first import of content with this hash, if any.
@@ -362,6 +367,10 @@ impl Store {
                 .into_iter()
                 .collect(),
             failed: self.failures()?.into_iter().collect(),
+            details: self
+                .scan_records(keys::FAILURE_DETAIL, "failure detail")?
+                .into_iter()
+                .collect(),
             counters: self.counters()?,
             servers: self.servers()?,
             ..MemoryProjections::default()

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::domain::projection::KnownServers;
 use crate::domain::{
-    Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
-    RecordKey, StoredConfig,
+    Counters, FailedEntry, FailureDetail, ForwardCounters, Mapping, PendingEntry, ProjectionDelta,
+    ProjectionView, RecordKey, StoredConfig,
 };
 
 /// Reads the projections straight from the tree. Only the single writer (who holds the append
@@ -60,6 +60,9 @@ impl ProjectionView for TreeView<'_> {
     fn failed(&self, key: &RecordKey) -> Option<FailedEntry> {
         self.read(&keys::failed(key), "failed entry")
     }
+    fn failure_detail(&self, key: &RecordKey) -> Option<FailureDetail> {
+        self.read(&keys::failure_detail(key), "failure detail")
+    }
     fn counters(&self) -> Counters {
         self.read(keys::COUNTERS, "counters").unwrap_or_default()
     }
@@ -89,6 +92,7 @@ pub struct Overlay<'b, B: ProjectionView> {
     pending: BTreeMap<RecordKey, Option<PendingEntry>>,
     queue: BTreeMap<u64, Option<RecordKey>>,
     failed: BTreeMap<RecordKey, Option<FailedEntry>>,
+    details: BTreeMap<RecordKey, Option<FailureDetail>>,
     imports: BTreeMap<String, Option<u64>>,
     counters: Option<Counters>,
     config: Option<StoredConfig>,
@@ -105,6 +109,7 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             pending: BTreeMap::new(),
             queue: BTreeMap::new(),
             failed: BTreeMap::new(),
+            details: BTreeMap::new(),
             imports: BTreeMap::new(),
             counters: None,
             config: None,
@@ -119,6 +124,7 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         self.pending.extend(delta.pending);
         self.queue.extend(delta.queue);
         self.failed.extend(delta.failed);
+        self.details.extend(delta.details);
         self.imports.extend(delta.imports);
         self.relayed.extend(delta.relayed);
         if delta.config.is_some() {
@@ -155,6 +161,9 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         for (key, value) in &self.failed {
             put(batch, keys::failed(key), value.as_ref());
+        }
+        for (key, value) in &self.details {
+            put(batch, keys::failure_detail(key), value.as_ref());
         }
         for (hash, value) in &self.imports {
             put(batch, keys::import(hash), value.as_ref());
@@ -194,6 +203,12 @@ impl<B: ProjectionView> ProjectionView for Overlay<'_, B> {
         match self.failed.get(key) {
             Some(value) => value.clone(),
             None => self.base.failed(key),
+        }
+    }
+    fn failure_detail(&self, key: &RecordKey) -> Option<FailureDetail> {
+        match self.details.get(key) {
+            Some(value) => value.clone(),
+            None => self.base.failure_detail(key),
         }
     }
     fn counters(&self) -> Counters {

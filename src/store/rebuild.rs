@@ -28,7 +28,7 @@ pub struct RebuildReport {
 type Entries<'a> = Box<dyn Iterator<Item = (Vec<u8>, Vec<u8>)> + 'a>;
 
 /// Every keyed projection of `rebuilt` under its prefix: what the tree should hold there.
-fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 6] {
+fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
     [
         (
             keys::MAPPING,
@@ -55,6 +55,15 @@ fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 6] {
                     .failed
                     .iter()
                     .map(|(k, v)| (keys::failed(k), encode(v))),
+            ),
+        ),
+        (
+            keys::FAILURE_DETAIL,
+            Box::new(
+                rebuilt
+                    .details
+                    .iter()
+                    .map(|(k, v)| (keys::failure_detail(k), encode(v))),
             ),
         ),
         (

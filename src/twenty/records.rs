@@ -1,5 +1,5 @@
-//! The record calls of [`TwentyClient`]: lookup by external id (in the trash too), batch create
-//! (and upsert), update.
+//! The record calls of [`TwentyClient`]: lookup by external id (in the trash too) or by another
+//! unique value, batch create (and upsert), update.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -39,6 +39,50 @@ impl TwentyClient {
         self.lookup_pages(kind, &filter, 1, &wanted, &mut found)
             .await?;
         Ok(found.into_iter().next())
+    }
+
+    /// Finds a live record whose field at `path` (`emails.primaryEmail`, `name`) holds `value`:
+    /// the record a refused create collided with. One request, one page; values are compared
+    /// exactly (e-mail addresses in any case), whatever the filter matched.
+    pub async fn find_by_value(
+        &self,
+        kind: EntityKind,
+        path: &str,
+        value: &str,
+    ) -> Result<Option<RemoteRecord>, TwentyError> {
+        if value.is_empty() {
+            return Ok(None);
+        }
+        let filter = wire::single_value_filter(path, value);
+        let limit = LIKE_LOOKUP_LIMIT.to_string();
+        let pairs = [
+            ("filter", filter.as_str()),
+            ("limit", limit.as_str()),
+            ("depth", "0"),
+        ];
+        let query = format!(
+            "/rest/{}?{}",
+            wire::plural(kind),
+            wire::query_string(&pairs)
+        );
+        let (status, body) = self.execute(Call::get(query, self.retry)).await?;
+        let page = wire::parse_list(kind, &body).ok_or_else(|| {
+            TwentyError::unexpected(
+                status,
+                &format!("the list has no data.{}", wire::plural(kind)),
+                &self.redactor,
+            )
+        })?;
+        let holds = |record: &RemoteRecord| {
+            wire::text_at(&record.raw, path).is_some_and(|held| {
+                held == value || (value.contains('@') && held.eq_ignore_ascii_case(value))
+            })
+        };
+        Ok(page
+            .records
+            .into_iter()
+            .filter_map(RemoteRecord::from_value)
+            .find(holds))
     }
 
     /// Finds the records whose `externalId` is one of `external_ids` (callers pass ≤ 60; more

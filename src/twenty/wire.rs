@@ -154,17 +154,46 @@ pub fn external_id_in_filter(external_ids: &[&str]) -> String {
 ///   special characters and still matches the id. It can also match other ids (so can `%` or
 ///   `_` in the id itself): the caller keeps only records whose `externalId` is exactly the id.
 pub fn single_external_id_filter(external_id: &str) -> String {
-    let has_paren = external_id.contains(['(', ')']);
-    let comma_at_risk = external_id.contains(',') && external_id.contains(['"', '\'', '[', ']']);
-    let has_backslash = external_id.contains('\\');
+    single_value_filter(EXTERNAL_ID_FIELD, external_id)
+}
+
+/// The filter for one value of the field at `path` (`emails.primaryEmail`, `name`), built as
+/// [`single_external_id_filter`] is; the caller keeps only records holding exactly the value.
+pub fn single_value_filter(path: &str, value: &str) -> String {
+    let has_paren = value.contains(['(', ')']);
+    let comma_at_risk = value.contains(',') && value.contains(['"', '\'', '[', ']']);
+    let has_backslash = value.contains('\\');
     if !has_paren && !comma_at_risk && !has_backslash {
-        return format!("{EXTERNAL_ID_FIELD}[eq]:\"{external_id}\"");
+        return format!("{path}[eq]:\"{value}\"");
     }
-    let pattern: String = external_id
+    let pattern: String = value
         .chars()
         .map(|c| if FILTER_SPECIAL.contains(&c) { '_' } else { c })
         .collect();
-    format!("{EXTERNAL_ID_FIELD}[like]:\"{pattern}\"")
+    format!("{path}[like]:\"{pattern}\"")
+}
+
+/// The text at a dotted `path` of a record (`emails.primaryEmail`); `None` when absent or empty.
+pub fn text_at<'a>(record: &'a Value, path: &str) -> Option<&'a str> {
+    path.split('.')
+        .try_fold(record, |value, part| value.get(part))?
+        .as_str()
+        .filter(|text| !text.is_empty())
+}
+
+/// A record's name as Twenty shows it: a company's `name`, a person's first and last name.
+pub fn record_name(kind: EntityKind, record: &Value) -> Option<String> {
+    let name = match kind {
+        EntityKind::Company => text_at(record, "name").map(str::to_string),
+        EntityKind::Person => {
+            let parts: Vec<&str> = ["name.firstName", "name.lastName"]
+                .iter()
+                .filter_map(|path| text_at(record, path))
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+    };
+    name.filter(|name| !name.trim().is_empty())
 }
 
 /// Percent-encodes a query value: everything but `A-Z a-z 0-9 - . _ ~` (so brackets, quotes,

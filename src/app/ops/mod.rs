@@ -13,6 +13,7 @@
 //! - [`actions`]: retry one, retry all, sync now, pause/resume.
 //! - [`settings`]: the settings, saving a change, the drop-folder check, Test connection,
 //!   Create field.
+//! - [`failures`]: parked failures with what they collide with; dismiss one, link one.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
 //! - [`commands`], [`until_idle`]: what the CLI's own commands need beside a running agent
@@ -22,6 +23,7 @@
 
 pub mod actions;
 pub mod commands;
+pub mod failures;
 pub mod files;
 pub mod imports;
 pub mod reads;
@@ -44,6 +46,7 @@ pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncN
 pub use commands::{
     CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
 };
+pub use failures::{DismissFailure, FailureList, LinkRecord, ListFailures};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use imports::{
     ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
@@ -119,6 +122,9 @@ operations! {
     StartImport,
     ImportJob,
     ReadingImports,
+    ListFailures,
+    DismissFailure,
+    LinkRecord,
 }
 
 impl Request {

@@ -48,7 +48,8 @@ impl EventCategory {
         match kind_name {
             "IntentRecorded" => EventCategory::Intents,
             "PushSucceeded" | "PushSkipped" | "MappingInvalidated" => EventCategory::Pushes,
-            "PushFailed" | "RetryRequested" => EventCategory::Failures,
+            "PushFailed" | "RetryRequested" | "ConflictFound" | "FailureDismissed"
+            | "RecordLinked" => EventCategory::Failures,
             "ImportCompleted" | "ImportProgress" | "ImportNoted" | "DropEntryLeftAlone" => {
                 EventCategory::Imports
             }

@@ -1,5 +1,6 @@
 //! Records search (by external id, name or Twenty id) and the parked failures (the Records
-//! screen), each record's state read from the projections.
+//! screen), each record's state read from the projections, a failure with what it collides
+//! with in Twenty.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CHUNK, MAX_PAGE, MAX_SCAN, SCAN_BUDGET};
 use crate::clock::format_ms;
-use crate::domain::{EntityKind, Event, RecordKey};
+use crate::domain::{Conflict, EntityKind, Event, RecordKey};
 use crate::store::{Result, Store};
 
 /// One record for the Records screen.
@@ -22,11 +23,55 @@ pub struct RecordRow {
     /// The record in Twenty's web app, when the base URL allows building the link.
     pub twenty_url: Option<String>,
     pub last_pushed_at: Option<String>,
-    /// `synced`, `pending`, `failed` or `recorded` (recorded, never pushed, nothing waits).
+    /// `synced`, `pending`, `failed`, `dismissed` (its failure was dismissed; it waits for a
+    /// newer intent) or `recorded` (recorded, never pushed, nothing waits).
     pub state: String,
     pub error_code: Option<String>,
     pub error: Option<String>,
     pub failed_at: Option<String>,
+    /// For a duplicate (failed or dismissed): the value and the Twenty record it collides with.
+    #[serde(default)]
+    pub conflict: Option<ConflictRow>,
+}
+
+/// What a duplicate collides with, for display and for the Link action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRow {
+    /// The field as Twenty's API names it (`emails.primaryEmail`, `domainName.primaryLinkUrl`,
+    /// `externalId`, `name`), or the label Twenty's message gives it.
+    pub field: String,
+    pub value: String,
+    /// The Twenty record holding the value; `None` when it was not found.
+    pub twenty_id: Option<String>,
+    pub name: Option<String>,
+    /// Its `externalId` in Twenty (`None`: it has none).
+    pub external_id: Option<String>,
+    /// It is in Twenty's trash.
+    pub in_trash: bool,
+    /// The record in Twenty's web app.
+    pub twenty_url: Option<String>,
+    /// Link can adopt it: found, live, without an `externalId`, and this record is not mapped
+    /// to a Twenty record of its own (failed records only).
+    pub linkable: bool,
+}
+
+impl ConflictRow {
+    fn new(kind: EntityKind, conflict: &Conflict, linkable: bool, base_url: Option<&str>) -> Self {
+        let holder = conflict.holder.as_ref();
+        let twenty_id = holder.map(|h| h.twenty_id.clone());
+        ConflictRow {
+            field: conflict.field.clone(),
+            value: conflict.value.clone(),
+            twenty_url: twenty_id
+                .as_deref()
+                .and_then(|id| record_url(base_url, kind, id)),
+            twenty_id,
+            name: holder.and_then(|h| h.name.clone()),
+            external_id: holder.and_then(|h| h.external_id.clone()),
+            in_trash: holder.is_some_and(|h| h.in_trash),
+            linkable: linkable && conflict.linkable_holder().is_some(),
+        }
+    }
 }
 
 /// A page of records.
@@ -39,7 +84,7 @@ pub struct RecordPage {
     pub scanned: usize,
 }
 
-/// The state of one record, read from the projections (three point reads).
+/// The state of one record, read from the projections (four point reads).
 pub fn record_row(
     store: &Store,
     key: &RecordKey,
@@ -53,15 +98,29 @@ pub fn record_row(
     } else {
         None
     };
+    let detail = if pending.is_none() {
+        store.failure_detail(key)?
+    } else {
+        None
+    };
+    let dismissed = detail.as_ref().and_then(|d| d.dismissed.as_ref());
     let state = if failed.is_some() {
         "failed"
     } else if pending.is_some() {
         "pending"
+    } else if dismissed.is_some() {
+        "dismissed"
     } else if mapping.is_some() {
         "synced"
     } else {
         "recorded"
     };
+    // What failed: the parked failure, else the dismissed one.
+    let failed = failed.or_else(|| dismissed.map(|d| d.failure.clone()));
+    let conflict = detail.as_ref().and_then(|d| d.conflict.as_ref()).map(|c| {
+        let linkable = state == "failed" && mapping.is_none();
+        ConflictRow::new(key.kind, c, linkable, base_url)
+    });
     let twenty_id = mapping.as_ref().map(|m| m.twenty_id.clone());
     Ok(RecordRow {
         kind: key.kind.as_str().to_string(),
@@ -79,6 +138,7 @@ pub fn record_row(
             .map(|f| f.message.clone())
             .or_else(|| pending.and_then(|p| p.last_error)),
         failed_at: failed.as_ref().map(|f| format_ms(f.failed_at_ms)),
+        conflict,
     })
 }
 

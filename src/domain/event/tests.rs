@@ -154,6 +154,40 @@ fn examples() -> Vec<(&'static str, Event)> {
                 warnings: vec!["ignored column not used by twenty-sync: Notes".into()],
             }),
         ),
+        (
+            "ConflictFound",
+            Event::ConflictFound {
+                intent_id: uuid(2),
+                key: key(),
+                conflict: Conflict {
+                    field: "emails.primaryEmail".into(),
+                    value: "ada@example.com".into(),
+                    holder: Some(ConflictHolder {
+                        twenty_id: "t-9".into(),
+                        name: Some("Ada L".into()),
+                        external_id: None,
+                        in_trash: false,
+                    }),
+                },
+            },
+        ),
+        (
+            "FailureDismissed",
+            Event::FailureDismissed {
+                intent_id: uuid(2),
+                key: key(),
+                by: "cli".into(),
+            },
+        ),
+        (
+            "RecordLinked",
+            Event::RecordLinked {
+                intent_id: uuid(2),
+                key: key(),
+                twenty_id: "t-9".into(),
+                by: "ui".into(),
+            },
+        ),
     ]
 }
 
@@ -177,6 +211,9 @@ const GOLDEN: &[(&str, &str)] = &[
     ("DropEntryLeftAlone", "0a0a7265706f72742e706466126e6f7420616e20696d706f72742066696c65"),
     ("ServerLearned", "0b1768747470733a2f2f63726d2e6578616d706c652e636f6d000003662d31045445585401"),
     ("ImportNoted", "0c0a70656f706c652e637376026162fd00d02f6d3503000001fbe803012d69676e6f72656420636f6c756d6e206e6f742075736564206279207477656e74792d73796e633a204e6f746573"),
+    ("ConflictFound", "0d10020202020202020202020202020202020103702d3113656d61696c732e7072696d617279456d61696c0f616461406578616d706c652e636f6d0103742d390105416461204c0000"),
+    ("FailureDismissed", "0e10020202020202020202020202020202020103702d3103636c69"),
+    ("RecordLinked", "0f10020202020202020202020202020202020103702d3103742d39027569"),
 ];
 
 #[test]

@@ -13,6 +13,7 @@ pub struct MemoryProjections {
     pub pending: std::collections::BTreeMap<RecordKey, PendingEntry>,
     pub queue: std::collections::BTreeMap<u64, RecordKey>,
     pub failed: std::collections::BTreeMap<RecordKey, FailedEntry>,
+    pub details: std::collections::BTreeMap<RecordKey, FailureDetail>,
     pub imports: std::collections::BTreeMap<String, u64>,
     pub counters: Counters,
     pub config: Option<StoredConfig>,
@@ -30,6 +31,9 @@ impl ProjectionView for MemoryProjections {
     }
     fn failed(&self, key: &RecordKey) -> Option<FailedEntry> {
         self.failed.get(key).cloned()
+    }
+    fn failure_detail(&self, key: &RecordKey) -> Option<FailureDetail> {
+        self.details.get(key).cloned()
     }
     fn counters(&self) -> Counters {
         self.counters
@@ -58,6 +62,7 @@ impl MemoryProjections {
         apply_to_maps(&mut self.pending, delta.pending);
         apply_to_maps(&mut self.queue, delta.queue);
         apply_to_maps(&mut self.failed, delta.failed);
+        apply_to_maps(&mut self.details, delta.details);
         apply_to_maps(&mut self.imports, delta.imports);
         apply_to_maps(&mut self.relayed, delta.relayed);
         if let Some(config) = delta.config {

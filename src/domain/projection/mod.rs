@@ -1,5 +1,6 @@
 //! The fold from events to projections: mappings (record → Twenty id), the pending queue (latest
-//! unsynced intent per record, in log order), parked failures and counters.
+//! unsynced intent per record, in log order), parked failures (with what is known of them beyond
+//! Twenty's message: the conflict of a duplicate, a dismissal) and counters.
 //!
 //! The fold is pure: it reads the current projections through [`ProjectionView`] and returns a
 //! [`ProjectionDelta`] that the store writes in the same atomic batch as the append. Rebuilding
@@ -28,6 +29,7 @@ pub trait ProjectionView {
     fn mapping(&self, key: &RecordKey) -> Option<Mapping>;
     fn pending(&self, key: &RecordKey) -> Option<PendingEntry>;
     fn failed(&self, key: &RecordKey) -> Option<FailedEntry>;
+    fn failure_detail(&self, key: &RecordKey) -> Option<FailureDetail>;
     fn counters(&self) -> Counters;
     /// The sequence number of the first import of a file with this content hash.
     fn import_seq(&self, content_hash: &str) -> Option<u64>;
@@ -47,6 +49,8 @@ pub struct ProjectionDelta {
     /// The queue index: intent sequence number → record, in log order.
     pub queue: Vec<(u64, Option<RecordKey>)>,
     pub failed: Vec<(RecordKey, Option<FailedEntry>)>,
+    /// What is known of a record's failure beyond Twenty's message.
+    pub details: Vec<(RecordKey, Option<FailureDetail>)>,
     /// Content hash of an imported file → sequence number of its `ImportCompleted`.
     pub imports: Vec<(String, Option<u64>)>,
     pub counters: Counters,
@@ -59,6 +63,10 @@ pub struct ProjectionDelta {
     /// The new knowledge of Twenty servers, when it changed.
     pub servers: Option<KnownServers>,
 }
+
+/// The fields hash of a mapping made by linking a record to an existing Twenty record: it matches
+/// no intent's fields, so the record is pushed (updated there) once.
+pub const LINKED_FIELDS_HASH: [u8; 16] = [0; 16];
 
 /// Folds one event into the projections seen through `view`.
 pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta {
@@ -84,6 +92,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                 delta.failed.push((key.clone(), None));
                 counters.failed = counters.failed.saturating_sub(1);
             }
+            forget_detail(view, &key, None, &mut delta);
             delta.queue.push((envelope.seq, Some(key.clone())));
             delta.pending.push((
                 key,
@@ -146,6 +155,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                     delta.pending.push((key.clone(), None));
                     delta.queue.push((pending.seq, None));
                     counters.pending = counters.pending.saturating_sub(1);
+                    forget_detail(view, key, None, &mut delta);
                     delta.failed.push((
                         key.clone(),
                         Some(FailedEntry {
@@ -165,6 +175,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
             if let Some(failed) = view.failed(key) {
                 delta.failed.push((key.clone(), None));
                 counters.failed = counters.failed.saturating_sub(1);
+                forget_detail(view, key, None, &mut delta);
                 if view.pending(key).is_none() {
                     delta.queue.push((failed.seq, Some(key.clone())));
                     delta.pending.push((
@@ -237,6 +248,80 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                 .imports
                 .push((import_notes_key(&notes.content_hash), Some(envelope.seq)));
         }
+        Event::ConflictFound {
+            intent_id,
+            key,
+            conflict,
+        } => {
+            if view.failed(key).is_some_and(|f| f.intent_id == *intent_id) {
+                delta.details.push((
+                    key.clone(),
+                    Some(FailureDetail {
+                        intent_id: *intent_id,
+                        conflict: Some(conflict.clone()),
+                        dismissed: None,
+                    }),
+                ));
+            }
+        }
+        Event::FailureDismissed { intent_id, key, by } => {
+            if let Some(failed) = view.failed(key).filter(|f| f.intent_id == *intent_id) {
+                delta.failed.push((key.clone(), None));
+                counters.failed = counters.failed.saturating_sub(1);
+                let conflict = view
+                    .failure_detail(key)
+                    .filter(|detail| detail.intent_id == *intent_id)
+                    .and_then(|detail| detail.conflict);
+                delta.details.push((
+                    key.clone(),
+                    Some(FailureDetail {
+                        intent_id: *intent_id,
+                        conflict,
+                        dismissed: Some(Dismissal {
+                            failure: failed,
+                            at_ms: envelope.recorded_at_ms,
+                            by: by.clone(),
+                        }),
+                    }),
+                ));
+            }
+        }
+        Event::RecordLinked {
+            intent_id,
+            key,
+            twenty_id,
+            by: _,
+        } => {
+            if let Some(failed) = view.failed(key).filter(|f| f.intent_id == *intent_id) {
+                delta.failed.push((key.clone(), None));
+                counters.failed = counters.failed.saturating_sub(1);
+                forget_detail(view, key, None, &mut delta);
+                if view.mapping(key).is_none() {
+                    *counters.mapped_mut(key.kind) += 1;
+                }
+                delta.mappings.push((
+                    key.clone(),
+                    Some(Mapping {
+                        twenty_id: twenty_id.clone(),
+                        fields_hash: LINKED_FIELDS_HASH,
+                        last_synced_ms: envelope.recorded_at_ms,
+                    }),
+                ));
+                if view.pending(key).is_none() {
+                    delta.queue.push((failed.seq, Some(key.clone())));
+                    delta.pending.push((
+                        key.clone(),
+                        Some(PendingEntry {
+                            seq: failed.seq,
+                            intent_id: failed.intent_id,
+                            attempts: 0,
+                            last_error: None,
+                        }),
+                    ));
+                    counters.pending += 1;
+                }
+            }
+        }
         Event::ImportProgress(checkpoint) => {
             if view.import_seq(&checkpoint.content_hash).is_none() {
                 delta.imports.push((
@@ -280,6 +365,22 @@ fn settle(
     if view.failed(key).is_some_and(|f| f.intent_id == intent_id) {
         delta.failed.push((key.clone(), None));
         counters.failed = counters.failed.saturating_sub(1);
+    }
+    forget_detail(view, key, Some(intent_id), delta);
+}
+
+/// Drops what is known of the record's failure (only when it is about `intent_id`, if given).
+fn forget_detail(
+    view: &impl ProjectionView,
+    key: &RecordKey,
+    intent_id: Option<Uuid>,
+    delta: &mut ProjectionDelta,
+) {
+    if view
+        .failure_detail(key)
+        .is_some_and(|detail| intent_id.is_none_or(|id| detail.intent_id == id))
+    {
+        delta.details.push((key.clone(), None));
     }
 }
 

@@ -1,10 +1,11 @@
-//! The rows the projections hold: a record's mapping to Twenty, its pending and failed entries,
-//! the counters, the stored configuration and the relay counters.
+//! The rows the projections hold: a record's mapping to Twenty, its pending and failed entries
+//! (and what is known of a failure beyond Twenty's message), the counters, the stored
+//! configuration and the relay counters.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::event::{ConfigChange, FailureCode};
+use crate::domain::event::{ConfigChange, Conflict, FailureCode};
 use crate::domain::intent::EntityKind;
 
 /// What we know about a record's counterpart in Twenty.
@@ -36,6 +37,27 @@ pub struct FailedEntry {
     pub message: String,
     pub attempt: u32,
     pub failed_at_ms: i64,
+}
+
+/// What is known of a record's parked (or dismissed) failure beyond Twenty's message. Kept only
+/// while it is about the record's newest intent: a newer intent, a retry, a success or a link
+/// drops it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureDetail {
+    /// The intent whose push failed.
+    pub intent_id: Uuid,
+    /// For a duplicate: the value and the Twenty record it collides with.
+    pub conflict: Option<Conflict>,
+    /// Set when someone dismissed the failure (it no longer counts as failed).
+    pub dismissed: Option<Dismissal>,
+}
+
+/// A dismissed failure: what it was, when and by whom it was dismissed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    pub failure: FailedEntry,
+    pub at_ms: i64,
+    pub by: String,
 }
 
 /// Running totals, maintained by the fold.

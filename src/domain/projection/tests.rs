@@ -255,3 +255,142 @@ fn server_knowledge_keeps_only_facts_that_change_it() {
     known.learn(&forget);
     assert!(known.external_id(EntityKind::Person).is_none());
 }
+
+fn conflict(holder_id: &str) -> crate::domain::event::Conflict {
+    crate::domain::event::Conflict {
+        field: "domainName.primaryLinkUrl".into(),
+        value: "https://acme.com".into(),
+        holder: Some(crate::domain::event::ConflictHolder {
+            twenty_id: holder_id.into(),
+            name: Some("Acme Inc".into()),
+            external_id: None,
+            in_trash: false,
+        }),
+    }
+}
+
+/// c1 parked as a duplicate of Twenty's `t-9`, with the conflict recorded after its failure.
+fn parked_duplicate(log: &mut Log) -> Uuid {
+    let intent = log.intent(EntityKind::Company, "c1", "Acme");
+    log.fail(intent, &company("c1"), false);
+    log.push(Event::ConflictFound {
+        intent_id: intent,
+        key: company("c1"),
+        conflict: conflict("t-9"),
+    });
+    intent
+}
+
+#[test]
+fn a_conflict_is_kept_with_its_parked_failure_only() {
+    let mut log = Log::new();
+    let intent = parked_duplicate(&mut log);
+    assert_eq!(
+        log.projections.details[&company("c1")].conflict,
+        Some(conflict("t-9"))
+    );
+    // A conflict of another intent, or of a record that is not parked, is not kept.
+    log.push(Event::ConflictFound {
+        intent_id: Uuid::from_u128(42),
+        key: company("c1"),
+        conflict: conflict("t-other"),
+    });
+    log.push(Event::ConflictFound {
+        intent_id: intent,
+        key: company("c2"),
+        conflict: conflict("t-other"),
+    });
+    assert_eq!(log.projections.details.len(), 1);
+    assert_eq!(
+        log.projections.details[&company("c1")].conflict,
+        Some(conflict("t-9"))
+    );
+
+    // Retried: the conflict goes with the failure.
+    log.push(Event::RetryRequested { key: company("c1") });
+    assert!(log.projections.details.is_empty());
+
+    // Parked again, then a newer intent: gone too.
+    let mut log = Log::new();
+    parked_duplicate(&mut log);
+    log.intent(EntityKind::Company, "c1", "Acme fixed");
+    assert!(log.projections.details.is_empty());
+}
+
+#[test]
+fn a_dismissed_failure_leaves_the_failed_list_and_the_queue_until_a_newer_intent() {
+    let mut log = Log::new();
+    let intent = parked_duplicate(&mut log);
+    // A dismissal of another intent changes nothing.
+    log.push(Event::FailureDismissed {
+        intent_id: Uuid::from_u128(42),
+        key: company("c1"),
+        by: "cli".into(),
+    });
+    assert_eq!(log.projections.counters.failed, 1);
+
+    log.push(Event::FailureDismissed {
+        intent_id: intent,
+        key: company("c1"),
+        by: "cli".into(),
+    });
+    let counters = log.projections.counters;
+    assert_eq!((counters.failed, counters.pending), (0, 0));
+    assert!(log.projections.failed.is_empty() && log.projections.queue.is_empty());
+    let detail = &log.projections.details[&company("c1")];
+    let dismissal = detail.dismissed.as_ref().expect("dismissed");
+    assert_eq!(
+        (dismissal.failure.intent_id, dismissal.by.as_str()),
+        (intent, "cli")
+    );
+    assert_eq!(
+        detail.conflict,
+        Some(conflict("t-9")),
+        "the conflict stays visible"
+    );
+
+    // Retry-all does not bring it back (it is not parked any more).
+    log.push(Event::RetryRequested { key: company("c1") });
+    assert!(log.projections.queue.is_empty());
+    assert!(log.projections.details.contains_key(&company("c1")));
+
+    // A newer intent does.
+    let newer = log.intent(EntityKind::Company, "c1", "Acme again");
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, newer);
+    assert!(log.projections.details.is_empty());
+}
+
+#[test]
+fn a_linked_record_is_mapped_to_the_twenty_record_and_queued_for_an_update() {
+    let mut log = Log::new();
+    let intent = parked_duplicate(&mut log);
+    let link = |intent_id| Event::RecordLinked {
+        intent_id,
+        key: company("c1"),
+        twenty_id: "t-9".into(),
+        by: "ui".into(),
+    };
+    log.push(link(Uuid::from_u128(42)));
+    assert!(
+        log.projections.mappings.is_empty(),
+        "a stale link changes nothing"
+    );
+
+    log.push(link(intent));
+    let mapping = &log.projections.mappings[&company("c1")];
+    assert_eq!(mapping.twenty_id, "t-9");
+    assert_eq!(mapping.fields_hash, super::LINKED_FIELDS_HASH);
+    assert_eq!(log.projections.pending[&company("c1")].intent_id, intent);
+    assert_eq!(log.queue(), vec![(1, "c1".into())]);
+    let counters = log.projections.counters;
+    assert_eq!(
+        (counters.failed, counters.pending, counters.mapped_companies),
+        (0, 1, 1)
+    );
+    assert!(log.projections.failed.is_empty() && log.projections.details.is_empty());
+
+    // Its push settles it as any other.
+    log.succeed(intent, &company("c1"), "t-9");
+    assert_eq!(log.projections.counters.pending, 0);
+    assert_eq!(log.projections.counters.mapped_companies, 1);
+}

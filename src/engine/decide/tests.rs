@@ -44,6 +44,82 @@ fn a_refused_call_is_sorted_by_what_it_means() {
 }
 
 #[test]
+fn a_round_stopped_by_a_refusal_needs_a_person_and_only_a_silent_server_is_offline() {
+    use crate::engine::UpstreamError;
+    const BAD_REQUEST: &str = r#"{"statusCode":400,"message":"Bad Request"}"#;
+    const BAD_FILTER: &str = r#"{"statusCode":400,"error":"BadRequestException","messages":["'filter' invalid. 1 close bracket is missing in the query"]}"#;
+    // (Twenty's answer to a lookup, what the runner shows, the start of its text)
+    let cases = [
+        (
+            answer(400, BAD_REQUEST),
+            "needs attention",
+            "Twenty refuses our requests (400: Bad Request)",
+        ),
+        (
+            answer(400, BAD_FILTER),
+            "needs attention",
+            "Twenty refuses our requests (400: 'filter' invalid.",
+        ),
+        (
+            answer(400, INVALID),
+            "needs attention",
+            "Twenty refuses our requests (400: name must be a string)",
+        ),
+        (
+            answer(404, NOT_FOUND),
+            "needs attention",
+            "Twenty refuses our requests (404: Record not found)",
+        ),
+        (
+            answer(400, DUPLICATE),
+            "needs attention",
+            "Twenty refuses our requests (400: duplicate key",
+        ),
+        (
+            answer(401, ""),
+            "needs attention",
+            "Twenty refused the request: Twenty refused the API key",
+        ),
+        (
+            answer(402, ""),
+            "needs attention",
+            "Twenty refused the request",
+        ),
+        (
+            answer(400, NO_FIELD),
+            "prepare again",
+            "Twenty rejected the request (400)",
+        ),
+        (
+            answer(503, ""),
+            "offline",
+            "Twenty answered with a server error (503)",
+        ),
+        (
+            answer(500, ""),
+            "offline",
+            "Twenty answered with a server error (500)",
+        ),
+        (answer(429, ""), "offline", "Twenty is rate limiting"),
+        (
+            TwentyError::exhausted(4, answer(502, "")),
+            "offline",
+            "gave up after 4 attempts",
+        ),
+    ];
+    for (error, shown, text) in cases {
+        let (state, message) = match UpstreamError::from(classify(error.clone())) {
+            UpstreamError::Unreachable(message) => ("offline", message),
+            UpstreamError::Unprepared(message) => ("prepare again", message),
+            UpstreamError::NeedsAttention(message) => ("needs attention", message),
+        };
+        assert_eq!(state, shown, "{error}");
+        assert!(message.starts_with(text), "{error}: {message}");
+        assert!(!message.contains("unreachable"), "{message}");
+    }
+}
+
+#[test]
 fn what_follows_a_refused_batch_create() {
     use AfterRefusedCreate::*;
     let stop = |count_attempt| StopRound { count_attempt };

@@ -1,7 +1,7 @@
 //! The executor of a round's record-level work: a stack of [`Task`]s, each one request (or a few)
 //! to Twenty whose answer [`decide`] turns into follow-up tasks. Follow-ups run before the tasks
 //! queued after their parent, so requests go out in the order a depth-first push takes: a refused
-//! batch's halves, then its conflicts, then the next batch.
+//! batch's halves, then its conflicts (`collisions`), then the next batch.
 
 use std::collections::HashMap;
 
@@ -11,8 +11,8 @@ use super::{batch_key, success, Pusher};
 use crate::domain::plan::WorkItem;
 use crate::domain::{EntityKind, Event, PushOutcome};
 use crate::engine::decide::{
-    self, AfterCollisionLookup, AfterLookup, AfterRefusedCreate, AfterRefusedRestore,
-    AfterRefusedUpdate, AfterUpdateLookup, KnownRecords, ProbeVerdict, CONFLICT_TRIES,
+    self, AfterLookup, AfterRefusedCreate, AfterRefusedUpdate, AfterUpdateLookup, KnownRecords,
+    ProbeVerdict, CONFLICT_TRIES,
 };
 use crate::engine::EngineError;
 use crate::twenty::{wire, RemoteRecord, TwentyError};
@@ -26,7 +26,7 @@ pub(super) struct Outgoing {
 
 impl Outgoing {
     /// The Twenty id our mapping holds (empty when not mapped).
-    fn mapped_id(&self) -> String {
+    pub(super) fn mapped_id(&self) -> String {
         self.item
             .mapping
             .as_ref()
@@ -34,7 +34,7 @@ impl Outgoing {
             .unwrap_or_default()
     }
 
-    fn idempotency_key(&self) -> String {
+    pub(super) fn idempotency_key(&self) -> String {
         wire::idempotency_key(self.item.intent.id)
     }
 }
@@ -290,7 +290,7 @@ impl Pusher {
                 .collect()),
             AfterRefusedCreate::Park => {
                 for record in &records {
-                    self.park(&record.item, &error)?;
+                    self.park_refused(kind, record, &error, None).await?;
                 }
                 Ok(Vec::new())
             }
@@ -328,7 +328,7 @@ impl Pusher {
         match decide::after_refused_update(&error) {
             AfterRefusedUpdate::LookUpAgain => {}
             AfterRefusedUpdate::Park => {
-                self.park(&record.item, &error)?;
+                self.park_refused(kind, &record, &error, None).await?;
                 return Ok(Vec::new());
             }
             AfterRefusedUpdate::StopRound { count_attempt } => {
@@ -372,87 +372,5 @@ impl Pusher {
                 Ok(Vec::new())
             }
         }
-    }
-
-    /// A create hit a duplicate: if it is our own `externalId` (someone, or a crashed earlier
-    /// run, created it meanwhile), update that record instead; if it is in Twenty's trash,
-    /// restore it; otherwise another unique field (email, domain) collides and the record is
-    /// parked with the server's message.
-    async fn find_collision(
-        &mut self,
-        kind: EntityKind,
-        record: Outgoing,
-        error: TwentyError,
-        tries: u32,
-    ) -> Result<Vec<Task>, EngineError> {
-        let found = self.find_again(kind, &record.item, tries).await?;
-        match decide::after_collision_lookup(found, tries) {
-            AfterCollisionLookup::UpdateFound(twenty_id) => {
-                return Ok(vec![Task::Update {
-                    record,
-                    twenty_id,
-                    tries: 0,
-                }])
-            }
-            AfterCollisionLookup::LookAgain => {
-                return Ok(vec![Task::FindCollision {
-                    record,
-                    error,
-                    tries: tries + 1,
-                }])
-            }
-            AfterCollisionLookup::CheckTrash => {}
-        }
-        let in_trash = self
-            .client
-            .find_in_trash(kind, &record.item.key.external_id)
-            .await
-            .map_err(decide::classify)?;
-        if decide::restores_from_trash(in_trash.is_some(), self.upsert) {
-            self.restore(kind, &record).await?;
-        } else {
-            self.park(&record.item, &error)?;
-        }
-        Ok(Vec::new())
-    }
-
-    /// Upserts a record that is in Twenty's trash, which restores and updates it.
-    async fn restore(&mut self, kind: EntityKind, record: &Outgoing) -> Result<(), EngineError> {
-        let answer = self
-            .client
-            .create_batch(
-                kind,
-                std::slice::from_ref(&record.body),
-                &record.idempotency_key(),
-                true,
-            )
-            .await;
-        match answer {
-            Ok(records) => {
-                let id = records.first().map(|r| r.id.clone()).unwrap_or_default();
-                self.record(vec![success(&record.item, &id, PushOutcome::Updated)])
-            }
-            Err(error) => match decide::after_refused_restore(&error) {
-                AfterRefusedRestore::Park => self.park(&record.item, &error),
-                AfterRefusedRestore::StopRound => Err(decide::classify(error)),
-            },
-        }
-    }
-
-    /// Looks one record up by `externalId` after the conflict pause of try `tries`; its Twenty
-    /// id if it is there.
-    async fn find_again(
-        &mut self,
-        kind: EntityKind,
-        item: &WorkItem,
-        tries: u32,
-    ) -> Result<Option<String>, EngineError> {
-        tokio::time::sleep(decide::conflict_pause(tries)).await;
-        let found = self
-            .client
-            .find_by_external_ids(kind, std::slice::from_ref(&item.key.external_id))
-            .await
-            .map_err(decide::classify)?;
-        Ok(found.into_iter().next().map(|remote| remote.id))
     }
 }

@@ -1,7 +1,7 @@
 //! Integration tests of the `twenty-sync` binary: the command-line contract (names, exit codes,
 //! JSON), bad input, the store lock between processes, store fixtures and secrets in logs, and
-//! every command beside a running agent (`door`, with its harness `sides`), and what the
-//! CLI says about secrets and colour (`messages`).
+//! every command beside a running agent (`door`, with its harness `sides`), what the CLI says
+//! about secrets and colour (`messages`), and the commands on parked failures (`failures`).
 
 mod sides;
 mod support;
@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod contract;
 mod door;
+mod failures;
 mod messages;
 mod store_files;
 mod sync_command;

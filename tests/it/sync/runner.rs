@@ -145,3 +145,51 @@ async fn a_file_dropped_in_the_inbox_ends_up_in_twenty() {
     .await;
     agent.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_twenty_refuses_with_400_needs_attention_and_is_never_offline() {
+    let h = harness(Profile::Current).await;
+    let agent = Agent::start(h.store.clone(), settings_for(&h));
+    let handle = agent.handle();
+    h.company("c0", "Warm-up", None);
+    eventually("the agent synced once", || h.counters().pending == 0).await;
+
+    // Twenty (or a proxy before it) now refuses every request with a 400.
+    h.fake.faults().fail_next(10_000, 400);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut states = handle.engine_changes();
+    let recorder = seen.clone();
+    let watcher = tokio::spawn(async move {
+        while states.changed().await.is_ok() {
+            let state = states.borrow_and_update().state;
+            recorder.lock().unwrap().push(state);
+        }
+    });
+    h.company("c1", "Acme", None);
+    eventually("the agent needs attention", || {
+        handle.status().unwrap().state == SyncState::NeedsAttention
+    })
+    .await;
+    let status = handle.status().unwrap();
+    let error = status.last_error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("Twenty refuses our requests (400: Bad Request)"),
+        "{error}"
+    );
+    assert!(!error.contains("unreachable"), "{error}");
+    assert_eq!((status.pending, status.failed), (1, 0), "nothing parked");
+    let seen_states = seen.lock().unwrap().clone();
+    assert!(
+        !seen_states.contains(&SyncState::Offline),
+        "{seen_states:?}"
+    );
+
+    h.fake.faults().clear();
+    handle.sync_now();
+    eventually("c1 is in Twenty", || {
+        h.in_twenty("companies", "c1").len() == 1
+    })
+    .await;
+    watcher.abort();
+    agent.stop().await;
+}
