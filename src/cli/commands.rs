@@ -196,7 +196,7 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
             Ok(())
         }
         IdleOutcome::Idle { parked, .. } => Err(Failure::other(format!(
-            "{parked} records are parked as failed (see `twenty-sync mappings`); fix them and run `twenty-sync retry-failed`"
+            "{parked} records are parked as failed; see why with `twenty-sync failures`, then retry, dismiss or link each (`twenty-sync retry-failed` retries them all)"
         ))),
         IdleOutcome::Unreachable { message } => Err(Failure {
             message: format!("Twenty could not be reached, intents stay queued: {message}"),

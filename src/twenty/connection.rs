@@ -11,8 +11,6 @@ use super::retry::RetryPolicy;
 use super::{wire, CheckState, ConnectionCheck, ConnectionReport};
 use crate::domain::EntityKind;
 
-const KEY_ADVICE: &str = "the API key is wrong or lacks permission";
-
 fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> ConnectionCheck {
     ConnectionCheck {
         name: name.to_string(),
@@ -43,12 +41,10 @@ fn is_network(error: &TwentyError) -> bool {
     )
 }
 
+/// A failed read as the check shows it: the error's own sentence (an auth error already says
+/// the key was refused and where to check it).
 fn describe_read_error(error: &TwentyError) -> String {
-    if error.code() == ErrorCode::AuthError {
-        format!("{KEY_ADVICE}: {error}")
-    } else {
-        error.to_string()
-    }
+    error.to_string()
 }
 
 fn external_id_check_name(kind: EntityKind) -> &'static str {

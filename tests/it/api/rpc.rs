@@ -9,6 +9,18 @@ use super::server;
 async fn rpc_and_the_rest_routes_answer_the_same() {
     let s = server().await;
     s.record(3, "same");
+    // Compared once the agent has pushed them: two reads while it pushes may differ.
+    let store = s.store.clone();
+    crate::support::eventually(
+        "the records are pushed",
+        std::time::Duration::from_secs(30),
+        || {
+            store
+                .counters()
+                .is_ok_and(|c| c.pending == 0 && c.synced() == 3)
+        },
+    )
+    .await;
     for (op, path) in [
         ("mappings", "/api/mappings"),
         ("records", "/api/records"),
