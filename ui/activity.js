@@ -1,5 +1,6 @@
 // The Activity screen: the event log newest first, filtered by category and record, page by
-// page; new events are shown at once while the first page is on screen.
+// page; new events are shown at once while the first page is on screen. An import's notes show
+// every warning of the file.
 "use strict";
 
 (function () {
@@ -16,6 +17,7 @@
     MappingInvalidated: "Gone from Twenty",
     ImportCompleted: "Import",
     ImportProgress: "Import progress",
+    ImportNoted: "Import started",
     ConfigChanged: "Settings",
     ForwardedToRelay: "Sent to relay",
     DropEntryLeftAlone: "Left alone",
@@ -23,6 +25,19 @@
   };
   const KIND_TONES = { PushSucceeded: "good", PushFailed: "bad", RetryRequested: "busy", MappingInvalidated: "warn" };
   const activity = { next: null, newest: 0, atTop: true, loading: false };
+
+  /** An import's notes: "Import warning" with every warning listed (the summary names only the
+   *  first), "Import resumed", or "Import started". */
+  function noted(row) {
+    const warnings = (row.details && row.details.warnings) || [];
+    const resumed = row.details && row.details.resumed_after_row !== null && row.details.resumed_after_row !== undefined;
+    const label = warnings.length ? (warnings.length === 1 ? "Import warning" : "Import warnings") : resumed ? "Import resumed" : "Import started";
+    const tone = warnings.length ? "warn" : "";
+    const details = warnings.length > 1
+      ? [row.summary.replace(/: \d+ warnings: .*$/, `: ${warnings.length} warnings:`), h("ul", { class: "warnings small" }, ...warnings.map((w) => h("li", {}, w)))]
+      : [row.summary];
+    return { label, tone, details };
+  }
 
   function query(before) {
     const form = $("activity-filters");
@@ -47,12 +62,14 @@
       else page = await api.events(q);
       if (reset) body.replaceChildren();
       for (const row of page.rows) {
-        const tone = KIND_TONES[row.kind] || "";
+        const shown = row.kind === "ImportNoted"
+          ? noted(row)
+          : { label: KIND_LABELS[row.kind] || row.kind, tone: KIND_TONES[row.kind] || "", details: [row.summary] };
         body.append(
-          h("tr", {},
+          h("tr", { "data-kind": row.kind },
             h("td", { class: "nowrap", "data-label": "When" }, h("time", { datetime: row.recorded_at, title: row.recorded_at }, when(row.recorded_at))),
-            h("td", { "data-label": "What" }, h("span", { class: `tag ${tone}` }, KIND_LABELS[row.kind] || row.kind)),
-            h("td", { class: "wrap", "data-label": "Details" }, row.summary),
+            h("td", { "data-label": "What" }, h("span", { class: `tag ${shown.tone}` }, shown.label)),
+            h("td", { class: "wrap", "data-label": "Details" }, ...shown.details),
           ),
         );
       }

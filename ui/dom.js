@@ -60,7 +60,17 @@
   function duration(ms) {
     if (ms < 1000) return `${ms} ms`;
     if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
-    return `${Math.round(ms / 60000)} min`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+    return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  }
+
+  /** A file size in words: "900 bytes", "12 KB", "3.3 MB". */
+  function size(bytes) {
+    if (bytes < 1000) return `${fmt(bytes)} bytes`;
+    if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
+    if (bytes < 1_000_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+    return `${(bytes / 1_000_000_000).toFixed(2)} GB`;
   }
 
   /** Shows a message in `target`: `tone` is "ok", "error", "warn" or "" (plain). */
@@ -107,6 +117,7 @@
     ago,
     inFuture,
     duration,
+    size,
     say,
     showError,
     completeUrl,

@@ -1,26 +1,199 @@
 // The Imports screen: drop or choose a file to copy it into the drop folder, then follow it
 // until the history shows what became of it (imported, already imported, refused: the message
-// under the drop zone says so); the history with counts, durations and error reports.
+// under the drop zone says so); a progress bar for every file being read (live updates carry
+// them); the history with counts, warnings, durations (a resumed import's whole duration),
+// each file's outcome in Twenty (with a link to its failed records) and error reports.
 "use strict";
 
 (function () {
   const UI = window.TwentySyncUI;
   const { api } = window.TwentySync;
-  const { $, h, fmt, when, duration, say, plural } = UI;
+  const { $, h, fmt, when, duration, size, say, plural } = UI;
 
   const RESULT_LABELS = { imported: "Imported", duplicate: "Already imported", failed: "Refused" };
   const RESULT_TONES = { imported: "good", duplicate: "muted", failed: "bad" };
 
   /** The file last uploaded, until the history shows its outcome. */
   let awaited = null;
-  let lastImports = null;
+  /** What the history was last read for (imports, and the counts that move outcomes). */
+  let lastCounts = null;
+  /** The files being read, as last shown. */
+  let reading = [];
 
-  function reportCell(row) {
-    if (!row.report) return h("span", { class: "muted" }, row.status === "failed" && row.message ? row.message : "—");
+  // ---- files being read ------------------------------------------------------------------------
+  /** Each step of the reading in plain words (a file is read three times). */
+  const STEPS = {
+    checking: "Step 1 of 3: checking the file",
+    validating: "Step 2 of 3: checking every row",
+    recording: "Step 3 of 3: recording the rows",
+    comparing: "Step 3 of 3: comparing the rows with what Twenty has",
+  };
+  const ORIGINS = { drop_folder: "from the drop folder", command: "from the command line" };
+
+  /** How far a file got, in words: rows once counted, else rows so far and bytes. */
+  function progressText(file) {
+    if (file.rows_total !== null && file.rows_total !== undefined && (file.step === "recording" || file.step === "comparing")) {
+      return `${fmt(file.rows_done)} of ${plural(file.rows_total, "row", "rows")}`;
+    }
+    const bytes = `${size(file.bytes_done)} of ${size(file.bytes_total)}`;
+    if (file.step === "validating") return `${plural(file.rows_done, "row", "rows")} so far (${bytes})`;
+    return `${bytes} read`;
+  }
+
+  function readingItem(file) {
+    const name = h("strong", { class: "wrap reading-file" }, file.file);
+    const fill = h("div", { class: "meter-fill" });
+    const meter = h("div", {
+      class: "meter",
+      role: "progressbar",
+      "aria-valuemin": 0,
+      "aria-valuemax": 100,
+      "aria-label": `Reading ${file.file}`,
+    }, fill);
+    const item = h("li", { class: "reading" },
+      h("div", { class: "reading-head" },
+        name,
+        file.dry_run ? h("span", { class: "tag busy" }, "Dry run") : null,
+        h("span", { class: "muted small reading-origin" }, `${ORIGINS[file.origin] || file.origin}, since ${when(file.started_at)}`),
+      ),
+      h("div", { class: "reading-bar" }, meter, h("span", { class: "reading-percent" })),
+      h("p", { class: "small reading-step" }),
+      h("p", { class: "reading-rows" }),
+    );
+    return item;
+  }
+
+  /** Shows the files being read (reusing each file's item, so the bar moves smoothly). */
+  function showReading(files) {
+    const list = $("reading-list");
+    const items = new Map([...list.children].map((li) => [li.dataset.key, li]));
+    const shown = files.map((file) => {
+      const key = `${file.path}|${file.started_at}`;
+      const item = items.get(key) || readingItem(file);
+      item.dataset.key = key;
+      item.dataset.step = file.step;
+      const meter = item.querySelector(".meter");
+      meter.setAttribute("aria-valuenow", String(file.percent));
+      meter.setAttribute("aria-valuetext", `${STEPS[file.step] || file.step}: ${progressText(file)}`);
+      item.querySelector(".meter-fill").style.width = `${file.percent}%`;
+      item.querySelector(".reading-percent").textContent = `${file.percent} %`;
+      item.querySelector(".reading-step").textContent = STEPS[file.step] || file.step;
+      item.querySelector(".reading-rows").textContent = progressText(file);
+      return item;
+    });
+    list.replaceChildren(...shown);
+    $("reading-panel").hidden = files.length === 0;
+    const ended = reading.some((before) => !files.some((now) => now.path === before.path && now.started_at === before.started_at));
+    reading = files;
+    // A file was read to its end (or refused): the history shows what became of it.
+    if (ended) load();
+  }
+
+  async function loadReading() {
+    try {
+      const { files } = await api.readingImports();
+      showReading(files);
+    } catch (error) {
+      /* the next live update shows them */
+    }
+  }
+
+  // ---- the history -------------------------------------------------------------------------------
+  /** The invalid rows: how many, and the error report (for a refused file: why). */
+  function invalidCell(row) {
+    const cell = h("td", { class: `num invalid-cell ${row.invalid > 0 ? "error-text" : ""}`, "data-label": "Invalid" },
+      row.status === "failed" ? "—" : fmt(row.invalid));
+    if (!row.report) return cell;
     const label = row.status === "failed" ? "Why" : "Error report";
     const href = api.reportHref(row.report);
-    if (href) return h("a", { href, download: "" }, label);
-    return h("button", { type: "button", class: "link", onclick: () => api.downloadReport(row.report) }, label);
+    const link = href
+      ? h("a", { href, download: "", class: "report-link" }, label)
+      : h("button", { type: "button", class: "link report-link", onclick: () => api.downloadReport(row.report) }, label);
+    cell.append(" ", link);
+    return cell;
+  }
+
+  function fileCell(row) {
+    const after = row.resumed_after_row === null || row.resumed_after_row === undefined ? "" : ` after row ${fmt(row.resumed_after_row)}`;
+    return h("td", { class: "wrap file-cell", "data-label": "File" },
+      h("span", { class: "file-name" }, row.file_name),
+      row.status === "failed" && row.message ? h("div", { class: "small error-text" }, row.message) : null,
+      row.resumed
+        ? h("div", { class: "small muted resumed-note" }, `Stopped${after} and resumed there; `, h("span", { class: "nowrap" }, duration(row.duration_ms)), " in all.")
+        : null,
+      row.warnings && row.warnings.length
+        ? h("ul", { class: "warnings small", "aria-label": `Warnings about ${row.file_name}` },
+          ...row.warnings.map((warning) => h("li", {}, warning)))
+        : null,
+    );
+  }
+
+  function tookCell(row) {
+    if (!row.seq) return h("td", { class: "num nowrap", "data-label": "Took" }, "—");
+    if (!row.resumed) return h("td", { class: "num nowrap", "data-label": "Took" }, duration(row.duration_ms));
+    return h("td", { class: "num took-cell", "data-label": "Took", title: "The whole import: from when its first part began to its end, the time it stood still included" },
+      h("span", { class: "nowrap" }, duration(row.duration_ms)),
+      " ",
+      h("span", { class: "tag busy resumed" }, "Resumed"),
+    );
+  }
+
+  /** What the file's records became in Twenty: the counts, and its failed records. */
+  function outcomeCell(row) {
+    const cell = h("td", { class: "outcome-cell", "data-label": "In Twenty" });
+    const o = row.outcome;
+    if (!o) {
+      cell.append(h("span", { class: "muted" }, "—"));
+      return cell;
+    }
+    let tag;
+    if (o.waiting > 0) tag = h("span", { class: "tag busy" }, "Waiting");
+    else if (o.failed > 0) tag = h("span", { class: "tag bad" }, "Needs attention");
+    else if (o.forwarded > 0 && o.created + o.updated + o.unchanged === 0) tag = h("span", { class: "tag good" }, "Sent to the relay");
+    else tag = h("span", { class: "tag good" }, "In Twenty");
+    cell.dataset.pushed = o.pushed ? "yes" : "no";
+    const counts = [
+      [o.created, "created"],
+      [o.updated, "updated"],
+      [o.unchanged, "unchanged"],
+      [o.failed, "failed"],
+      [o.waiting, "waiting"],
+      [o.replaced, "replaced by a newer change"],
+      [o.forwarded, "sent to the relay"],
+    ].filter(([count]) => count > 0);
+    // Each count stays whole on its line, the separator at its end.
+    const parts = counts.map(([count, word], i) => [
+      i ? " " : "",
+      h("span", { class: "count" }, `${fmt(count)} ${word}`, i < counts.length - 1 ? " ·" : ""),
+    ]);
+    cell.append(tag);
+    if (parts.length) cell.append(h("div", { class: "small outcome-counts" }, ...parts));
+    else if (o.pushed) cell.append(h("div", { class: "small muted" }, "nothing to send"));
+    if (o.failed_records && o.failed_records.length) cell.append(failedLink(row, o));
+    return cell;
+  }
+
+  /** A link to the Records screen showing only this file's failed records. */
+  function failedLink(row, o) {
+    const listed = o.failed_records.length;
+    const label = listed < o.failed
+      ? `See the first ${fmt(listed)} of ${fmt(o.failed)} failed records`
+      : listed === 1 ? "See the failed record" : `See the ${fmt(listed)} failed records`;
+    return h("div", {},
+      h("a", {
+        href: "#records",
+        class: "failed-records-link",
+        onclick: () => UI.screens.records.showOnly(row.file_name, o.failed_records),
+      }, label),
+    );
+  }
+
+  /** When the recorded rows go to Twenty, as the last live update says. */
+  let sending = { state: "", enabled: true };
+  function whenSent() {
+    if (sending.state === "disabled") return "nothing is sent to Twenty while sync is off";
+    if (!sending.enabled) return "they wait while sync is paused";
+    return "they are sent to Twenty shortly";
   }
 
   /** What became of an uploaded file, in one sentence, with its tone. */
@@ -33,11 +206,14 @@
       return [`${name} was imported before with the same content: nothing new was recorded.`, ""];
     }
     let text = `${name} is imported: ${plural(row.recorded, "row", "rows")} recorded`;
+    const warned = row.warnings && row.warnings.length
+      ? `; ${plural(row.warnings.length, "warning", "warnings")} below`
+      : "";
     if (row.invalid > 0) {
-      text += `, ${plural(row.invalid, "row was", "rows were")} invalid (see its error report below)`;
-      return [text + ". The recorded rows are sent to Twenty shortly.", "warn"];
+      text += `, ${plural(row.invalid, "row was", "rows were")} invalid (see its error report below)${warned}`;
+      return [`${text}; ${whenSent()}.`, "warn"];
     }
-    return [text + "; they are sent to Twenty shortly.", "ok"];
+    return [`${text}${warned}; ${whenSent()}.`, warned ? "warn" : "ok"];
   }
 
   function settle(rows) {
@@ -57,15 +233,15 @@
       $("drop-dir").textContent = drop_dir;
       body.replaceChildren(
         ...rows.map((row) =>
-          h("tr", {},
+          h("tr", { "data-file": row.file_name, "data-status": row.status },
             h("td", { class: "nowrap", "data-label": "When" }, when(row.at)),
-            h("td", { class: "wrap file-cell", "data-label": "File" }, row.file_name, row.status === "failed" && row.message ? h("div", { class: "small error-text" }, row.message) : null),
+            fileCell(row),
             h("td", { "data-label": "Result" }, h("span", { class: `tag ${RESULT_TONES[row.status] || ""}` }, RESULT_LABELS[row.status] || row.status)),
             h("td", { class: "num", "data-label": "Rows" }, fmt(row.rows_read)),
             h("td", { class: "num", "data-label": "Recorded" }, fmt(row.recorded)),
-            h("td", { class: `num ${row.invalid > 0 ? "error-text" : ""}`, "data-label": "Invalid" }, fmt(row.invalid)),
-            h("td", { class: "num nowrap", "data-label": "Took" }, row.seq ? duration(row.duration_ms) : "—"),
-            h("td", { "data-label": "Errors" }, reportCell(row)),
+            invalidCell(row),
+            tookCell(row),
+            outcomeCell(row),
           ),
         ),
       );
@@ -77,13 +253,13 @@
   }
 
   /** Looks at the history every 1.5 s for a while after an upload: a refused file adds no event,
-   *  so no live update announces it. */
+   *  so no live update announces it. While the file is being read, the wait does not count. */
   function follow(name) {
     if (awaited) clearTimeout(awaited.timer);
     awaited = { name, since: Date.now() - 5000, tries: 0, timer: null };
     const tick = () => {
       if (!awaited) return;
-      awaited.tries += 1;
+      if (!reading.some((file) => file.file === name)) awaited.tries += 1;
       if (awaited.tries > 30) {
         say($("upload-message"), `${name} is in the drop folder and not imported yet (a large file takes a while); the history below shows it when it is done.`, "");
         awaited.timer = null;
@@ -127,12 +303,41 @@
     if (file) upload(file);
   });
 
+  // The history follows the agent: read again after every import, and (at most every 2 s)
+  // when records were pushed, so each file's outcome in Twenty stays current.
+  let loadTimer = null;
+  function loadSoon(update) {
+    const s = update.status;
+    const counts = [s.imports, s.pending, s.failed, s.synced, s.skipped_unchanged].join("/");
+    if (counts === lastCounts) return;
+    if (lastCounts === null) {
+      lastCounts = counts;
+      return;
+    }
+    const imported = lastCounts.split("/")[0] !== String(s.imports);
+    lastCounts = counts;
+    if (imported) {
+      clearTimeout(loadTimer);
+      loadTimer = null;
+      load();
+      return;
+    }
+    if (loadTimer) return;
+    loadTimer = setTimeout(() => {
+      loadTimer = null;
+      if (UI.current === "imports") load();
+    }, 2000);
+  }
+
   UI.screens.imports = {
-    show: load,
+    show() {
+      loadReading();
+      return load();
+    },
     update(update) {
-      const count = update.status.imports;
-      if (count !== lastImports && lastImports !== null) load();
-      lastImports = count;
+      sending = { state: update.status.state, enabled: update.enabled !== false };
+      if (update.reading) showReading(update.reading);
+      loadSoon(update);
     },
   };
 })();

@@ -6,12 +6,15 @@
 (function () {
   const UI = window.TwentySyncUI;
   const { api } = window.TwentySync;
-  const { $, h, when, say, plural } = UI;
+  const { $, h, fmt, when, say, plural } = UI;
 
   const records = { next: null, loaded: false, pages: 0, seen: new Set() };
   const STATE_LABELS = { synced: "In sync", pending: "Waiting", failed: "Failed", recorded: "Recorded" };
   const STATE_TONES = { synced: "good", pending: "busy", failed: "bad", recorded: "muted" };
   const kindName = (kind) => (kind === "person" ? "Person" : "Company");
+  /** Only the failed records of one imported file (the Imports screen's link), until "Show
+   *  all" or the screen is left: `{ file, keys }`. */
+  let only = null;
 
   function twentyCell(row) {
     if (!row.twenty_id) return h("span", { class: "muted" }, "not yet");
@@ -91,9 +94,11 @@
     const body = $("failed-table").tBodies[0];
     try {
       const { rows } = await api.failed();
-      $("failed-panel").hidden = rows.length === 0;
+      const shown = only ? rows.filter((row) => only.keys.has(`${row.kind}/${row.external_id}`)) : rows;
+      showOnlyNote(shown.length, rows.length);
+      $("failed-panel").hidden = rows.length === 0 && !only;
       body.replaceChildren(
-        ...rows.map((row) =>
+        ...shown.map((row) =>
           h("tr", { "data-key": `${row.kind}/${row.external_id}` },
             h("td", { class: "record-cell" },
               h("div", { class: "mono" }, row.external_id),
@@ -110,6 +115,22 @@
       body.replaceChildren(h("tr", {}, h("td", { colspan: 4, class: "error-text" }, error.message)));
     }
   }
+
+  /** Says whose failed records are shown while the list is narrowed to one file's. */
+  function showOnlyNote(shown, all) {
+    $("failed-only").hidden = !only;
+    $("retry-all").hidden = !!only;
+    if (!only) return;
+    $("failed-only-text").textContent = shown
+      ? `The failed ${shown === 1 ? "record" : "records"} of ${only.file}: ${fmt(shown)} of ${plural(all, "failed record", "failed records")}.`
+      : `None of the records of ${only.file} fails now (they were retried or changed since).`;
+    $("failed-show-all").hidden = all === 0;
+  }
+
+  $("failed-show-all").addEventListener("click", () => {
+    only = null;
+    loadFailed();
+  });
 
   /** Both lists again: the failed ones and the first page of the search (unless the person
    *  paged further back, which a reload would undo). */
@@ -154,5 +175,13 @@
       return refresh();
     },
     update: refreshSoon,
+    leave() {
+      only = null;
+    },
+    /** Shows only these failed records (`[{kind, external_id}]`) of `file` the next time the
+     *  screen is shown. */
+    showOnly(file, failed) {
+      only = { file, keys: new Set(failed.map((r) => `${r.kind}/${r.external_id}`)) };
+    },
   };
 })();

@@ -29,6 +29,7 @@
     retry: ["retry_record", (kind, externalId) => ({ kind, external_id: externalId })],
     retryAll: ["retry_all"],
     imports: ["imports"],
+    readingImports: ["reading_imports"],
     settings: ["show_settings"],
     saveSettings: ["save_settings", (update) => update],
     checkDropDir: ["check_drop_dir", (path) => ({ path })],

@@ -9,7 +9,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText } from "./harness.mjs";
+import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, brokenWords as harnessBrokenWords } from "./harness.mjs";
 
 const world = new World("first-run");
 let page;
@@ -32,26 +32,7 @@ async function companiesIn(externalId) {
 }
 
 /** The rendered words of `selector` split over two lines (like "duplica te"). */
-function brokenWords(selector) {
-  return page.evaluate((sel) => {
-    const broken = [];
-    for (const root of document.querySelectorAll(sel)) {
-      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        // A piece of a word up to a hyphen: a break after "globex-" is where CSS may wrap.
-        const re = /[^\s-]+-?/g;
-        for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
-          const range = document.createRange();
-          range.setStart(node, m.index);
-          range.setEnd(node, m.index + m[0].length);
-          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-          if (lines.size > 1) broken.push(m[0]);
-        }
-      }
-    }
-    return broken;
-  }, selector);
-}
+const brokenWords = (selector) => harnessBrokenWords(page, selector);
 
 async function upload(name, content) {
   await world.screen("imports");

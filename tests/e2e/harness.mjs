@@ -90,12 +90,12 @@ export class World {
     child.removeAllListeners("exit");
   }
 
-  /** Stops the agent and waits until it is gone. */
-  async stopAgent() {
+  /** Stops the agent and waits until it is gone; `SIGKILL` kills it mid-work (a crash). */
+  async stopAgent(signal = "SIGTERM") {
     const child = this.agent;
     if (!child || child.exitCode !== null) return;
     const gone = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
+    child.kill(signal);
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await gone;
     clearTimeout(timer);
@@ -190,4 +190,26 @@ export async function waitForText(page, selector, pattern, timeout = STEP_MS) {
     [selector, pattern.source, pattern.flags],
     { timeout },
   );
+}
+
+/** The rendered words inside `selector` split over two lines (like "duplica te"). */
+export function brokenWords(page, selector) {
+  return page.evaluate((sel) => {
+    const broken = [];
+    for (const root of document.querySelectorAll(sel)) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        // A piece of a word up to a hyphen: a break after "globex-" is where CSS may wrap.
+        const re = /[^\s-]+-?/g;
+        for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(m[0]);
+        }
+      }
+    }
+    return broken;
+  }, selector);
 }
