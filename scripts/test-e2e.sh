@@ -3,7 +3,8 @@
 # against the real `twenty-sync run` and the fake Twenty. Installs the node packages with
 # `npm ci` (never downloads a browser), builds the two binaries, runs the stories
 # tests/e2e/*.test.mjs one after the other (first-run: a new user from first start to "in sync";
-# settings: what Save stores, the actions' answers, checks not run, unsaved changes).
+# settings: what Save stores, the actions' answers, checks not run, unsaved changes; records:
+# failed records a person can act on, a duplicate's Twenty record, Link, Dismiss).
 # Screenshots of every screen, wide and 420 px, land in tests/e2e/artifacts/.
 #
 #   scripts/test-e2e.sh

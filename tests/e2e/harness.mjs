@@ -168,6 +168,13 @@ export class World {
     return response.json();
   }
 
+  /** The fake's whole state (`GET /__fake/state`): every record, trashed ones too. */
+  async fakeState() {
+    const response = await fetch(this.fake.control + "/__fake/state");
+    assert.ok(response.ok, `fake state: ${response.status}`);
+    return response.json();
+  }
+
   async close() {
     if (this.browser) await this.browser.close().catch(() => {});
     for (const child of this.children) if (child.exitCode === null) child.kill("SIGTERM");
@@ -190,4 +197,26 @@ export async function waitForText(page, selector, pattern, timeout = STEP_MS) {
     [selector, pattern.source, pattern.flags],
     { timeout },
   );
+}
+
+/** The rendered words of `selector` split over two lines (like "duplica te"); a piece of a word
+ *  up to a hyphen counts as a word (a break after "globex-" is where CSS may wrap). */
+export function brokenWords(page, selector) {
+  return page.evaluate((sel) => {
+    const broken = [];
+    for (const root of document.querySelectorAll(sel)) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const re = /[^\s-]+-?/g;
+        for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(m[0]);
+        }
+      }
+    }
+    return broken;
+  }, selector);
 }
