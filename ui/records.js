@@ -229,8 +229,14 @@
       const key = keyOf(row);
       parked.add(key);
       const outcome = failed.outcomes.get(key);
-      // A newer failure than the one acted on says it all by itself.
-      if (outcome && outcome.failedAt !== row.failed_at) failed.outcomes.delete(key);
+      // Parked again since the action: a retry says so; otherwise the new failure speaks alone.
+      if (outcome && outcome.failedAt !== row.failed_at) {
+        if (outcome.retried && outcome.tone === "ok") {
+          failed.outcomes.set(key, { tone: "error", say: () => "Retried, and Twenty refused it again for the reason above.", row, failedAt: row.failed_at, at: outcome.at });
+        } else {
+          failed.outcomes.delete(key);
+        }
+      }
       wanted.push([key, { row, outcome: failed.outcomes.get(key), confirming: failed.confirming.has(key), busy: failed.busy.has(key) }, () => failedRow(row)]);
     }
     for (const [key, outcome] of failed.outcomes) {
@@ -269,7 +275,7 @@
   }
 
   /** Runs one action on a failed record; its row then says what happened (or why not). */
-  async function act(row, call, says) {
+  async function act(row, call, says, retried = false) {
     const key = keyOf(row);
     failed.busy.add(key);
     failed.confirming.delete(key);
@@ -285,6 +291,8 @@
     outcome.failedAt = row.failed_at;
     outcome.at = new Date().toISOString();
     failed.busy.delete(key);
+    if (UI.current !== "records") return; // left meanwhile: the list is read afresh on return
+    outcome.retried = retried;
     failed.outcomes.set(key, outcome);
     $("failed-announce").textContent = `${row.external_id}: ${outcome.say(outcome.row)}`;
     await refresh();
@@ -294,7 +302,7 @@
   // What an action did, said for the record's state now (it moves on after a sync).
   const retry = (row) =>
     act(row, () => api.retry(row.kind, row.external_id), (now) =>
-      now.state === "synced" ? "Retried: it is in Twenty now." : "Queued again: it is sent to Twenty shortly.");
+      now.state === "synced" ? "Retried: it is in Twenty now." : "Queued again: it is sent to Twenty shortly.", true);
   const dismiss = (row) =>
     act(row, () => api.dismiss(row.kind, row.external_id), () => "Dismissed: it is not sent again until its data changes.");
   const link = (row) =>

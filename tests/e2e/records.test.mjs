@@ -2,9 +2,10 @@
 // Twenty holding people without an externalId whose e-mails our people collide with: a
 // duplicate shows the field, the value and the Twenty record it collides with (name, id, a link
 // into Twenty); Link adopts that record (the row says pending, then the fake's record carries
-// our externalId); Dismiss asks in the page, the record leaves the list and Activity says so; a
-// refused action says why in its row; with the agent stopped every action is off; 420 px stacks
-// the rows with whole words and whole buttons. Screenshots wide and 420 px in tests/e2e/artifacts/.
+// our externalId); Dismiss asks in the page, the record leaves the list and Activity says so;
+// a Retry that Twenty refuses again says so; a refused action says why in its row; with the
+// agent stopped every action is off; 420 px stacks the rows with whole words and whole buttons.
+// Screenshots wide and 420 px in tests/e2e/artifacts/.
 //
 //   TWENTY_SYNC_BIN=… FAKE_TWENTY_BIN=… node --test records.test.mjs   (scripts/test-e2e.sh)
 
@@ -185,6 +186,15 @@ test("failed records say what they collide with, and a person can act on them", 
     await waitForText(page, '#records-table tr[data-key="person/p-cy"]', /Dismissed/);
   });
 
+  await t.test("Retry: queued again; refused again, the row says so", async () => {
+    const dy = row("p-dy");
+    await page.click(`${dy} button[data-action="retry"]`);
+    await waitForText(page, `${dy} .row-note`, /^Retried, and Twenty refused it again for the reason above\.$/, 60_000);
+    assert.equal(await page.getAttribute(dy, "data-state"), "failed");
+    assert.match(await text(page, `${dy} .said-cell`), /third@example\.com/);
+    assert.ok(await page.isEnabled(`${dy} button[data-action="link"]`), "it can still be linked");
+  });
+
   await t.test("a refused action says why in its row, in one sentence", async () => {
     // Someone else dismisses p-dy just before this page's request reaches the agent.
     await page.route("**/api/rpc", async (route) => {
@@ -196,7 +206,7 @@ test("failed records say what they collide with, and a person can act on them", 
     const dy = row("p-dy");
     await page.click(`${dy} button[data-action="dismiss"]`);
     await page.click(`${dy} button[data-action="confirm-dismiss"]`);
-    await page.waitForSelector(`${dy} .row-note.error-text`);
+    await waitForText(page, `${dy} .row-note.error-text`, /not parked/);
     const said = await text(page, `${dy} .row-note`);
     assert.match(said, /^Person p-dy is not parked as failed \(it may have been retried, dismissed or linked already\)\.$/);
     await page.unroute("**/api/rpc");
