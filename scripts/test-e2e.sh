@@ -5,7 +5,8 @@
 # tests/e2e/*.test.mjs one after the other (first-run: a new user from first start to "in sync";
 # settings: what Save stores, the actions' answers, checks not run, unsaved changes; imports:
 # the progress bar of a 60,000-row file, warnings in Imports and Activity, each file's outcome in
-# Twenty with its failed records, a dry run beside the agent, an import killed and resumed).
+# Twenty with its failed records, a dry run beside the agent, an import killed and resumed;
+# records: failed records a person can act on, a duplicate's Twenty record, Link, Dismiss).
 # Screenshots of every screen, wide and 420 px, land in tests/e2e/artifacts/.
 #
 #   scripts/test-e2e.sh

@@ -22,6 +22,9 @@
     ForwardedToRelay: "Sent to relay",
     DropEntryLeftAlone: "Left alone",
     ServerLearned: "Learned",
+    ConflictFound: "Duplicate",
+    FailureDismissed: "Dismissed",
+    RecordLinked: "Linked",
   };
   const KIND_TONES = { PushSucceeded: "good", PushFailed: "bad", RetryRequested: "busy", MappingInvalidated: "warn" };
   const activity = { next: null, newest: 0, atTop: true, loading: false };

@@ -173,7 +173,7 @@ test("a new user goes from first start to in sync, and the screens stay honest",
     await world.screen("activity");
     await page.waitForSelector("#activity-table tbody tr");
     for (const category of ["intents", "pushes", "imports", "config"]) await page.uncheck(`input[name="category"][value="${category}"]`);
-    await page.waitForFunction(() => [...document.querySelectorAll("#activity-table tbody tr")].every((r) => /Failed|Retry/.test(r.textContent)));
+    await page.waitForFunction(() => [...document.querySelectorAll("#activity-table tbody tr")].every((r) => /Failed|Retry|Duplicate/.test(r.textContent)));
     await world.shot("activity-failures");
     for (const category of ["intents", "pushes", "imports", "config"]) await page.check(`input[name="category"][value="${category}"]`);
     await page.waitForSelector("#activity-table tbody tr");

@@ -168,6 +168,13 @@ export class World {
     return response.json();
   }
 
+  /** The fake's whole state (`GET /__fake/state`): every record, trashed ones too. */
+  async fakeState() {
+    const response = await fetch(this.fake.control + "/__fake/state");
+    assert.ok(response.ok, `fake state: ${response.status}`);
+    return response.json();
+  }
+
   async close() {
     if (this.browser) await this.browser.close().catch(() => {});
     for (const child of this.children) if (child.exitCode === null) child.kill("SIGTERM");
@@ -192,14 +199,14 @@ export async function waitForText(page, selector, pattern, timeout = STEP_MS) {
   );
 }
 
-/** The rendered words inside `selector` split over two lines (like "duplica te"). */
+/** The rendered words of `selector` split over two lines (like "duplica te"); a piece of a word
+ *  up to a hyphen counts as a word (a break after "globex-" is where CSS may wrap). */
 export function brokenWords(page, selector) {
   return page.evaluate((sel) => {
     const broken = [];
     for (const root of document.querySelectorAll(sel)) {
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        // A piece of a word up to a hyphen: a break after "globex-" is where CSS may wrap.
         const re = /[^\s-]+-?/g;
         for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
           const range = document.createRange();
