@@ -233,11 +233,63 @@ pub fn plain_serde_message(error: &dyn std::fmt::Display) -> String {
     let text = text
         .trim_start_matches("Failed to deserialize query string: ")
         .trim();
+    let text = without_type_names(text);
+    let text = text.as_str();
     if text.is_empty() {
         "the request is malformed".to_string()
     } else {
         format!("the request is malformed: {text}")
     }
+}
+
+/// serde's Rust type names (`expected struct SettingsUpdate with 13 elements`, `expected
+/// internally tagged enum Request`) said as the JSON they stand for.
+fn without_type_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("expected ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "expected ".len()..];
+        let (replacement, skip) = if let Some(tail) = after.strip_prefix("struct ") {
+            (
+                "expected a JSON object",
+                "struct ".len() + type_name_len(tail),
+            )
+        } else if let Some(tail) = after.strip_prefix("internally tagged enum ") {
+            (
+                "expected a JSON object with an \"op\"",
+                "internally tagged enum ".len() + type_name_len(tail),
+            )
+        } else {
+            ("expected ", 0)
+        };
+        out.push_str(replacement);
+        rest = &after[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of a type name and a following ` with N element(s)`.
+fn type_name_len(text: &str) -> usize {
+    let name = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let after = &text[name..];
+    let elements = after
+        .strip_prefix(" with ")
+        .and_then(|tail| {
+            let digits = tail
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(tail.len());
+            let tail = &tail[digits..];
+            [" elements", " element"]
+                .iter()
+                .find(|word| tail.starts_with(*word))
+                .map(|word| " with ".len() + digits + word.len())
+        })
+        .unwrap_or(0);
+    name + elements
 }
 
 /// Runs a store read on the blocking pool.

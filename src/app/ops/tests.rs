@@ -127,3 +127,13 @@ fn secrets_in_requests_are_masked_in_debug() {
         parse(json!({ "op": "test_connection", "api_key": "key-1234567890abcdef" })).unwrap();
     assert!(!format!("{test:?}").contains("key-1234567890abcdef"));
 }
+
+#[test]
+fn rust_type_names_never_reach_the_person() {
+    let error = serde_json::from_str::<crate::config::SettingsUpdate>("true").unwrap_err();
+    let message = plain_serde_message(&error);
+    assert!(!message.contains("SettingsUpdate"), "{message}");
+    assert!(message.contains("expected a JSON object"), "{message}");
+    let message = parse(json!("status")).unwrap_err();
+    assert!(!message.contains("enum Request"), "{message}");
+}
