@@ -176,19 +176,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                 delta.failed.push((key.clone(), None));
                 counters.failed = counters.failed.saturating_sub(1);
                 forget_detail(view, key, None, &mut delta);
-                if view.pending(key).is_none() {
-                    delta.queue.push((failed.seq, Some(key.clone())));
-                    delta.pending.push((
-                        key.clone(),
-                        Some(PendingEntry {
-                            seq: failed.seq,
-                            intent_id: failed.intent_id,
-                            attempts: 0,
-                            last_error: None,
-                        }),
-                    ));
-                    counters.pending += 1;
-                }
+                requeue(view, key, &failed, &mut delta, &mut counters);
             }
         }
         Event::MappingInvalidated { key, twenty_id } => {
@@ -307,19 +295,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                         last_synced_ms: envelope.recorded_at_ms,
                     }),
                 ));
-                if view.pending(key).is_none() {
-                    delta.queue.push((failed.seq, Some(key.clone())));
-                    delta.pending.push((
-                        key.clone(),
-                        Some(PendingEntry {
-                            seq: failed.seq,
-                            intent_id: failed.intent_id,
-                            attempts: 0,
-                            last_error: None,
-                        }),
-                    ));
-                    counters.pending += 1;
-                }
+                requeue(view, key, &failed, &mut delta, &mut counters);
             }
         }
         Event::ImportProgress(checkpoint) => {
@@ -347,6 +323,30 @@ pub fn import_resume_key(content_hash: &str) -> String {
 /// [`Event::ImportNoted`] of an import (kept after it completes: the imports history reads it).
 pub fn import_notes_key(content_hash: &str) -> String {
     format!("notes:{content_hash}")
+}
+
+/// Puts a parked record's intent back in the queue (unless a newer one waits already).
+fn requeue(
+    view: &impl ProjectionView,
+    key: &RecordKey,
+    failed: &FailedEntry,
+    delta: &mut ProjectionDelta,
+    counters: &mut Counters,
+) {
+    if view.pending(key).is_some() {
+        return;
+    }
+    delta.queue.push((failed.seq, Some(key.clone())));
+    delta.pending.push((
+        key.clone(),
+        Some(PendingEntry {
+            seq: failed.seq,
+            intent_id: failed.intent_id,
+            attempts: 0,
+            last_error: None,
+        }),
+    ));
+    counters.pending += 1;
 }
 
 /// The intent's push is over: drop it from the queue unless a newer intent replaced it meanwhile.
