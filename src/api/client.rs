@@ -14,6 +14,10 @@ use crate::app::ops::{ErrorReply, Operation, Request};
 
 use super::security::AgentFile;
 
+/// The header that names who sends a `POST /api/rpc` for the audit trail (settings changes,
+/// dismissed and linked failures): the CLI says `cli`; without it the caller is the UI.
+pub const CALLER_HEADER: &str = "x-twenty-sync-caller";
+
 /// Why the running agent could not be asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -98,6 +102,7 @@ impl AgentClient {
             .http
             .post(format!("http://127.0.0.1:{}/api/rpc", self.port))
             .bearer_auth(&self.token)
+            .header(CALLER_HEADER, "cli")
             .timeout(timeout)
             .json(&request)
             .send()

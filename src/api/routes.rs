@@ -4,17 +4,19 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::client::CALLER_HEADER;
 use super::security::{self, TOKEN_COOKIE};
 use super::{assets, sse, AppState};
 use crate::app::inbox::{self, UploadError};
 use crate::app::ops::{self, OpError, Operation};
+use crate::app::Live;
 
 /// An operation's error as an HTTP answer.
 pub(crate) struct Refused(OpError);
@@ -69,11 +71,20 @@ async fn from_body<O: Operation>(State(state): State<AppState>, body: Bytes) -> 
 }
 
 /// `POST /api/rpc`: any operation, `{"op": "…", …}`.
-async fn rpc(State(state): State<AppState>, body: Bytes) -> Reply {
+async fn rpc(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Reply {
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| OpError::bad_request(ops::plain_serde_message(&e)))?;
     let request = ops::Request::from_json(value)?;
-    Ok(answer(&request.run(&state.live).await?))
+    Ok(answer(&request.run(&caller_view(&state, &headers)).await?))
+}
+
+/// The agent as seen by the caller the request names in [`CALLER_HEADER`]: only the CLI names
+/// itself; any other value is the UI, so the header cannot put arbitrary text in the log.
+fn caller_view(state: &AppState, headers: &HeaderMap) -> Live {
+    match headers.get(CALLER_HEADER).map(|value| value.as_bytes()) {
+        Some(b"cli") => state.live.called_by("cli"),
+        _ => state.live.clone(),
+    }
 }
 
 pub(crate) fn router(state: AppState) -> Router {

@@ -116,6 +116,16 @@ impl Door {
         Ok(self.effective.get_or_init(|| effective))
     }
 
+    /// The Twenty server's address these settings name, for links into Twenty; reads no secret
+    /// and so says nothing about where secrets are kept.
+    pub fn base_url(&self) -> Option<String> {
+        let row = self.run(ops::StoredSettings {}).ok()?;
+        super::config::resolve_row(&self.data_dir, row.as_ref())
+            .ok()?
+            .settings
+            .base_url
+    }
+
     /// The effective settings over `row` (e.g. the stored configuration after a change).
     pub fn resolve(&self, row: Option<&StoredConfig>) -> Result<Effective, Failure> {
         static WARNED: AtomicBool = AtomicBool::new(false);

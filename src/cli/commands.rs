@@ -192,11 +192,15 @@ fn sync(data_dir: &Path, until_idle: bool) -> Result<(), Failure> {
     door.effective()?;
     match door.run(ops::SyncUntilIdle {})? {
         IdleOutcome::Idle { settled, parked: 0 } => {
-            println!("in sync: {settled} records settled, nothing pending");
+            println!(
+                "in sync: {} settled, nothing pending",
+                output::plural(settled, "record")
+            );
             Ok(())
         }
         IdleOutcome::Idle { parked, .. } => Err(Failure::other(format!(
-            "{parked} records are parked as failed; see why with `twenty-sync failures`, then retry, dismiss or link each (`twenty-sync retry-failed` retries them all)"
+            "{} parked as failed; see why with `twenty-sync failures`, then retry, dismiss or link each (`twenty-sync retry-failed` retries them all)",
+            output::plural(parked, "record")
         ))),
         IdleOutcome::Unreachable { message } => Err(Failure {
             message: format!("Twenty could not be reached, intents stay queued: {message}"),

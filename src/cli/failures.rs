@@ -100,16 +100,10 @@ pub fn run(command: FailureCommand, data_dir: &Path) -> Result<(), Failure> {
 
 /// The server address, only for the links into Twenty: an unusable setting does not stop the
 /// command.
-fn base_url(door: &Door) -> Option<String> {
-    door.effective()
-        .ok()
-        .and_then(|e| e.settings.base_url.clone())
-}
-
 impl Local for ListFailures {
     fn on_store(self, door: &Door) -> Result<FailureList, Failure> {
         let limit = self.limit.unwrap_or(MAX_FAILURES).min(MAX_FAILURES);
-        list_failures(&door.store()?, limit, base_url(door).as_deref())
+        list_failures(&door.store()?, limit, door.base_url().as_deref())
             .map_err(|e| twenty_sync::app::ops::OpError::from(e).into())
     }
 }
@@ -121,7 +115,7 @@ impl Local for DismissFailure {
             &door.store()?,
             &key,
             CALLER,
-            base_url(door).as_deref(),
+            door.base_url().as_deref(),
         )?)
     }
 }
@@ -129,7 +123,7 @@ impl Local for DismissFailure {
 impl Local for LinkRecord {
     fn on_store(self, door: &Door) -> Result<RecordRow, Failure> {
         let key = RecordKey::new(self.kind, self.external_id);
-        let base_url = base_url(door);
+        let base_url = door.base_url();
         Ok(link_record(
             &door.store()?,
             &key,
@@ -146,10 +140,11 @@ fn print_failures(list: &FailureList) {
         return;
     }
     let shown = list.rows.len() as u64;
+    let parked = output::plural(list.total, "parked failure");
     if list.total > shown {
-        println!("{} parked failures, the first {shown}:", list.total);
+        println!("{parked}, the first {shown}:");
     } else {
-        println!("{} parked failures:", list.total);
+        println!("{parked}:");
     }
     for row in &list.rows {
         print_failure(row);

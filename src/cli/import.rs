@@ -22,6 +22,7 @@ use twenty_sync::import::{
 use twenty_sync::store::Store;
 
 use super::agent_api::Door;
+use super::output::{count, plural};
 use super::Failure;
 
 #[derive(Debug, Args)]
@@ -287,13 +288,15 @@ fn describe_progress(progress: &FileProgress) -> String {
     };
     match (progress.step, progress.rows_total) {
         (ImportStep::Recording | ImportStep::Comparing, Some(total)) => format!(
-            "{}: {step} {} of {total} rows",
-            progress.file, progress.rows_done
+            "{}: {step} {} of {} rows",
+            progress.file,
+            count(progress.rows_done),
+            count(total)
         ),
         (ImportStep::Validating, _) => format!(
             "{}: {step} {} rows ({} of {} MB)",
             progress.file,
-            progress.rows_done,
+            count(progress.rows_done),
             progress.bytes_done / 1_000_000,
             progress.bytes_total / 1_000_000
         ),
@@ -327,11 +330,13 @@ fn print_text(result: &ImportResult, dry_run: bool) {
     match &outcome.dry_run {
         Some(plan) => line.push_str(&format!(
             "; would create {}, update {}, leave {} unchanged (dry run: nothing was changed)",
-            plan.create, plan.update, plan.unchanged
+            count(plan.create),
+            count(plan.update),
+            count(plan.unchanged)
         )),
-        None => line.push_str(&format!(", {} recorded", outcome.recorded)),
+        None => line.push_str(&format!(", {} recorded", count(outcome.recorded))),
     }
-    line.push_str(&format!(", {} invalid", outcome.invalid));
+    line.push_str(&format!(", {} invalid", count(outcome.invalid)));
     if outcome.duplicate_rows > 0 {
         line.push_str(&format!(
             ", {} replaced by a later row with the same id",
@@ -361,18 +366,10 @@ fn print_problems(outcome: &ImportOutcome) {
     if outcome.unlisted_problems > 0 {
         println!(
             "  … and {} more problems (all of them are in the error report)",
-            outcome.unlisted_problems
+            count(outcome.unlisted_problems)
         );
     }
     if let Some(report) = &outcome.error_report {
         println!("  invalid rows are listed in {}", report.display());
-    }
-}
-
-fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
     }
 }

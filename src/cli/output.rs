@@ -5,6 +5,20 @@ use twenty_sync::app::{EventRow, MappingRow, StatusReport};
 
 use super::Failure;
 
+/// A count as a person reads it: `100,000`.
+pub fn count(n: impl thousands::Separable) -> String {
+    n.separate_with_commas()
+}
+
+/// A count and its noun: `1 row`, `100,000 rows`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::other(format!("cannot format the output as JSON: {e}")))?;
@@ -18,19 +32,22 @@ pub fn print_status(report: &StatusReport) {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     println!("state:      {state}");
-    println!("pending:    {}", report.pending);
-    println!("failed:     {}", report.failed);
+    println!("pending:    {}", count(report.pending));
+    println!("failed:     {}", count(report.failed));
     println!(
         "synced:     {} ({} created, {} updated)",
-        report.synced, report.created, report.updated
+        count(report.synced),
+        count(report.created),
+        count(report.updated)
     );
-    println!("unchanged:  {}", report.skipped_unchanged);
+    println!("unchanged:  {}", count(report.skipped_unchanged));
     println!(
         "mapped:     {} companies, {} people",
-        report.mappings.companies, report.mappings.people
+        count(report.mappings.companies),
+        count(report.mappings.people)
     );
-    println!("intents:    {}", report.intents);
-    println!("imports:    {}", report.imports);
+    println!("intents:    {}", count(report.intents));
+    println!("imports:    {}", count(report.imports));
     if let Some(forwarded) = &report.forwarded {
         println!(
             "relay:      {} accepted, {} already accepted",

@@ -117,6 +117,12 @@ fn story() -> Vec<Step> {
         Cli(&["retry-failed"], 0),
         Cli(SYNC, 1),
         Cli(&["status", "--json"], 0),
+        Cli(&["failures"], 0),
+        Cli(&["failures", "--json"], 0),
+        // The audit trail names the CLI on both sides.
+        Cli(&["dismiss", "person", "p2"], 0),
+        Cli(&["events", "--tail", "2"], 0),
+        Cli(&["dismiss", "person", "p2"], 1),
         // Twenty down: exit 4, the intent stays queued; back up: pushed.
         Twenty(|fake| fake.faults().down(true)),
         Cli(
@@ -126,7 +132,8 @@ fn story() -> Vec<Step> {
         Cli(SYNC, 4),
         Cli(&["status", "--json"], 0),
         Twenty(|fake| fake.faults().down(false)),
-        Cli(SYNC, 1),
+        // p2 was dismissed: nothing is parked any more.
+        Cli(SYNC, 0),
         Cli(&["mappings", "--json"], 0),
         Cli(&["events", "--json", "--tail", "300"], 0),
         Cli(&["config", "show", "--json"], 0),

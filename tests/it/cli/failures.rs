@@ -82,7 +82,7 @@ async fn a_duplicate_names_its_twenty_record_and_link_adopts_it() {
         })
     );
     let text = cli.ok(&["failures"]).stdout;
-    assert!(text.contains("1 parked failures:"), "{text}");
+    assert!(text.contains("1 parked failure:"), "{text}");
     assert!(
         text.contains(
             "Duplicate emails.primaryEmail \"taken@example.com\": the person \"Someone Else\""
