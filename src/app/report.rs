@@ -241,8 +241,11 @@ fn describe(event: &Event) -> (String, Value) {
                 )
             } else {
                 format!(
-                    "import of {}: {} rows, {} recorded, {} invalid",
-                    summary.file_name, summary.rows_read, summary.recorded, summary.invalid
+                    "import of {}: {} read, {} recorded, {} invalid",
+                    summary.file_name,
+                    plural(summary.rows_read, "row"),
+                    count(summary.recorded),
+                    count(summary.invalid)
                 )
             },
             serde_json::to_value(summary).unwrap_or(Value::Null),
@@ -282,7 +285,9 @@ fn describe(event: &Event) -> (String, Value) {
         Event::ImportProgress(checkpoint) => (
             format!(
                 "import of {}: {} recorded so far (through row {})",
-                checkpoint.file_name, checkpoint.recorded, checkpoint.through_row
+                checkpoint.file_name,
+                count(checkpoint.recorded),
+                count(checkpoint.through_row)
             ),
             serde_json::to_value(checkpoint).unwrap_or(Value::Null),
         ),
@@ -356,10 +361,24 @@ fn describe_holder(
     format!("{kind}{name} ({}{external_id}{trash})", holder.twenty_id)
 }
 
+/// A count as a person reads it: `100,000`.
+pub fn count(n: impl thousands::Separable) -> String {
+    n.separate_with_commas()
+}
+
+/// A count and its noun: `1 row`, `100,000 rows`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 fn describe_notes(notes: &crate::domain::event::ImportNotes) -> String {
     let mut text = format!("import of {}", notes.file_name);
     if let Some(row) = notes.resumed_after_row {
-        text.push_str(&format!(": resumed after row {row}"));
+        text.push_str(&format!(": resumed after row {}", count(row)));
     }
     match notes.warnings.as_slice() {
         [] if notes.resumed_after_row.is_none() => text.push_str(": started"),

@@ -5,19 +5,7 @@ use twenty_sync::app::{EventRow, MappingRow, StatusReport};
 
 use super::Failure;
 
-/// A count as a person reads it: `100,000`.
-pub fn count(n: impl thousands::Separable) -> String {
-    n.separate_with_commas()
-}
-
-/// A count and its noun: `1 row`, `100,000 rows`.
-pub fn plural(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{} {noun}s", count(n))
-    }
-}
+pub use twenty_sync::app::report::{count, plural};
 
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)

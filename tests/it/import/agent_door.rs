@@ -202,11 +202,11 @@ fn a_big_file_shows_its_progress_on_a_terminal_with_and_without_an_agent() {
         };
         assert_eq!(code, 0, "{how}: {shown}");
         assert!(
-            shown.contains("companies-big.csv: recording") && shown.contains(" of 30000 rows"),
+            shown.contains("companies-big.csv: recording") && shown.contains(" of 30,000 rows"),
             "{how}: no progress bar: {shown}"
         );
         assert!(
-            shown.contains("companies-big.csv: 30000 rows read, 30000 recorded"),
+            shown.contains("companies-big.csv: 30,000 rows read, 30,000 recorded"),
             "{how}: {shown}"
         );
     }
