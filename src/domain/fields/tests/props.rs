@@ -1,0 +1,93 @@
+//! Property tests: normalising is idempotent, numbers and dates read back what they print, list
+//! cells read back their items, and the changed fields are exactly the ones that differ.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::domain::fields::dates::parse_date;
+use crate::domain::fields::text::split_list;
+
+fn decimal() -> impl Strategy<Value = Decimal> {
+    (any::<bool>(), 0u64..=u64::MAX, "[0-9]{0,12}").prop_map(|(negative, integer, fraction)| {
+        let sign = if negative { "-" } else { "" };
+        let text = if fraction.is_empty() {
+            format!("{sign}{integer}")
+        } else {
+            format!("{sign}{integer}.{fraction}")
+        };
+        Decimal::parse(&text, DecimalSeparator::Dot).expect("a plain number")
+    })
+}
+
+proptest! {
+    #[test]
+    fn folding_and_compacting_are_idempotent(text in "\\PC{0,40}") {
+        let folded = fold(&text);
+        prop_assert_eq!(fold(&folded), folded.clone());
+        let compact = compact_header(&text);
+        prop_assert_eq!(compact_header(&compact), compact);
+    }
+
+    #[test]
+    fn a_read_value_reads_back_as_itself(text in "[-+]?[0-9., ]{1,16}") {
+        if let Ok(number) = Decimal::parse(&text, DecimalSeparator::Auto) {
+            prop_assert_eq!(Decimal::parse(number.as_str(), DecimalSeparator::Auto), Ok(number.clone()));
+            prop_assert_eq!(number.rounded_to_double().rounded_to_double(), number.rounded_to_double());
+        }
+    }
+
+    #[test]
+    fn numbers_read_back_as_they_are_printed(number in decimal(), grouped in any::<bool>()) {
+        for separator in [DecimalSeparator::Dot, DecimalSeparator::Comma] {
+            let printed = number.format(separator, grouped);
+            prop_assert_eq!(Decimal::parse(&printed, separator), Ok(number.clone()), "{}", printed);
+        }
+        prop_assert_eq!(Decimal::parse(&number.format(DecimalSeparator::Auto, false), DecimalSeparator::Auto), Ok(number.clone()));
+    }
+
+    #[test]
+    fn dates_read_back_in_every_order(days in 0i64..3_000_000) {
+        let date = chrono::NaiveDate::from_ymd_opt(1000, 1, 1).expect("date") + chrono::Duration::days(days);
+        let iso = date.format("%Y-%m-%d").to_string();
+        prop_assert_eq!(parse_date(&iso, DateOrder::Auto), Ok(iso.clone()));
+        prop_assert_eq!(parse_date(&date.format("%d/%m/%Y").to_string(), DateOrder::DayFirst), Ok(iso.clone()));
+        prop_assert_eq!(parse_date(&date.format("%m/%d/%Y").to_string(), DateOrder::MonthFirst), Ok(iso.clone()));
+        prop_assert_eq!(parse_date(&date.format("%d.%m.%Y").to_string(), DateOrder::Auto), Ok(iso));
+    }
+
+    #[test]
+    fn quoted_list_items_read_back(items in proptest::collection::vec("[^\\s][^\\x00-\\x1f]{0,10}[^\\s]", 0..8)) {
+        let cell = items
+            .iter()
+            .map(|item| format!("\"{}\"", item.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" , ");
+        prop_assert_eq!(split_list(&cell), Ok(items));
+    }
+
+    #[test]
+    fn changed_fields_are_exactly_those_that_differ(
+        before in proptest::collection::btree_map("[a-e]", "[a-c]{0,2}", 0..5),
+        after in proptest::collection::btree_map("[a-e]", "[a-c]{0,2}", 0..5),
+    ) {
+        let record = |fields: &BTreeMap<String, String>| {
+            let mut values = FieldValues::new();
+            for (name, value) in fields {
+                values.set(FieldTarget::new(name.clone(), None), CellValue::Text(value.clone()));
+            }
+            values
+        };
+        let (old, new) = (record(&before), record(&after));
+        prop_assert!(changed_fields(&old.hashes(), &old.hashes()).is_empty());
+        let expected: Vec<String> = after
+            .iter()
+            .filter(|(name, value)| before.get(*name) != Some(*value))
+            .map(|(name, _)| name.clone())
+            .collect();
+        prop_assert_eq!(changed_fields(&old.hashes(), &new.hashes()), expected.clone());
+        let body = new.changed_body(&old.hashes());
+        prop_assert_eq!(body.keys().cloned().collect::<Vec<_>>(), expected);
+    }
+}
