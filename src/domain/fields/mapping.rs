@@ -117,7 +117,7 @@ pub struct RowValues {
 /// Empty headers fill nothing and are not reported.
 pub fn propose_mapping(
     kind: EntityKind,
-    headers: &[&str],
+    headers: &[impl AsRef<str>],
     fields: &ObjectFields,
     overrides: &MappingOverrides,
 ) -> ColumnMapping {
@@ -125,7 +125,7 @@ pub fn propose_mapping(
     let mut findings = Vec::new();
     let mut columns = Vec::with_capacity(headers.len());
     for header in headers {
-        let header = header.trim().trim_start_matches('\u{feff}').trim();
+        let header = header.as_ref().trim().trim_start_matches('\u{feff}').trim();
         let (target, matched_by) = match overrides.get(kind, header) {
             Some(chosen) => match usable_override(chosen, fields) {
                 Some(target) => (Some(target), Some(MatchedBy::Override)),
@@ -223,9 +223,14 @@ fn automatic(
 impl ColumnMapping {
     /// Reads one row (cells in the headers' order; missing cells are empty). Every cell is
     /// read, so a row reports all its errors at once.
-    pub fn read_row(&self, fields: &ObjectFields, cells: &[&str], hints: ReadHints) -> RowValues {
+    pub fn read_row(
+        &self,
+        fields: &ObjectFields,
+        cells: &[impl AsRef<str>],
+        hints: ReadHints,
+    ) -> RowValues {
         let mut row = RowValues::default();
-        for (column, cell) in self.columns.iter().zip(cells.iter().copied()) {
+        for (column, cell) in self.columns.iter().zip(cells.iter().map(AsRef::as_ref)) {
             match &column.target {
                 None => {}
                 Some(ColumnTarget::Record(record)) => {

@@ -1,14 +1,13 @@
-//! Every field of the workspace, pure: the data model as data (types, fields, options), read from
-//! the metadata API's answers; the parts of composite fields; a file's columns mapped to fields,
-//! automatically first, with overrides; each cell read and checked against its field's type;
-//! and the JSON Twenty takes for each field, with a normalised form and hash per field so an
-//! update sends only the fields that changed.
+//! Every field of the workspace, pure: the data model as data, read from the metadata API's
+//! answers; composite parts; a file's columns mapped to fields (automatically first, with
+//! overrides); each cell read and checked against its field's type; the JSON Twenty takes per
+//! field, with a normalised form and hash so an update sends only the fields that changed.
 //!
-//! Flow: [`DataModel`] (from [`data_model_from_listing`] or page by page with
-//! [`fields_from_metadata`]) → [`propose_mapping`] (headers + [`MappingOverrides`]) →
+//! Flow: [`DataModel`] → [`propose_mapping`] (headers, [`MappingOverrides`]) →
 //! [`ColumnMapping::read_row`] (cells → [`FieldValues`] or [`CellError`]s) →
-//! [`FieldValues::body`] / [`FieldValues::changed_body`] against the last pushed [`FieldHashes`].
-//! Relations other than the person → company link (a record column) are not fields we fill.
+//! [`FieldValues::body`], or [`FieldValues::changed_body`] against the last pushed
+//! [`FieldHashes`]. Relations other than the person → company link (a record column) are not
+//! fields we fill.
 
 mod cells;
 mod checks;

@@ -1,6 +1,7 @@
 //! The workspace's data model as data: field types, each field's definition (with its select or
 //! rating options), the fields of one object kind, and both kinds together.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -158,16 +159,18 @@ impl FieldDef {
 
     /// The options a value is checked against: the field's own, or for a RATING field read
     /// without them, Twenty's five (`RATING_1` … `RATING_5`, labelled 1 … 5).
-    pub fn effective_options(&self) -> Vec<FieldOption> {
+    pub fn effective_options(&self) -> Cow<'_, [FieldOption]> {
         if self.options.is_empty() && self.field_type == FieldType::Rating {
-            return (1..=5)
-                .map(|n| FieldOption {
-                    value: format!("RATING_{n}"),
-                    label: n.to_string(),
-                })
-                .collect();
+            return Cow::Owned(
+                (1..=5)
+                    .map(|n| FieldOption {
+                        value: format!("RATING_{n}"),
+                        label: n.to_string(),
+                    })
+                    .collect(),
+            );
         }
-        self.options.clone()
+        Cow::Borrowed(&self.options)
     }
 }
 

@@ -74,6 +74,9 @@ impl Decimal {
             return Err(NumberProblem::NotANumber);
         }
         let decimal_mark = decimal_mark(body, separator)?;
+        if decimal_mark.is_some_and(|mark| body.matches(mark).count() > 1) {
+            return Err(NumberProblem::NotANumber);
+        }
         let (integer, fraction) = match decimal_mark {
             Some(mark) => {
                 let at = body.rfind(mark).unwrap_or(body.len());

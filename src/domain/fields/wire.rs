@@ -144,13 +144,7 @@ impl FieldValues {
 
     /// The hash of each field's normalised form.
     pub fn hashes(&self) -> FieldHashes {
-        self.normalised()
-            .into_iter()
-            .map(|(field, text)| {
-                let hash = field_hash(&text);
-                (field, hash)
-            })
-            .collect()
+        hashes_of(&self.to_wire())
     }
 
     /// The body of a create: every field.
@@ -161,12 +155,18 @@ impl FieldValues {
     /// The body of an update: only the fields whose value changed since `last_pushed` (fields
     /// never pushed count as changed; fields pushed before but not given now are left alone).
     pub fn changed_body(&self, last_pushed: &FieldHashes) -> Map<String, Value> {
-        let changed = changed_fields(last_pushed, &self.hashes());
-        self.to_wire()
-            .into_iter()
+        let wire = self.to_wire();
+        let changed = changed_fields(last_pushed, &hashes_of(&wire));
+        wire.into_iter()
             .filter(|(field, _)| changed.contains(field))
             .collect()
     }
+}
+
+fn hashes_of(wire: &BTreeMap<String, Value>) -> FieldHashes {
+    wire.iter()
+        .map(|(field, value)| (field.clone(), field_hash(&canonical_json(value))))
+        .collect()
 }
 
 /// The fields of `new` whose hash differs from `last_pushed` or that were never pushed, by name.
@@ -255,17 +255,17 @@ fn field_json(values: &[(Option<Part>, &CellValue)]) -> Value {
     let mut object = Map::new();
     match composite {
         FieldType::FullName => {
+            // Either part given: the parts, as today's bodies do; else the whole name split.
             let whole = values.iter().find_map(|(_, value)| match value {
-                CellValue::FullName { first, last } => Some((first.clone(), last.clone())),
+                CellValue::FullName { first, last } => Some((first, last)),
                 _ => None,
             });
-            let (first, last) = whole.unwrap_or_default();
-            let given = |wanted: Part, fallback: String| match part(wanted) {
-                Some(CellValue::Text(text)) => text.clone(),
-                _ => fallback,
+            let (first, last) = match (part(Part::FirstName), part(Part::LastName), whole) {
+                (None, None, Some((first, last))) => (first.clone().into(), last.clone().into()),
+                _ => (text(Part::FirstName), text(Part::LastName)),
             };
-            object.insert("firstName".into(), given(Part::FirstName, first).into());
-            object.insert("lastName".into(), given(Part::LastName, last).into());
+            object.insert("firstName".into(), first);
+            object.insert("lastName".into(), last);
         }
         FieldType::Emails => {
             object.insert("primaryEmail".into(), text(Part::PrimaryEmail));

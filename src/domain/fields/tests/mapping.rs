@@ -367,3 +367,58 @@ fn a_mapping_survives_json() {
         mapping
     );
 }
+
+#[test]
+fn each_column_says_how_it_was_matched() {
+    let mapping = mapped(
+        EntityKind::Company,
+        &["id", "Category", "Address City", "website", "zip"],
+        &MappingOverrides::default(),
+    );
+    let how: Vec<Option<MatchedBy>> = mapping.columns.iter().map(|c| c.matched_by).collect();
+    assert_eq!(
+        how,
+        [
+            Some(MatchedBy::RecordColumn),
+            Some(MatchedBy::FieldName),
+            Some(MatchedBy::FieldPart),
+            Some(MatchedBy::Alias),
+            Some(MatchedBy::PartName),
+        ]
+    );
+}
+
+#[test]
+fn a_row_reports_every_bad_cell_and_keeps_the_good_ones() {
+    let model = workspace();
+    let companies = model.object(EntityKind::Company);
+    let headers = ["id", "Name", "Category", "Employees", "Founded", "junk"];
+    let mapping = propose_mapping(
+        EntityKind::Company,
+        &headers,
+        companies,
+        &MappingOverrides::default(),
+    );
+    let row = mapping.read_row(
+        companies,
+        &["c1", "Acme", "Fintek", "12", "2025-02-30", "whatever"],
+        ReadHints::default(),
+    );
+    assert_eq!(
+        row.record
+            .get(&RecordColumn::ExternalId)
+            .map(String::as_str),
+        Some("c1")
+    );
+    assert_eq!(row.fields.len(), 2, "{:?}", row.fields);
+    let columns: Vec<&str> = row.errors.iter().map(|e| e.column.as_str()).collect();
+    assert_eq!(columns, ["Category", "Founded"]);
+    assert_eq!(
+        row.errors[1].to_string(),
+        "column 'Founded': '2025-02-30' is not a day of the calendar"
+    );
+    // A short row: the missing cells are empty.
+    let row = mapping.read_row(companies, &["c2", "Beta"], ReadHints::default());
+    assert!(row.errors.is_empty());
+    assert_eq!(row.fields.len(), 1);
+}

@@ -83,6 +83,9 @@ fn numbers_that_are_not_clear_are_refused() {
         ("1_000", Auto),
         ("1.234,5", Dot),
         ("1,234.5", Comma),
+        ("1.234.567", Dot),
+        ("1,234,567", Comma),
+        ("1.2.3", Dot),
     ];
     for (text, separator) in not_numbers {
         assert_eq!(
