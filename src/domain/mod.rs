@@ -5,12 +5,14 @@
 //! - [`event`]: the past-tense events of the log and their versioned, frozen binary envelope.
 //! - [`projection`]: the fold from events to projections (mappings, pending queue, parked failures, counters).
 //! - [`plan`]: what a window of pending records costs: skip, update, or resolve in Twenty.
+//! - [`fields`]: every field of the workspace: data model, column mapping, typed cells, wire values.
 //! - [`fields_hash`]: the stable hash of the fields last pushed, used to skip unchanged records.
 //!
 //! Invariant: nothing in this module touches sled, the network, files or the system clock; time and
 //! identifiers are passed in by the caller.
 
 pub mod event;
+pub mod fields;
 pub mod intent;
 pub mod plan;
 pub mod projection;

@@ -1,5 +1,5 @@
 //! Header normalisation: which of our fields a column (or JSON key) holds, and which file kind a
-//! file name implies.
+//! file name implies. The columns and their aliases live in `domain::fields` (`KnownColumn`).
 //!
 //! Names are compared case-insensitively with spaces, dashes, dots and underscores treated alike
 //! (`First Name`, `first-name`, `FIRST_NAME` and `firstName` are the same column), and a few
@@ -10,98 +10,7 @@ use std::collections::HashMap;
 
 use crate::domain::EntityKind;
 
-/// One of the columns an import understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Column {
-    Type,
-    ExternalId,
-    Name,
-    FirstName,
-    LastName,
-    Email,
-    Website,
-    Phone,
-    JobTitle,
-    City,
-    CompanyExternalId,
-    CompanyName,
-}
-
-impl Column {
-    /// Every column, in documentation order.
-    pub const ALL: [Column; 12] = [
-        Column::Type,
-        Column::ExternalId,
-        Column::Name,
-        Column::FirstName,
-        Column::LastName,
-        Column::Email,
-        Column::Website,
-        Column::Phone,
-        Column::JobTitle,
-        Column::City,
-        Column::CompanyExternalId,
-        Column::CompanyName,
-    ];
-
-    /// The canonical name, as validation errors name the field.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Column::Type => "type",
-            Column::ExternalId => "external_id",
-            Column::Name => "name",
-            Column::FirstName => "first_name",
-            Column::LastName => "last_name",
-            Column::Email => "email",
-            Column::Website => "website",
-            Column::Phone => "phone",
-            Column::JobTitle => "job_title",
-            Column::City => "city",
-            Column::CompanyExternalId => "company_external_id",
-            Column::CompanyName => "company_name",
-        }
-    }
-
-    /// The column a validation error's field name refers to.
-    pub fn from_field(field: &str) -> Option<Column> {
-        Column::ALL.into_iter().find(|c| c.as_str() == field)
-    }
-
-    /// Recognises a header or key, or `None` for a column we do not use.
-    pub fn recognise(header: &str) -> Option<Column> {
-        let compact: String = header
-            .trim()
-            .trim_start_matches('\u{feff}')
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '\t'))
-            .flat_map(char::to_lowercase)
-            .collect();
-        let column = match compact.as_str() {
-            "type" | "kind" | "recordtype" | "entitytype" => Column::Type,
-            "externalid" | "id" | "extid" | "externalkey" => Column::ExternalId,
-            "name" | "fullname" | "displayname" => Column::Name,
-            "firstname" | "givenname" | "forename" => Column::FirstName,
-            "lastname" | "surname" | "familyname" => Column::LastName,
-            "email" | "mail" | "emailaddress" | "primaryemail" => Column::Email,
-            "website" | "url" | "domain" | "domainname" | "web" | "homepage" => Column::Website,
-            "phone" | "phonenumber" | "telephone" | "tel" | "mobile" => Column::Phone,
-            "jobtitle" | "title" | "job" | "position" | "role" => Column::JobTitle,
-            "city" | "town" => Column::City,
-            "companyexternalid" | "companyid" => Column::CompanyExternalId,
-            "companyname" | "company" | "organisation" | "organization" | "employer" => {
-                Column::CompanyName
-            }
-            _ => return None,
-        };
-        Some(column)
-    }
-}
-
-impl std::fmt::Display for Column {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::domain::fields::KnownColumn as Column;
 
 /// The kind a file name implies: `companies*`/`company*` → company; `people*`, `person*`
 /// (`persons*`) and `contact*` (`contacts*`) → person.

@@ -1,0 +1,257 @@
+//! Tests for the JSON each field is sent as, the normalised form and hash per field, and the
+//! update body holding only what changed.
+
+use serde_json::json;
+
+use super::*;
+
+fn values(entries: &[(&str, CellValue)]) -> FieldValues {
+    let mut values = FieldValues::new();
+    for (text, value) in entries {
+        assert!(values.set(target(text), value.clone()), "{text} set twice");
+    }
+    values
+}
+
+fn text(value: &str) -> CellValue {
+    CellValue::Text(value.into())
+}
+
+fn number(value: &str) -> CellValue {
+    CellValue::Number(Decimal::parse(value, DecimalSeparator::Dot).expect("a number"))
+}
+
+#[test]
+fn todays_fields_keep_todays_shapes() {
+    let company = values(&[
+        ("name", text("Acme")),
+        ("domainName.primaryLinkUrl", text("https://acme.com")),
+    ]);
+    assert_eq!(
+        serde_json::Value::Object(company.body()),
+        json!({"name": "Acme", "domainName": {"primaryLinkUrl": "https://acme.com", "primaryLinkLabel": "", "secondaryLinks": []}})
+    );
+    let person = values(&[
+        (
+            "name",
+            CellValue::FullName {
+                first: "Ada".into(),
+                last: "Lovelace".into(),
+            },
+        ),
+        ("emails.primaryEmail", text("ada@example.com")),
+        ("phones.primaryPhoneNumber", text("+33612345678")),
+        ("jobTitle", text("Engineer")),
+        ("city", text("London")),
+    ]);
+    assert_eq!(
+        serde_json::Value::Object(person.body()),
+        json!({
+            "name": {"firstName": "Ada", "lastName": "Lovelace"},
+            "emails": {"primaryEmail": "ada@example.com", "additionalEmails": []},
+            "phones": {"primaryPhoneNumber": "+33612345678", "primaryPhoneCountryCode": "", "primaryPhoneCallingCode": "", "additionalPhones": []},
+            "jobTitle": "Engineer",
+            "city": "London",
+        })
+    );
+}
+
+#[test]
+fn every_type_has_its_wire_shape() {
+    let record = values(&[
+        ("address.addressCity", text("Paris")),
+        ("address.addressCountry", text("France")),
+        (
+            "annualRecurringRevenue.amountMicros",
+            CellValue::Micros(1_500_000),
+        ),
+        ("annualRecurringRevenue.currencyCode", text("EUR")),
+        ("employees", number("42")),
+        ("revenue", number("123456789012345678901234567890.5")),
+        ("verified", CellValue::Boolean(true)),
+        (
+            "tags",
+            CellValue::List(vec!["AGENCY".into(), "FINTECH".into()]),
+        ),
+        ("category", text("AGENCY")),
+        ("extra", CellValue::Json("{\"a\":[1]}".into())),
+        (
+            "linkedinLink.primaryLinkUrl",
+            text("https://linkedin.com/company/acme"),
+        ),
+        (
+            "linkedinLink.secondaryLinks",
+            CellValue::List(vec!["https://a.com".into()]),
+        ),
+        ("founded", text("2025-04-03")),
+    ]);
+    let person = values(&[
+        (
+            "emails.additionalEmails",
+            CellValue::List(vec!["b@x.com".into()]),
+        ),
+        (
+            "phones.additionalPhones",
+            CellValue::List(vec!["+442079460000".into()]),
+        ),
+        ("phones.primaryPhoneCallingCode", text("+44")),
+        ("name.lastName", text("Hopper")),
+    ]);
+    assert_eq!(
+        serde_json::Value::Object(record.body()),
+        json!({
+            "address": {"addressStreet1": "", "addressStreet2": "", "addressCity": "Paris", "addressPostcode": "", "addressState": "", "addressCountry": "France"},
+            "annualRecurringRevenue": {"amountMicros": 1_500_000, "currencyCode": "EUR"},
+            "employees": 42,
+            "revenue": "123456789012345678901234567890.5",
+            "verified": true,
+            "tags": ["AGENCY", "FINTECH"],
+            "category": "AGENCY",
+            "extra": {"a": [1]},
+            "linkedinLink": {"primaryLinkUrl": "https://linkedin.com/company/acme", "primaryLinkLabel": "", "secondaryLinks": [{"url": "https://a.com", "label": ""}]},
+            "founded": "2025-04-03",
+        })
+    );
+    assert_eq!(
+        serde_json::Value::Object(person.body()),
+        json!({
+            "emails": {"primaryEmail": "", "additionalEmails": ["b@x.com"]},
+            "phones": {"primaryPhoneNumber": "", "primaryPhoneCountryCode": "", "primaryPhoneCallingCode": "+44",
+                       "additionalPhones": [{"number": "+442079460000", "callingCode": "", "countryCode": ""}]},
+            "name": {"firstName": "", "lastName": "Hopper"},
+        })
+    );
+    let amount_only = values(&[("annualRecurringRevenue.currencyCode", text("USD"))]);
+    assert_eq!(
+        amount_only.to_wire()["annualRecurringRevenue"],
+        json!({"amountMicros": null, "currencyCode": "USD"})
+    );
+}
+
+#[test]
+fn a_whole_name_and_its_parts_make_one_name_and_either_part_wins() {
+    let whole = values(&[(
+        "name",
+        CellValue::FullName {
+            first: "Ada".into(),
+            last: "Lovelace".into(),
+        },
+    )]);
+    let parts = values(&[
+        ("name.firstName", text("Ada")),
+        ("name.lastName", text("Lovelace")),
+    ]);
+    assert_eq!(whole.hashes(), parts.hashes());
+    let both = values(&[
+        (
+            "name",
+            CellValue::FullName {
+                first: "Ada".into(),
+                last: "King".into(),
+            },
+        ),
+        ("name.lastName", text("Lovelace")),
+    ]);
+    assert_eq!(
+        both.to_wire()["name"],
+        json!({"firstName": "", "lastName": "Lovelace"})
+    );
+}
+
+#[test]
+fn only_changed_fields_are_sent_and_fields_never_given_are_left_alone() {
+    let pushed = values(&[
+        ("jobTitle", text("Engineer")),
+        ("city", text("London")),
+        ("emails.primaryEmail", text("a@x.com")),
+    ]);
+    let last = pushed.hashes();
+    assert!(pushed.changed_body(&last).is_empty());
+    assert!(changed_fields(&last, &pushed.hashes()).is_empty());
+    // The directory changes the city, stops sending the job title, and adds a phone.
+    let now = values(&[
+        ("city", text("Paris")),
+        ("emails.primaryEmail", text("a@x.com")),
+        ("phones.primaryPhoneNumber", text("+33612345678")),
+    ]);
+    assert_eq!(changed_fields(&last, &now.hashes()), ["city", "phones"]);
+    let body = serde_json::Value::Object(now.changed_body(&last));
+    assert_eq!(
+        body,
+        json!({"city": "Paris", "phones": {"primaryPhoneNumber": "+33612345678", "primaryPhoneCountryCode": "", "primaryPhoneCallingCode": "", "additionalPhones": []}})
+    );
+    // A part changing sends the whole composite again.
+    let more = values(&[
+        ("emails.primaryEmail", text("a@x.com")),
+        (
+            "emails.additionalEmails",
+            CellValue::List(vec!["b@x.com".into()]),
+        ),
+    ]);
+    assert_eq!(changed_fields(&last, &more.hashes()), ["emails"]);
+}
+
+#[test]
+fn the_normalised_form_is_canonical_json_and_the_hash_is_fixed() {
+    let record = values(&[
+        ("extra", CellValue::Json("{\"b\":2,\"a\":1}".into())),
+        ("employees", number("1200")),
+    ]);
+    let normalised = record.normalised();
+    assert_eq!(normalised["extra"], "{\"a\":1,\"b\":2}");
+    assert_eq!(normalised["employees"], "1200");
+    assert_eq!(
+        canonical_json(&json!({"z": [1, {"b": null, "a": "é\""}], "a": true})),
+        "{\"a\":true,\"z\":[1,{\"a\":\"é\\\"\",\"b\":null}]}"
+    );
+    // Golden: the hash of a field's normalised form must never change (it would make every
+    // record look changed once).
+    let hash = values(&[("city", text("London"))]).hashes()["city"];
+    assert_eq!(hash, GOLDEN_CITY_LONDON, "{hash:?}");
+}
+
+const GOLDEN_CITY_LONDON: FieldHash = [
+    164, 253, 214, 24, 3, 16, 202, 211, 168, 220, 29, 105, 201, 14, 10, 108,
+];
+
+#[test]
+fn a_target_set_twice_keeps_its_first_value() {
+    let mut record = FieldValues::new();
+    assert!(record.set(target("city"), text("London")));
+    assert!(!record.set(target("city"), text("Paris")));
+    assert_eq!(record.get(&target("city")), Some(&text("London")));
+    assert_eq!(record.len(), 1);
+}
+
+#[test]
+fn values_and_targets_survive_json_and_bincode() {
+    let record = values(&[
+        ("address.addressCity", text("Paris")),
+        ("employees", number("12.5")),
+        (
+            "name",
+            CellValue::FullName {
+                first: "A".into(),
+                last: "B".into(),
+            },
+        ),
+        ("annualRecurringRevenue.amountMicros", CellValue::Micros(-3)),
+        ("verified", CellValue::Boolean(false)),
+        ("tags", CellValue::List(vec!["X".into()])),
+        ("extra", CellValue::Json("[]".into())),
+    ]);
+    let text = serde_json::to_string(&record).expect("json");
+    assert!(text.contains("\"address.addressCity\""), "{text}");
+    assert_eq!(
+        serde_json::from_str::<FieldValues>(&text).expect("back"),
+        record
+    );
+    let config = bincode::config::standard();
+    let bytes = bincode::serde::encode_to_vec(&record, config).expect("bincode");
+    let (back, _): (FieldValues, usize) =
+        bincode::serde::decode_from_slice(&bytes, config).expect("back");
+    assert_eq!(back, record);
+    assert!(serde_json::from_str::<FieldTarget>("\"address.moon\"").is_err());
+    assert!(serde_json::from_str::<FieldTarget>("\".addressCity\"").is_err());
+    assert!(serde_json::from_str::<Decimal>("\"1,5\"").is_err());
+}
