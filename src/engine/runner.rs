@@ -334,7 +334,7 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
         });
     }
     ensure_schema(store, &client).await?;
-    let mut pusher = Pusher::new(store.clone(), client, settings.batch_size);
+    let mut pusher = Pusher::for_settings(store.clone(), client, settings);
     let mut settled = 0;
     let mut schema_checks = 0;
     loop {

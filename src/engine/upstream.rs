@@ -99,7 +99,7 @@ impl Upstream for Pusher {
         budget: &Arc<RequestBudget>,
     ) -> Result<Pusher, String> {
         let client = make_client(target, store, budget.clone()).map_err(|e| e.to_string())?;
-        Ok(Pusher::new(store.clone(), client, settings.batch_size))
+        Ok(Pusher::for_settings(store.clone(), client, settings))
     }
 
     fn target(&self) -> &TwentyTarget {
@@ -142,7 +142,7 @@ impl Upstream for Forwarder {
         settings: &Settings,
         _budget: &Arc<RequestBudget>,
     ) -> Result<Forwarder, String> {
-        Forwarder::new(store.clone(), target, settings.batch_size).map_err(|e| e.to_string())
+        Forwarder::new(store.clone(), target, relay_batch(settings)).map_err(|e| e.to_string())
     }
 
     fn target(&self) -> &RelayTarget {
@@ -160,6 +160,11 @@ impl Upstream for Forwarder {
     async fn check_health(&self) -> bool {
         self.healthy().await
     }
+}
+
+/// Intents per request to the relay: the forced batch size, else as many as before `auto`.
+fn relay_batch(settings: &Settings) -> usize {
+    settings.batch_size.fixed().unwrap_or(60)
 }
 
 #[cfg(test)]

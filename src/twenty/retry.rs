@@ -92,15 +92,18 @@ where
     Fut: Future<Output = Result<T, TwentyError>>,
 {
     let mut retry = 0u32;
+    let mut unknown_before = false;
     loop {
         budget.acquire().await;
         let error = match attempt(retry).await {
             Ok(value) => return Ok(value),
+            Err(error) if unknown_before => error.after_unknown_outcome(),
             Err(error) => error,
         };
         if !error.is_retryable() {
             return Err(error);
         }
+        unknown_before |= error.outcome_unknown();
         let rate_limited = error.kind() == ErrorKind::RateLimited;
         let delay = match error.retry_after() {
             Some(wait) => wait,
