@@ -6,6 +6,7 @@
 mod support;
 
 mod adoption;
+mod capabilities;
 mod conflicts;
 mod economy;
 mod failures;

@@ -22,7 +22,11 @@ pub struct Harness {
 }
 
 pub async fn harness(profile: Profile) -> Harness {
-    let fake = FakeTwenty::start(FakeConfig::with_profile(profile)).await;
+    harness_with(FakeConfig::with_profile(profile)).await
+}
+
+pub async fn harness_with(config: FakeConfig) -> Harness {
+    let fake = FakeTwenty::start(config).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
     Harness {
