@@ -5,7 +5,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use rand::Rng;
-use tokio::time::Instant;
 
 use super::budget::RequestBudget;
 use super::error::{ErrorKind, TwentyError};
@@ -79,8 +78,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the retries run out. Every attempt
-/// first takes a permit from `budget`. A 429 pauses the whole budget: for `Retry-After` when
-/// given, else for the backoff. `label` names the operation in logs (never the key).
+/// first takes a permit from `budget`. A 429 pauses the whole budget for `Retry-After` when
+/// given; else it empties and slows it ([`RequestBudget::throttled`]) and waits the backoff.
+/// `label` names the operation in logs (never the key).
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     budget: &RequestBudget,
@@ -110,7 +110,7 @@ where
             None => policy.backoff_with_random_jitter(retry),
         };
         if rate_limited {
-            budget.pause_until(Instant::now() + delay);
+            budget.throttled(error.retry_after(), delay);
         }
         let attempts = retry + 1;
         if retry >= policy.max_retries {

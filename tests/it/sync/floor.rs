@@ -170,3 +170,54 @@ async fn a_batch_committed_but_never_recorded_costs_two_requests_more() {
         assert_eq!(h.counters().pending, 0);
     }
 }
+
+/// 2.4.0's rate limit (100 per 60 s, refilled continuously, refused requests counted; ×60 here)
+/// with the agent at the same rate: not one answer 429, however many requests; and a process
+/// started right after another drained the bucket meets it at most once.
+#[tokio::test(flavor = "multi_thread")]
+async fn at_the_servers_own_limit_nothing_is_answered_429() {
+    use fake_twenty::{FakeConfig, RateLimitConfig};
+    use twenty_sync::config::{BatchSize, Settings};
+    use twenty_sync::engine::Pusher;
+    use twenty_sync::twenty::{ClientConfig, RequestBudget, TwentyClient};
+
+    const SCALE: f64 = 60.0;
+    let h = harness_with(FakeConfig {
+        rate_limit: Some(RateLimitConfig::twenty_2_4().with_time_scale(SCALE)),
+        ..FakeConfig::twenty_2_4()
+    })
+    .await;
+    let pusher = |h: &Harness| {
+        let mut config = ClientConfig::new(h.fake.base_url(), h.fake.api_key());
+        config.retry = fast_retries();
+        let budget = RequestBudget::for_rate((100.0 * SCALE) as u32);
+        let client = TwentyClient::new(config, budget).unwrap();
+        let settings = Settings {
+            batch_size: BatchSize::Fixed(5),
+            ..Settings::default()
+        };
+        Pusher::for_settings(h.store.clone(), client, &settings)
+    };
+    directory(&h, 0, 600, "");
+    h.sync_with(&mut pusher(&h)).await.unwrap();
+    let requests = h.fake.requests();
+    let refused = requests.iter().filter(|r| r.status == 429).count();
+    eprintln!(
+        "[floor] 2.4.0 at 100/min: {} requests, {refused} answered 429",
+        requests.len()
+    );
+    assert!(requests.len() > 200, "{} requests", requests.len());
+    assert_eq!(refused, 0);
+
+    // Another process just drained the bucket.
+    h.fake.faults().drain_rate_limit();
+    h.fake.clear_requests();
+    directory(&h, 0, 600, " again");
+    h.sync_with(&mut pusher(&h)).await.unwrap();
+    let refused = h.fake.requests().iter().filter(|r| r.status == 429).count();
+    assert!(
+        refused <= 1,
+        "{refused} answered 429 after a drained bucket"
+    );
+    assert_eq!(h.counters().pending, 0);
+}

@@ -167,3 +167,16 @@ async fn combined_lookups_by_external_id_or_unique_value() {
         assert_eq!(r.body["totalCount"], json!(1), "{profile:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drained_bucket_refuses_until_it_refills() {
+    let t = T::new(FakeConfig {
+        rate_limit: Some(RateLimitConfig::twenty_2_4().with_time_scale(100.0)),
+        ..FakeConfig::current()
+    })
+    .await;
+    t.fake.faults().drain_rate_limit();
+    assert_eq!(t.get("/rest/companies?limit=1").await.status, 429);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(t.get("/rest/companies?limit=1").await.status, 200);
+}
