@@ -170,13 +170,14 @@ async fn combined_lookups_by_external_id_or_unique_value() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_drained_bucket_refuses_until_it_refills() {
+    // ×10: one token per 60 ms.
     let t = T::new(FakeConfig {
-        rate_limit: Some(RateLimitConfig::twenty_2_4().with_time_scale(100.0)),
+        rate_limit: Some(RateLimitConfig::twenty_2_4().with_time_scale(10.0)),
         ..FakeConfig::current()
     })
     .await;
     t.fake.faults().drain_rate_limit();
     assert_eq!(t.get("/rest/companies?limit=1").await.status, 429);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(t.get("/rest/companies?limit=1").await.status, 200);
 }
