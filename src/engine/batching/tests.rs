@@ -91,3 +91,32 @@ fn lookups_are_grouped_within_one_url_and_one_batch() {
     let groups = within_url(vec![1, 2], 200, 0, |_| wire::MAX_LOOKUP_URL_BYTES * 2);
     assert_eq!(groups, vec![vec![1], vec![2]]);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Groups keep every item in order; none holds more than asked, and none goes over the
+        /// URL budget unless it is one item alone.
+        #[test]
+        fn lookups_fit_their_url(
+            costs in prop::collection::vec(1usize..3_000, 0..120),
+            max_items in 1usize..250,
+            base in 0usize..500,
+        ) {
+            let items: Vec<(usize, usize)> = costs.into_iter().enumerate().collect();
+            let groups = within_url(items.clone(), max_items, base, |(_, cost)| *cost);
+            let flat: Vec<(usize, usize)> = groups.iter().flatten().copied().collect();
+            prop_assert_eq!(flat, items);
+            for group in &groups {
+                prop_assert!(!group.is_empty() && group.len() <= max_items);
+                let length = base + group.iter().map(|(_, c)| c).sum::<usize>();
+                prop_assert!(group.len() == 1 || length <= wire::MAX_LOOKUP_URL_BYTES);
+            }
+        }
+    }
+}

@@ -240,3 +240,80 @@ fn no_batch_holds_the_same_new_value_twice() {
     assert_eq!(names, vec![vec!["a", "b", "d"], vec!["c", "f"], vec!["e"]]);
     assert!(batches_without_repeats(Vec::<(&str, Option<&str>)>::new(), 3, |_| None).is_empty());
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn record(
+    ) -> impl Strategy<Value = (Option<Option<&'static str>>, Option<Option<&'static str>>)> {
+        // (found by externalId: with no other id, or none), (a holder of our value: its
+        // externalId, if any)
+        let by_id = prop::option::of(Just(None));
+        let by_value = prop::option::of(prop::option::of(prop::sample::select(vec!["p1", "p9"])));
+        (by_id, by_value)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Every record lands in exactly one batch, in order, no batch larger than asked and no
+        /// value twice in one batch.
+        #[test]
+        fn batches_keep_every_record_once_without_repeats(
+            values in prop::collection::vec(prop::option::of(0u8..6), 0..80),
+            size in 1usize..12,
+        ) {
+            let records: Vec<(usize, Option<u8>)> = values.into_iter().enumerate().collect();
+            let batches = batches_without_repeats(records.clone(), size, |(_, v)| v.map(|v| v.to_string()));
+            let mut seen: Vec<usize> = batches.iter().flatten().map(|(i, _)| *i).collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..records.len()).collect::<Vec<_>>());
+            for batch in &batches {
+                prop_assert!(!batch.is_empty() && batch.len() <= size);
+                let mut held = std::collections::HashSet::new();
+                for (_, value) in batch {
+                    if let Some(value) = value {
+                        prop_assert!(held.insert(*value), "{:?}", batch);
+                    }
+                }
+                prop_assert!(batch.windows(2).all(|w| w[0].0 < w[1].0), "in order");
+            }
+        }
+
+        /// Whatever a lookup found, a record holding another `externalId` is never adopted, a
+        /// record is created only when nothing holds its id or value, and our own record is
+        /// never taken for a conflict with itself.
+        #[test]
+        fn a_lookup_never_takes_over_another_records_id((by_id, by_value) in record()) {
+            let body = json!({"externalId": "p1", "emails": {"primaryEmail": "a@x.com"}});
+            let key = match_key(EntityKind::Person, &body);
+            let holder = by_value.map(|ext| match ext {
+                Some("p1") => remote("t-ours", Some("p1"), json!({})),
+                other => remote("t-holder", other, json!({})),
+            });
+            // A holder of our id is what the lookup by id finds too.
+            let holds_ours = holder.as_ref().is_some_and(|h| h.id == "t-ours");
+            let ours = (by_id.is_some() || holds_ours)
+                .then(|| remote("t-ours", Some("p1"), json!({})));
+            let decision = after_match(EntityKind::Person, &body, ours.as_ref(), holder.as_ref(), key.as_ref());
+            match &decision {
+                AfterMatch::Adopt(adoption) => {
+                    prop_assert!(ours.is_none());
+                    let holder = holder.as_ref().unwrap();
+                    prop_assert!(holder.external_id.is_none());
+                    prop_assert_eq!(&adoption.twenty_id, &holder.id);
+                }
+                AfterMatch::Create => prop_assert!(ours.is_none() && holder.is_none()),
+                AfterMatch::Conflict { conflict, .. } => {
+                    let named = conflict.holder.as_ref().unwrap();
+                    prop_assert_ne!(named.twenty_id.as_str(), "t-ours");
+                }
+                AfterMatch::AlreadyThere(id) | AfterMatch::Update(id) => {
+                    prop_assert_eq!(id.as_str(), "t-ours");
+                }
+            }
+        }
+    }
+}
