@@ -327,26 +327,6 @@ pub fn created_outcome(upsert: bool, mapped: bool) -> PushOutcome {
     }
 }
 
-/// What follows the lookup of a record that is not mapped yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterLookup<'a> {
-    /// Already in Twenty with these fields (e.g. pushed before a crash): record it, send nothing.
-    AlreadyThere(&'a str),
-    /// In Twenty with other fields: update it there.
-    Update(&'a str),
-    /// Not in Twenty: create it.
-    Create,
-}
-
-/// `found`: the Twenty id and fields of the record with our `externalId`, if any.
-pub fn after_lookup<'a>(found: Option<(&'a str, &Value)>, body: &Value) -> AfterLookup<'a> {
-    match found {
-        Some((id, remote)) if remote_matches(remote, body) => AfterLookup::AlreadyThere(id),
-        Some((id, _)) => AfterLookup::Update(id),
-        None => AfterLookup::Create,
-    }
-}
-
 /// True when the record in Twenty already holds every value of the body (so nothing needs to be
 /// sent). Empty strings, nulls and empty lists count as equal, as Twenty versions differ there.
 pub fn remote_matches(remote: &Value, body: &Value) -> bool {

@@ -176,9 +176,16 @@ pub enum MatchedRecords {
 }
 
 /// `unique`: the `externalId` field is unique (so an upsert keyed on it cannot make a second
-/// record); `adoptions`: some record adopts a match.
-pub fn send_matched(upsert: UpsertSupport, unique: bool, adoptions: bool) -> MatchedRecords {
-    match (upsert, unique, adoptions) {
+/// record); `proven`: the lookup asked for the records' e-mails and domains too, so nothing else
+/// holds them (else an upsert could take over a record holding one); `adoptions`: some record
+/// adopts a match.
+pub fn send_matched(
+    upsert: UpsertSupport,
+    unique: bool,
+    proven: bool,
+    adoptions: bool,
+) -> MatchedRecords {
+    match (upsert, unique && proven, adoptions) {
         (_, false, _) => MatchedRecords::Plainly,
         (UpsertSupport::Supported, true, _) => MatchedRecords::UpsertAll,
         (UpsertSupport::Unknown, true, true) => MatchedRecords::ProbeWithAdoption,

@@ -155,7 +155,7 @@ impl Pusher {
             .iter()
             .any(|r| matches!(r.matched, Some(Matched::Adopt(_))));
         let unique = self.known.external_id_unique(kind);
-        match strategy::send_matched(self.upsert, unique, adoptions) {
+        match strategy::send_matched(self.upsert, unique, self.adopts(), adoptions) {
             MatchedRecords::UpsertAll => records
                 .chunks(self.batch.size())
                 .map(|chunk| Task::Create {

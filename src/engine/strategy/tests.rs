@@ -203,21 +203,24 @@ fn what_follows_a_refused_batch() {
 fn matched_records_are_upserted_only_where_that_cannot_take_over_another_record() {
     use MatchedRecords::*;
     use UpsertSupport::*;
-    // (upserts, unique externalId, adoptions among them) → how they are sent
+    // (upserts, unique externalId, e-mails and domains looked up, adoptions) → how they are sent
     let cases = [
-        (Supported, true, true, UpsertAll),
-        (Supported, true, false, UpsertAll),
-        (Supported, false, true, Plainly),
-        (Unknown, true, true, ProbeWithAdoption),
-        (Unknown, true, false, Plainly),
-        (Unknown, false, true, Plainly),
-        (Unsupported, true, true, Plainly),
+        (Supported, true, true, true, UpsertAll),
+        (Supported, true, true, false, UpsertAll),
+        (Supported, false, true, true, Plainly),
+        // Looked up by externalId only (never adopting): an upsert could take over the record
+        // holding a new record's e-mail.
+        (Supported, true, false, false, Plainly),
+        (Unknown, true, true, true, ProbeWithAdoption),
+        (Unknown, true, true, false, Plainly),
+        (Unknown, false, true, true, Plainly),
+        (Unsupported, true, true, true, Plainly),
     ];
-    for (upsert, unique, adoptions, expected) in cases {
+    for (upsert, unique, proven, adoptions, expected) in cases {
         assert_eq!(
-            send_matched(upsert, unique, adoptions),
+            send_matched(upsert, unique, proven, adoptions),
             expected,
-            "{upsert:?} {unique} {adoptions}"
+            "{upsert:?} {unique} {proven} {adoptions}"
         );
     }
 }

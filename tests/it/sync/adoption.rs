@@ -183,3 +183,39 @@ async fn a_record_holding_another_external_id_is_never_taken_over() {
         assert!(adoptions(&h).is_empty());
     }
 }
+
+/// Never adopting (`match_existing = external_id`) on a build that applies upserts: a refused
+/// batch is looked up by `externalId` only, which proves nothing of e-mails, so its records are
+/// never upserted (an upsert would take over the record holding one): the holder stays as it is
+/// and the record is parked.
+#[tokio::test]
+async fn never_adopting_never_takes_a_record_over_by_an_upsert() {
+    let h = harness(Profile::Current).await;
+    directory(&h, 0, 3, "");
+    h.sync_never_adopting().await.unwrap();
+    assert_eq!(
+        h.store.server(&h.fake.base_url()).unwrap().upsert_applies,
+        Some(true)
+    );
+    let holder = h.fake.insert_record(
+        "people",
+        json!({"name": {"firstName": "Someone"}, "emails": {"primaryEmail": "taken@example.com"}}),
+    );
+    h.person("p-x", "Pat Doe", "taken@example.com", None);
+    h.person("p-y", "Sam Roe", "sam@example.com", None);
+    h.sync_never_adopting().await.unwrap();
+    let kept = h
+        .fake
+        .record("people", holder["id"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (
+            kept["externalId"].as_str(),
+            kept["name"]["firstName"].as_str()
+        ),
+        (Some(""), Some("Someone"))
+    );
+    assert_eq!(h.counters().failed, 1);
+    assert_eq!(h.in_twenty("people", "p-y").len(), 1);
+    assert!(adoptions(&h).is_empty());
+}

@@ -119,6 +119,9 @@ async fn a_server_error_after_commit_costs_two_requests_more() {
         h.sync().await.unwrap();
         let requests = h.record_requests();
         let without_fault = baseline - 3; // no learning in this second sync
+        eprintln!(
+            "[floor] {profile:?}: 500 after commit: {requests} requests, {without_fault} without"
+        );
         assert!(
             requests <= without_fault + 2,
             "{profile:?}: {requests} requests, {without_fault} without the fault"
