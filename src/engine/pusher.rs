@@ -98,6 +98,13 @@ impl Pusher {
         self
     }
 
+    /// Takes the batch size and the matching of existing records of `settings` from now on
+    /// (what was learned of the server stays).
+    pub fn apply_settings(&mut self, settings: &Settings) {
+        self.batch = BatchLimit::new(settings.batch_size, self.batch.learned());
+        self.match_existing = settings.match_existing;
+    }
+
     pub fn client(&self) -> &TwentyClient {
         &self.client
     }

@@ -197,6 +197,7 @@ impl Runner {
         let Some(upstream) = connection.upstream.as_mut() else {
             return Step::Wait(IDLE_RECHECK);
         };
+        upstream.configure(settings);
         // Nothing to push: no request at all (getting ready waits until there is work).
         let has_work = self.store.counters().map(|c| c.pending > 0).unwrap_or(true);
         let mut round = Ok(());

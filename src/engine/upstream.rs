@@ -39,6 +39,9 @@ pub trait Upstream: Sized + Send + Sync {
     /// The destination this upstream sends to.
     fn target(&self) -> &Self::Target;
 
+    /// Takes the settings that tune how it sends (not where) as they are now.
+    fn configure(&mut self, _settings: &Settings) {}
+
     /// Gets the destination ready before the first round with work, and again after a settings
     /// change or [`UpstreamError::Unprepared`].
     fn prepare(&mut self) -> impl Future<Output = Result<(), UpstreamError>> + Send;
@@ -104,6 +107,10 @@ impl Upstream for Pusher {
 
     fn target(&self) -> &TwentyTarget {
         self.client().target()
+    }
+
+    fn configure(&mut self, settings: &Settings) {
+        self.apply_settings(settings);
     }
 
     async fn prepare(&mut self) -> Result<(), UpstreamError> {
