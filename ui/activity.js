@@ -25,6 +25,7 @@
     ConflictFound: "Duplicate",
     FailureDismissed: "Dismissed",
     RecordLinked: "Linked",
+    RecordAdopted: "Adopted",
   };
   const KIND_TONES = { PushSucceeded: "good", PushFailed: "bad", RetryRequested: "busy", MappingInvalidated: "warn" };
   const activity = { next: null, newest: 0, atTop: true, loading: false };

@@ -334,6 +334,19 @@ fn describe(event: &Event) -> (String, Value) {
             ),
             json!({ "intent_id": intent_id.to_string(), "twenty_id": twenty_id, "by": by }),
         ),
+        Event::RecordAdopted {
+            intent_id,
+            key,
+            twenty_id,
+            field,
+            value,
+        } => (
+            format!(
+                "{key} adopted the Twenty record {twenty_id}, which had {field} \"{value}\" and \
+                 no externalId"
+            ),
+            json!({ "intent_id": intent_id.to_string(), "twenty_id": twenty_id, "field": field, "value": value }),
+        ),
     }
 }
 
@@ -420,6 +433,20 @@ fn describe_fact(fact: &ServerFact) -> String {
         ServerFact::UpsertApplies(true) => "it applies upserts".into(),
         ServerFact::UpsertApplies(false) => "it ignores upserts".into(),
         ServerFact::MaxBatch(size) => format!("it takes {size} records per batch"),
+        ServerFact::WorkspacePopulated {
+            kind,
+            populated: true,
+        } => format!(
+            "the workspace already holds {}: new ones are looked up before they are created",
+            wire::plural(*kind)
+        ),
+        ServerFact::WorkspacePopulated {
+            kind,
+            populated: false,
+        } => format!(
+            "new {} are created at once (the workspace held none, or the first sync is done)",
+            wire::plural(*kind)
+        ),
     }
 }
 

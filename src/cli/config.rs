@@ -42,9 +42,12 @@ pub struct SettingFlags {
     /// Requests per minute to Twenty.
     #[arg(long, global = true, value_name = "N")]
     pub rate_limit: Option<String>,
-    /// Records per batch request.
+    /// Records per batch request: `auto` or a number.
     #[arg(long, global = true, value_name = "N")]
     pub batch_size: Option<String>,
+    /// How new records find existing Twenty records: `email_domain` or `external_id`.
+    #[arg(long, global = true, value_name = "HOW")]
+    pub match_existing: Option<String>,
     /// The drop folder.
     #[arg(long, global = true, value_name = "DIR")]
     pub drop_dir: Option<String>,
@@ -82,6 +85,7 @@ impl SettingFlags {
         put("sync_mode", &self.sync_mode);
         put("rate_limit", &self.rate_limit);
         put("batch_size", &self.batch_size);
+        put("match_existing", &self.match_existing);
         put("drop_dir", &self.drop_dir);
         put("stability_delay_ms", &self.stability_delay_ms);
         put("ui_port", &self.ui_port);

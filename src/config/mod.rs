@@ -20,8 +20,8 @@ pub mod update;
 pub use resolve::{resolve, Layer, Source, Sources, SETTING_KEYS};
 pub use secrets::{SecretError, SecretStore, SecretStoreChoice};
 pub use service::{ConfigContext, Effective, LoadError, SaveError};
-pub use settings::{ConfigError, Secret, Settings, SyncMode};
-pub use update::{SettingsUpdate, ShownSetting};
+pub use settings::{BatchSize, ConfigError, MatchExisting, Secret, Settings, SyncMode};
+pub use update::{NumberOrText, SettingsUpdate, ShownSetting};
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::settings::{
     parse_bool, parse_in_range, parse_port, validate_api_key, validate_base_url, validate_token,
-    validate_url, ConfigError, Settings, SyncMode,
+    validate_url, BatchSize, ConfigError, MatchExisting, Settings, SyncMode,
 };
 
 /// One setting: its key (for `config set`, `config show` and the stored configuration), its
@@ -32,6 +32,7 @@ pub const SETTING_KEYS: &[SettingKey] = &[
     setting("sync_mode", "TWENTY_CRM_SYNC_MODE", false),
     setting("rate_limit", "TWENTY_SYNC_RATE_LIMIT", false),
     setting("batch_size", "TWENTY_SYNC_BATCH_SIZE", false),
+    setting("match_existing", "TWENTY_SYNC_MATCH_EXISTING", false),
     setting("drop_dir", "TWENTY_SYNC_DROP_DIR", false),
     setting(
         "stability_delay_ms",
@@ -101,7 +102,9 @@ pub fn apply_value(settings: &mut Settings, key: &str, value: &str) -> Result<()
         "rate_limit" if empty => settings.rate_limit = defaults.rate_limit,
         "rate_limit" => settings.rate_limit = parse_in_range(value, 1, 10_000)?,
         "batch_size" if empty => settings.batch_size = defaults.batch_size,
-        "batch_size" => settings.batch_size = parse_in_range(value, 1, 200)? as usize,
+        "batch_size" => settings.batch_size = BatchSize::parse(value)?,
+        "match_existing" if empty => settings.match_existing = defaults.match_existing,
+        "match_existing" => settings.match_existing = MatchExisting::parse(value)?,
         "drop_dir" if empty => settings.drop_dir = None,
         "drop_dir" => {
             let dir = PathBuf::from(value);
@@ -149,6 +152,7 @@ pub fn text_of(settings: &Settings, key: &str) -> Option<String> {
         "sync_mode" => Some(settings.sync_mode.as_str().to_string()),
         "rate_limit" => Some(settings.rate_limit.to_string()),
         "batch_size" => Some(settings.batch_size.to_string()),
+        "match_existing" => Some(settings.match_existing.as_str().to_string()),
         "drop_dir" => settings.drop_dir.as_ref().map(|d| d.display().to_string()),
         "stability_delay_ms" => Some(settings.stability_delay_ms.to_string()),
         "ui_port" => Some(settings.ui_port.to_string()),
@@ -172,7 +176,7 @@ pub fn check_drop_dir_against(
     match super::drop_folder::refusal(dir, Some(data_dir), home.as_deref()) {
         None => Ok(()),
         Some(message) => {
-            let setting = setting_key("drop_dir").unwrap_or(&SETTING_KEYS[6]);
+            let setting = setting_key("drop_dir").unwrap_or(&SETTING_KEYS[7]);
             Err(ConfigError {
                 setting: setting.key,
                 source_name: sources

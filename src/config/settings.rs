@@ -35,6 +35,100 @@ impl SyncMode {
     }
 }
 
+/// How many records go in one batch request (creates, upserts, `in` lookups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BatchSize {
+    /// As many as the server takes: from [`BatchSize::MAX`] down to the largest it accepts,
+    /// learned from its refusal and remembered per server.
+    #[default]
+    Auto,
+    /// Exactly this many (1 to [`BatchSize::MAX`]), or fewer if the server refuses as many.
+    Fixed(u32),
+}
+
+impl BatchSize {
+    /// The largest batch asked for: Twenty's own cap (`QUERY_MAX_RECORDS`).
+    pub const MAX: u32 = 200;
+
+    /// `auto`, or a whole number from 1 to [`BatchSize::MAX`].
+    pub fn parse(value: &str) -> Result<BatchSize, String> {
+        let value = value.trim();
+        if value.eq_ignore_ascii_case("auto") {
+            return Ok(BatchSize::Auto);
+        }
+        match value.parse::<u32>() {
+            Ok(n) if (1..=BatchSize::MAX).contains(&n) => Ok(BatchSize::Fixed(n)),
+            _ => Err(format!(
+                "'{value}' must be auto or a whole number from 1 to {}",
+                BatchSize::MAX
+            )),
+        }
+    }
+
+    /// The forced size, when one is set.
+    pub fn fixed(self) -> Option<usize> {
+        match self {
+            BatchSize::Auto => None,
+            BatchSize::Fixed(n) => Some(n as usize),
+        }
+    }
+}
+
+impl fmt::Display for BatchSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchSize::Auto => f.write_str("auto"),
+            BatchSize::Fixed(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A number forces the size (clamped to 1..=[`BatchSize::MAX`]).
+impl From<usize> for BatchSize {
+    fn from(n: usize) -> BatchSize {
+        BatchSize::Fixed(
+            u32::try_from(n)
+                .unwrap_or(u32::MAX)
+                .clamp(1, BatchSize::MAX),
+        )
+    }
+}
+
+/// A number forces the size (so that `Pusher::new(store, client, 60)` reads as it always did).
+impl From<i32> for BatchSize {
+    fn from(n: i32) -> BatchSize {
+        BatchSize::from(usize::try_from(n).unwrap_or(1))
+    }
+}
+
+/// How a new record finds the Twenty record it may already be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MatchExisting {
+    /// By `externalId`, else a person by primary e-mail and a company by domain: a record found
+    /// that way without an `externalId` is adopted.
+    #[default]
+    EmailDomain,
+    /// By `externalId` only: a record holding our e-mail or domain is a conflict, never adopted.
+    ExternalId,
+}
+
+impl MatchExisting {
+    pub fn parse(value: &str) -> Result<MatchExisting, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "email_domain" | "email-domain" => Ok(MatchExisting::EmailDomain),
+            "external_id" | "external-id" => Ok(MatchExisting::ExternalId),
+            other => Err(format!("'{other}' is not one of email_domain, external_id")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchExisting::EmailDomain => "email_domain",
+            MatchExisting::ExternalId => "external_id",
+        }
+    }
+}
+
 /// A secret value (API key, token): never printed, masked in `Debug` and `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -97,8 +191,10 @@ pub struct Settings {
     pub sync_mode: SyncMode,
     /// Requests per minute to Twenty, for every request the agent makes.
     pub rate_limit: u32,
-    /// Records per batch call (Twenty documents 60 as the maximum).
-    pub batch_size: usize,
+    /// Records per batch request: learned from the server, or forced.
+    pub batch_size: BatchSize,
+    /// How new records find the Twenty records they may already be (adoption).
+    pub match_existing: MatchExisting,
     pub drop_dir: Option<PathBuf>,
     pub stability_delay_ms: u64,
     pub ui_port: u16,
@@ -118,7 +214,8 @@ impl Default for Settings {
             enabled: true,
             sync_mode: SyncMode::Disabled,
             rate_limit: 100,
-            batch_size: 60,
+            batch_size: BatchSize::Auto,
+            match_existing: MatchExisting::EmailDomain,
             drop_dir: None,
             stability_delay_ms: 2_000,
             ui_port: 7420,

@@ -109,3 +109,51 @@ fn an_unknown_setting_is_named_once() {
     );
     assert!(!text.contains("setting setting"), "{text}");
 }
+
+#[test]
+fn batch_size_is_auto_or_a_number_and_match_existing_one_of_two() {
+    let settings = Settings::from_vars(&vars(&[])).unwrap();
+    assert_eq!(settings.batch_size, BatchSize::Auto);
+    assert_eq!(settings.match_existing, MatchExisting::EmailDomain);
+    let settings = Settings::from_vars(&vars(&[
+        ("TWENTY_SYNC_BATCH_SIZE", "120"),
+        ("TWENTY_SYNC_MATCH_EXISTING", "external_id"),
+    ]))
+    .unwrap();
+    assert_eq!(settings.batch_size, BatchSize::Fixed(120));
+    assert_eq!(settings.match_existing, MatchExisting::ExternalId);
+    for bad in ["0", "201", "fast", ""] {
+        let refused = BatchSize::parse(bad);
+        assert!(refused.is_err(), "{bad:?}");
+    }
+    assert_eq!(
+        BatchSize::parse("fast").unwrap_err(),
+        "'fast' must be auto or a whole number from 1 to 200"
+    );
+    assert_eq!(BatchSize::parse(" AUTO "), Ok(BatchSize::Auto));
+    assert_eq!(
+        MatchExisting::parse("by_name").unwrap_err(),
+        "'by_name' is not one of email_domain, external_id"
+    );
+    // The UI sends text, older callers a number; `config set` takes `auto`.
+    let current = Settings::default();
+    for (update, expected) in [
+        (r#"{"batch_size":"auto"}"#, BatchSize::Auto),
+        (r#"{"batch_size":"60"}"#, BatchSize::Fixed(60)),
+        (r#"{"batch_size":60}"#, BatchSize::Fixed(60)),
+    ] {
+        let update: crate::config::SettingsUpdate = serde_json::from_str(update).unwrap();
+        assert_eq!(update.apply_to(&current).unwrap().batch_size, expected);
+    }
+    let update = crate::config::update::update_from_pair("batch_size", "auto").unwrap();
+    assert_eq!(
+        update.apply_to(&current).unwrap().batch_size,
+        BatchSize::Auto
+    );
+    let shown = crate::config::update::shown(&current, |_| "default");
+    assert_eq!(shown["batch_size"].value, serde_json::json!("auto"));
+    assert_eq!(
+        shown["match_existing"].value,
+        serde_json::json!("email_domain")
+    );
+}

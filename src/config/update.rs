@@ -17,7 +17,10 @@ pub struct SettingsUpdate {
     pub enabled: Option<bool>,
     pub sync_mode: Option<String>,
     pub rate_limit: Option<u32>,
-    pub batch_size: Option<u32>,
+    /// `auto` or a number; the UI sends text, older callers a JSON number.
+    pub batch_size: Option<NumberOrText>,
+    #[serde(default)]
+    pub match_existing: Option<String>,
     pub drop_dir: Option<String>,
     pub stability_delay_ms: Option<u64>,
     #[serde(default)]
@@ -30,6 +33,29 @@ pub struct SettingsUpdate {
     pub relay_port: Option<u32>,
     #[serde(default)]
     pub relay_token: Option<String>,
+}
+
+/// A setting given as a JSON number or as text (`batch_size`: `60` or `"auto"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NumberOrText {
+    Number(u64),
+    Text(String),
+}
+
+impl NumberOrText {
+    fn text(&self) -> String {
+        match self {
+            NumberOrText::Number(n) => n.to_string(),
+            NumberOrText::Text(text) => text.clone(),
+        }
+    }
+}
+
+impl From<u32> for NumberOrText {
+    fn from(n: u32) -> NumberOrText {
+        NumberOrText::Number(u64::from(n))
+    }
 }
 
 /// Lists the fields set, secrets masked: an update may be logged or shown in a test failure.
@@ -55,13 +81,17 @@ impl SettingsUpdate {
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let text = |v: &Option<String>| v.clone();
         let number = |v: Option<u64>| v.map(|n| n.to_string());
-        let candidates: [(&'static str, Option<String>); 13] = [
+        let candidates: [(&'static str, Option<String>); 14] = [
             ("base_url", text(&self.base_url)),
             ("api_key", text(&self.api_key)),
             ("enabled", self.enabled.map(|b| b.to_string())),
             ("sync_mode", text(&self.sync_mode)),
             ("rate_limit", number(self.rate_limit.map(u64::from))),
-            ("batch_size", number(self.batch_size.map(u64::from))),
+            (
+                "batch_size",
+                self.batch_size.as_ref().map(NumberOrText::text),
+            ),
+            ("match_existing", text(&self.match_existing)),
             ("drop_dir", text(&self.drop_dir)),
             ("stability_delay_ms", number(self.stability_delay_ms)),
             ("ui_port", number(self.ui_port.map(u64::from))),
@@ -146,7 +176,8 @@ pub fn update_from_pair(key: &str, value: &str) -> Result<SettingsUpdate, Config
         }
         "sync_mode" => update.sync_mode = Some(value.into()),
         "rate_limit" => update.rate_limit = Some(small(value)?),
-        "batch_size" => update.batch_size = Some(small(value)?),
+        "batch_size" => update.batch_size = Some(NumberOrText::Text(value.into())),
+        "match_existing" => update.match_existing = Some(value.into()),
         "drop_dir" => update.drop_dir = Some(value.into()),
         "stability_delay_ms" => update.stability_delay_ms = Some(number(value)?),
         "ui_port" => update.ui_port = Some(small(value)?),
@@ -188,7 +219,10 @@ pub fn shown(
             "relay_token" => masked(&settings.relay_token),
             "enabled" => json!(settings.enabled),
             "rate_limit" => json!(settings.rate_limit),
-            "batch_size" => json!(settings.batch_size),
+            "batch_size" => match settings.batch_size.fixed() {
+                Some(n) => json!(n),
+                None => json!(settings.batch_size.to_string()),
+            },
             "stability_delay_ms" => json!(settings.stability_delay_ms),
             "ui_port" => json!(settings.ui_port),
             "relay_port" => json!(settings.relay_port),

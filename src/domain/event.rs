@@ -104,6 +104,17 @@ pub enum Event {
         twenty_id: String,
         by: String,
     },
+    /// A new record matched a Twenty record without an `externalId` on `field` (a person's
+    /// primary e-mail, a company's domain) holding `value`: that record was taken over (its
+    /// `externalId` set to ours, our fields sent) instead of creating another. Recorded in the
+    /// append of the `PushSucceeded` that maps it.
+    RecordAdopted {
+        intent_id: Uuid,
+        key: RecordKey,
+        twenty_id: String,
+        field: String,
+        value: String,
+    },
 }
 
 /// The unique value a push collided with in Twenty, and the record that holds it.
@@ -157,6 +168,10 @@ pub enum ServerFact {
     UpsertApplies(bool),
     /// The largest batch the server accepts in one create or upsert request.
     MaxBatch(u32),
+    /// Whether the workspace held records of `kind` before our first sync of them (`true`): new
+    /// records are then looked up by `externalId`, e-mail or domain before they are created,
+    /// until that first sync is done (`false`: created at once, a refused batch looked up).
+    WorkspacePopulated { kind: EntityKind, populated: bool },
 }
 
 /// The metadata API that answers on a server.
@@ -289,6 +304,7 @@ impl Event {
             Event::ConflictFound { .. } => "ConflictFound",
             Event::FailureDismissed { .. } => "FailureDismissed",
             Event::RecordLinked { .. } => "RecordLinked",
+            Event::RecordAdopted { .. } => "RecordAdopted",
         }
     }
 
@@ -304,7 +320,8 @@ impl Event {
             | Event::ForwardedToRelay { key, .. }
             | Event::ConflictFound { key, .. }
             | Event::FailureDismissed { key, .. }
-            | Event::RecordLinked { key, .. } => Some(key.clone()),
+            | Event::RecordLinked { key, .. }
+            | Event::RecordAdopted { key, .. } => Some(key.clone()),
             Event::ImportCompleted(_)
             | Event::ImportProgress(_)
             | Event::ConfigChanged(_)

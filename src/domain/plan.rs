@@ -7,9 +7,6 @@ use super::fields_hash;
 use super::intent::{Intent, RecordKey};
 use super::projection::{Mapping, PendingEntry};
 
-/// The most records Twenty's documentation allows in one batch call and one `in` filter.
-pub const MAX_RECORDS_PER_REQUEST: usize = 60;
-
 /// One pending record with everything needed to decide about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkItem {

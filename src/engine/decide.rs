@@ -1,8 +1,9 @@
 //! The replay engine's decisions as pure functions of what Twenty answered and where a record
-//! stands: what follows a refused request (bisect, park, resolve a conflict, stop the round), how a
+//! stands: how a failed call is sorted (the record, the server, the key, the schema), how a
 //! refused batch is split, how conflicts are resolved (a duplicate on create is looked up again;
 //! an update whose target is gone is looked up again, then created), and what the upsert probe
-//! teaches. The pusher only executes them. Nothing here does I/O.
+//! teaches. What follows a refused batch, and how new records are sent, is in
+//! [`super::strategy`]. The pusher only executes them. Nothing here does I/O.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -85,38 +86,6 @@ pub fn counts_attempt(error: &TwentyError) -> bool {
 /// Whether a record that already failed `attempts` times is parked at this failure.
 pub fn parks_at_this_attempt(attempts: u32) -> bool {
     attempts + 1 >= MAX_RETRYABLE_ATTEMPTS
-}
-
-/// What follows a refused batch create (or upsert).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterRefusedCreate {
-    /// Some record of the batch is refused: send each half of it ([`bisect`]).
-    Bisect,
-    /// A create of one record collided with a unique value: look it up (it may be ours).
-    ResolveDuplicate,
-    /// The record itself is refused and retrying will not help.
-    Park,
-    /// Stop the round; count a failed attempt on each record first when `count_attempt`.
-    StopRound { count_attempt: bool },
-}
-
-pub fn after_refused_create(
-    error: &TwentyError,
-    records: usize,
-    upsert: bool,
-) -> AfterRefusedCreate {
-    match disposition(error) {
-        Disposition::Record if records > 1 => AfterRefusedCreate::Bisect,
-        Disposition::Record if error.code() == ErrorCode::Duplicate && !upsert => {
-            AfterRefusedCreate::ResolveDuplicate
-        }
-        Disposition::Record => AfterRefusedCreate::Park,
-        Disposition::SchemaLost | Disposition::Transient | Disposition::Refused => {
-            AfterRefusedCreate::StopRound {
-                count_attempt: counts_attempt(error),
-            }
-        }
-    }
 }
 
 /// A refused batch split in two, the first half first (each half is sent on its own, so a bad
@@ -255,11 +224,14 @@ pub enum KnownRecords {
     OneByOne,
 }
 
-pub fn send_known(upsert: UpsertSupport) -> KnownRecords {
-    match upsert {
-        UpsertSupport::Unknown => KnownRecords::ProbeWithFirst,
-        UpsertSupport::Supported => KnownRecords::InBatches,
-        UpsertSupport::Unsupported => KnownRecords::OneByOne,
+/// `unique`: the `externalId` field is unique, so an upsert keyed on it cannot make a second
+/// record (on a build that ignores upserts, or for a record holding no other unique value).
+pub fn send_known(upsert: UpsertSupport, unique: bool) -> KnownRecords {
+    match (upsert, unique) {
+        (_, false) => KnownRecords::OneByOne,
+        (UpsertSupport::Unknown, true) => KnownRecords::ProbeWithFirst,
+        (UpsertSupport::Supported, true) => KnownRecords::InBatches,
+        (UpsertSupport::Unsupported, true) => KnownRecords::OneByOne,
     }
 }
 
@@ -352,26 +324,6 @@ pub fn created_outcome(upsert: bool, mapped: bool) -> PushOutcome {
         PushOutcome::Updated
     } else {
         PushOutcome::Created
-    }
-}
-
-/// What follows the lookup of a record that is not mapped yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterLookup<'a> {
-    /// Already in Twenty with these fields (e.g. pushed before a crash): record it, send nothing.
-    AlreadyThere(&'a str),
-    /// In Twenty with other fields: update it there.
-    Update(&'a str),
-    /// Not in Twenty: create it.
-    Create,
-}
-
-/// `found`: the Twenty id and fields of the record with our `externalId`, if any.
-pub fn after_lookup<'a>(found: Option<(&'a str, &Value)>, body: &Value) -> AfterLookup<'a> {
-    match found {
-        Some((id, remote)) if remote_matches(remote, body) => AfterLookup::AlreadyThere(id),
-        Some((id, _)) => AfterLookup::Update(id),
-        None => AfterLookup::Create,
     }
 }
 

@@ -5,8 +5,13 @@
 //! - [`pusher`]: one round: take a window of the pending queue, plan it (pure, in
 //!   `domain::plan`), execute it through the Twenty client (a work stack of requests), record the
 //!   results; the companies people refer to (memory → store → Twenty).
-//! - [`decide`]: the decisions, pure: what follows a refused request (bisect, park, resolve a
-//!   conflict, stop the round), conflict handling, what the upsert probe teaches.
+//! - [`decide`]: the decisions, pure: how a failed call is sorted, conflict handling, what the
+//!   upsert probe teaches.
+//! - [`strategy`]: how new records are sent, pure: created at once where a unique `externalId`
+//!   proves absence, else looked up first; what a lookup by `externalId`, e-mail or domain means
+//!   (already there, update, adopt, conflict, create); what follows a refused batch.
+//! - [`batching`]: how many records per request, pure: the setting within the largest batch the
+//!   server takes (learned from its refusal), lookups within one URL.
 //! - [`conflict`]: what a duplicate collided with (field, value, the record holding it) and the
 //!   failure's message that names it, pure.
 //! - [`runner`]: the long-running loop: states (syncing, idle, offline, paused, disabled, needs
@@ -16,16 +21,20 @@
 //! - [`schema`]: the `externalId` fields checked before pushing, remembered and forgotten.
 //! - [`state`]: [`SyncState`], the engine's state in one word.
 //!
-//! Invariant: a record is created in Twenty only after a lookup by `externalId` found nothing (or
-//! through an upsert keyed on `externalId`), so a crash between a push and the recording of its
-//! result never creates a second record.
+//! Invariant: a record is created in Twenty only where a second one with its `externalId` cannot
+//! be: the field is unique (Twenty refuses the duplicate, and the refusal is looked up and
+//! mapped), or a lookup by `externalId` found nothing, or through an upsert keyed on a unique
+//! `externalId`. So a crash between a push and the recording of its result never creates a
+//! second record.
 
+pub mod batching;
 pub mod conflict;
 pub mod decide;
 pub mod pusher;
 pub mod runner;
 pub mod schema;
 pub mod state;
+pub mod strategy;
 pub mod upstream;
 
 pub use crate::domain::plan::RoundOutcome;

@@ -197,6 +197,7 @@ impl Runner {
         let Some(upstream) = connection.upstream.as_mut() else {
             return Step::Wait(IDLE_RECHECK);
         };
+        upstream.configure(settings);
         // Nothing to push: no request at all (getting ready waits until there is work).
         let has_work = self.store.counters().map(|c| c.pending > 0).unwrap_or(true);
         let mut round = Ok(());
@@ -334,7 +335,7 @@ pub async fn run_until_idle(store: &Store, settings: &Settings) -> Result<IdleRe
         });
     }
     ensure_schema(store, &client).await?;
-    let mut pusher = Pusher::new(store.clone(), client, settings.batch_size);
+    let mut pusher = Pusher::for_settings(store.clone(), client, settings);
     let mut settled = 0;
     let mut schema_checks = 0;
     loop {

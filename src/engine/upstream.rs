@@ -39,6 +39,9 @@ pub trait Upstream: Sized + Send + Sync {
     /// The destination this upstream sends to.
     fn target(&self) -> &Self::Target;
 
+    /// Takes the settings that tune how it sends (not where) as they are now.
+    fn configure(&mut self, _settings: &Settings) {}
+
     /// Gets the destination ready before the first round with work, and again after a settings
     /// change or [`UpstreamError::Unprepared`].
     fn prepare(&mut self) -> impl Future<Output = Result<(), UpstreamError>> + Send;
@@ -99,11 +102,15 @@ impl Upstream for Pusher {
         budget: &Arc<RequestBudget>,
     ) -> Result<Pusher, String> {
         let client = make_client(target, store, budget.clone()).map_err(|e| e.to_string())?;
-        Ok(Pusher::new(store.clone(), client, settings.batch_size))
+        Ok(Pusher::for_settings(store.clone(), client, settings))
     }
 
     fn target(&self) -> &TwentyTarget {
         self.client().target()
+    }
+
+    fn configure(&mut self, settings: &Settings) {
+        self.apply_settings(settings);
     }
 
     async fn prepare(&mut self) -> Result<(), UpstreamError> {
@@ -142,7 +149,7 @@ impl Upstream for Forwarder {
         settings: &Settings,
         _budget: &Arc<RequestBudget>,
     ) -> Result<Forwarder, String> {
-        Forwarder::new(store.clone(), target, settings.batch_size).map_err(|e| e.to_string())
+        Forwarder::new(store.clone(), target, relay_batch(settings)).map_err(|e| e.to_string())
     }
 
     fn target(&self) -> &RelayTarget {
@@ -160,6 +167,11 @@ impl Upstream for Forwarder {
     async fn check_health(&self) -> bool {
         self.healthy().await
     }
+}
+
+/// Intents per request to the relay: the forced batch size, else as many as before `auto`.
+fn relay_batch(settings: &Settings) -> usize {
+    settings.batch_size.fixed().unwrap_or(60)
 }
 
 #[cfg(test)]

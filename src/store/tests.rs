@@ -205,4 +205,5 @@ fn damaged_projections_are_repaired_from_the_log() {
     assert_eq!(store.snapshot().unwrap(), expected);
 }
 
+mod migration;
 mod rebuild_property;

@@ -211,6 +211,15 @@ impl TwentyClient {
             });
         }
         let mut report = self.report(latency_ms, checks);
+        let caveat = EntityKind::ALL
+            .iter()
+            .filter_map(|kind| schema.field(*kind))
+            .find_map(|field| field.caveat());
+        if let Some(caveat) = caveat.filter(|_| report.ok) {
+            report.message = self
+                .redactor
+                .scrub(&format!("{}, but {caveat}", report.message));
+        }
         report.schema = Some(schema);
         report
     }

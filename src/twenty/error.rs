@@ -85,6 +85,9 @@ pub struct TwentyError {
     message: String,
     server_message: Option<String>,
     retry_after: Option<Duration>,
+    /// An earlier attempt of the same call ended without a clear answer (a server error, a
+    /// timeout, a dropped connection): it may have been applied.
+    after_unknown_outcome: bool,
     /// The last attempt's error, when the retries ran out.
     #[source]
     last: Option<Box<TwentyError>>,
@@ -99,6 +102,7 @@ impl TwentyError {
             message: message.into(),
             server_message: None,
             retry_after: None,
+            after_unknown_outcome: false,
             last: None,
         }
     }
@@ -119,6 +123,27 @@ impl TwentyError {
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();
         self
+    }
+
+    /// Marks the answer of a call whose earlier attempt ended without a clear answer.
+    pub(crate) fn after_unknown_outcome(mut self) -> Self {
+        self.after_unknown_outcome = true;
+        self
+    }
+
+    /// An earlier attempt of this call may have been applied (it ended with a server error, a
+    /// timeout or a dropped connection): a write refused now as a duplicate may be our own.
+    pub fn follows_unknown_outcome(&self) -> bool {
+        self.after_unknown_outcome
+    }
+
+    /// Whether this attempt ended without a clear answer: the request may have been applied.
+    pub fn outcome_unknown(&self) -> bool {
+        match self.kind {
+            ErrorKind::Timeout | ErrorKind::Network | ErrorKind::Server => true,
+            ErrorKind::OperationFailed => self.root().outcome_unknown(),
+            _ => false,
+        }
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -199,6 +224,7 @@ impl TwentyError {
             message: format!("gave up after {attempts} attempts: {last}"),
             server_message: last.server_message.clone(),
             retry_after: last.retry_after,
+            after_unknown_outcome: last.after_unknown_outcome,
             last: Some(Box::new(last)),
         }
     }

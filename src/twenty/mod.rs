@@ -4,7 +4,9 @@
 //!
 //! # Layout
 //! - `client`: [`TwentyClient`], its configuration and the HTTP transport with retries.
-//! - `records`: the record calls (lookup by external id, batch create, update).
+//! - `lookup`: the lookups (by external id, or by external id or e-mail/domain in one request,
+//!   within a safe URL length; the trash; whether the workspace holds records).
+//! - `records`: the record writes (batch create and upsert, update).
 //! - [`budget`]: [`RequestBudget`], the one rate budget every request takes a permit from.
 //! - [`error`]: [`TwentyError`] (one struct: [`ErrorKind`], status, messages, `Retry-After`), its
 //!   [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]) and the client's key redactor.
@@ -26,6 +28,7 @@ pub mod wire;
 
 mod client;
 mod connection;
+mod lookup;
 mod records;
 mod target;
 
@@ -33,7 +36,6 @@ pub use budget::RequestBudget;
 pub use client::{ClientConfig, RetryPolicy, TwentyClient};
 pub use error::{ErrorCode, ErrorKind, TwentyError};
 pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
-pub use records::MAX_LOOKUP_IDS;
 pub use target::TwentyTarget;
 
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use rand::Rng;
-use tokio::time::Instant;
 
 use super::budget::RequestBudget;
 use super::error::{ErrorKind, TwentyError};
@@ -79,8 +78,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the retries run out. Every attempt
-/// first takes a permit from `budget`. A 429 pauses the whole budget: for `Retry-After` when
-/// given, else for the backoff. `label` names the operation in logs (never the key).
+/// first takes a permit from `budget`. A 429 pauses the whole budget for `Retry-After` when
+/// given; else it empties and slows it ([`RequestBudget::throttled`]) and waits the backoff.
+/// `label` names the operation in logs (never the key).
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     budget: &RequestBudget,
@@ -92,22 +92,25 @@ where
     Fut: Future<Output = Result<T, TwentyError>>,
 {
     let mut retry = 0u32;
+    let mut unknown_before = false;
     loop {
         budget.acquire().await;
         let error = match attempt(retry).await {
             Ok(value) => return Ok(value),
+            Err(error) if unknown_before => error.after_unknown_outcome(),
             Err(error) => error,
         };
         if !error.is_retryable() {
             return Err(error);
         }
+        unknown_before |= error.outcome_unknown();
         let rate_limited = error.kind() == ErrorKind::RateLimited;
         let delay = match error.retry_after() {
             Some(wait) => wait,
             None => policy.backoff_with_random_jitter(retry),
         };
         if rate_limited {
-            budget.pause_until(Instant::now() + delay);
+            budget.throttled(error.retry_after(), delay);
         }
         let attempts = retry + 1;
         if retry >= policy.max_retries {

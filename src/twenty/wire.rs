@@ -132,16 +132,76 @@ pub fn update_key(kind: EntityKind) -> &'static str {
     }
 }
 
-/// Whether an external id can go into an `externalId[in]:[…]` list. Ids with any of
-/// `( ) , " ' [ ] \` cannot (see [`FILTER_SPECIAL`]) and are looked up one at a time.
+/// Whether a value can go into an `[in]:[…]` list. Values with any of `( ) , " ' [ ] \` (see
+/// [`FILTER_SPECIAL`]) or white space around them cannot, and are looked up one at a time.
 pub fn fits_in_list(external_id: &str) -> bool {
-    !external_id.contains(FILTER_SPECIAL)
+    !external_id.is_empty()
+        && !external_id.contains(FILTER_SPECIAL)
+        && external_id.trim() == external_id
 }
 
-/// `externalId[in]:["a","b"]` for ids that [`fits_in_list`].
-pub fn external_id_in_filter(external_ids: &[&str]) -> String {
-    let quoted: Vec<String> = external_ids.iter().map(|id| format!("\"{id}\"")).collect();
-    format!("{EXTERNAL_ID_FIELD}[in]:[{}]", quoted.join(","))
+/// The longest path and query a lookup sends. Common proxies refuse request lines above 8 KiB
+/// (nginx's default header buffer) before Twenty sees them.
+pub const MAX_LOOKUP_URL_BYTES: usize = 8 * 1024;
+
+/// `path[in]:[a,b]` for values that [`fits_in_list`], unquoted: Twenty strips quotes but needs
+/// none around a value without special characters, and without them 200 ids and e-mail
+/// addresses fit in one URL.
+pub fn in_list_filter(path: &str, values: &[&str]) -> String {
+    format!("{path}[in]:[{}]", values.join(","))
+}
+
+/// `or(a,b)` of several filters; one filter as it is.
+pub fn any_of(mut filters: Vec<String>) -> String {
+    if filters.len() == 1 {
+        return filters.pop().unwrap_or_default();
+    }
+    format!("or({})", filters.join(","))
+}
+
+/// The path and query of one lookup page of `kind`: `/rest/{plural}?filter=…&limit=…&depth=0`
+/// (and `starting_after` for a further page). The filter travels with `, : @ ( ) /` as they are
+/// (a query may hold them), everything else as [`encode_query_value`] encodes it.
+pub fn lookup_path(kind: EntityKind, filter: &str, limit: usize, cursor: Option<&str>) -> String {
+    let mut path = format!(
+        "/rest/{}?filter={}&limit={limit}&depth=0",
+        plural(kind),
+        encode_filter_value(filter)
+    );
+    if let Some(cursor) = cursor {
+        path.push_str("&starting_after=");
+        path.push_str(&encode_query_value(cursor));
+    }
+    path
+}
+
+/// [`encode_query_value`], but `, : @ ( ) /` are kept (a query may hold them as they are, and
+/// they make up much of a filter of e-mail addresses and domains).
+pub fn encode_filter_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 2);
+    for part in value.split_inclusive([',', ':', '@', '(', ')', '/']) {
+        match part.char_indices().last() {
+            Some((at, kept @ (',' | ':' | '@' | '(' | ')' | '/'))) => {
+                out.push_str(&encode_query_value(&part[..at]));
+                out.push(kept);
+            }
+            _ => out.push_str(&encode_query_value(part)),
+        }
+    }
+    out
+}
+
+/// The length of a lookup of `kind` by `externalId` (and the field at `path`) with empty lists:
+/// each listed value adds [`listed_len`] to it.
+pub fn lookup_base_len(kind: EntityKind, path: Option<&str>) -> usize {
+    let mut filters = vec![in_list_filter(EXTERNAL_ID_FIELD, &[])];
+    filters.extend(path.map(|path| in_list_filter(path, &[])));
+    lookup_path(kind, &any_of(filters), 200, None).len()
+}
+
+/// The length of `value` in a lookup's query, separator included.
+pub fn listed_len(value: &str) -> usize {
+    encode_filter_value(value).len() + 1
 }
 
 /// The filter for one id that cannot go into a list.

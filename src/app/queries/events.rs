@@ -47,7 +47,9 @@ impl EventCategory {
     pub fn of(kind_name: &str) -> EventCategory {
         match kind_name {
             "IntentRecorded" => EventCategory::Intents,
-            "PushSucceeded" | "PushSkipped" | "MappingInvalidated" => EventCategory::Pushes,
+            "PushSucceeded" | "PushSkipped" | "MappingInvalidated" | "RecordAdopted" => {
+                EventCategory::Pushes
+            }
             "PushFailed" | "RetryRequested" | "ConflictFound" | "FailureDismissed"
             | "RecordLinked" => EventCategory::Failures,
             "ImportCompleted" | "ImportProgress" | "ImportNoted" | "DropEntryLeftAlone" => {

@@ -188,7 +188,67 @@ fn examples() -> Vec<(&'static str, Event)> {
                 by: "ui".into(),
             },
         ),
+        (
+            "RecordAdopted",
+            Event::RecordAdopted {
+                intent_id: uuid(2),
+                key: key(),
+                twenty_id: "t-9".into(),
+                field: "emails.primaryEmail".into(),
+                value: "ada@example.com".into(),
+            },
+        ),
     ]
+}
+
+/// One example of every fact learned of a server, in declaration order (the fact's own bytes
+/// inside a `ServerLearned`).
+fn facts() -> Vec<ServerFact> {
+    vec![
+        ServerFact::ExternalIdField {
+            kind: EntityKind::Company,
+            field_id: "f-1".into(),
+            field_type: "TEXT".into(),
+            is_unique: true,
+        },
+        ServerFact::ExternalIdFieldForgotten {
+            kind: EntityKind::Person,
+        },
+        ServerFact::MetadataRoute(MetadataRoute::Rest),
+        ServerFact::UpsertApplies(false),
+        ServerFact::MaxBatch(200),
+        ServerFact::WorkspacePopulated {
+            kind: EntityKind::Person,
+            populated: true,
+        },
+    ]
+}
+
+const GOLDEN_FACTS: &[&str] = &[
+    "000003662d31045445585401",
+    "0101",
+    "0201",
+    "0300",
+    "04c8",
+    "050101",
+];
+
+#[test]
+fn every_server_fact_has_frozen_bytes() {
+    let facts = facts();
+    assert_eq!(
+        facts.len(),
+        GOLDEN_FACTS.len(),
+        "add a golden entry for the new fact"
+    );
+    let actual: Vec<String> = facts
+        .into_iter()
+        .map(|fact| hex(&bincode::serde::encode_to_vec(&fact, bincode_config()).unwrap()))
+        .collect();
+    assert_eq!(
+        actual, GOLDEN_FACTS,
+        "fact encodings changed; write a migration first"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -214,6 +274,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("ConflictFound", "0d10020202020202020202020202020202020103702d3113656d61696c732e7072696d617279456d61696c0f616461406578616d706c652e636f6d0103742d390105416461204c0000"),
     ("FailureDismissed", "0e10020202020202020202020202020202020103702d3103636c69"),
     ("RecordLinked", "0f10020202020202020202020202020202020103702d3103742d39027569"),
+    ("RecordAdopted", "1010020202020202020202020202020202020103702d3103742d3913656d61696c732e7072696d617279456d61696c0f616461406578616d706c652e636f6d"),
 ];
 
 #[test]

@@ -298,6 +298,8 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                 requeue(view, key, &failed, &mut delta, &mut counters);
             }
         }
+        // Said for the audit trail; the `PushSucceeded` of the same append maps the record.
+        Event::RecordAdopted { .. } => {}
         Event::ImportProgress(checkpoint) => {
             if view.import_seq(&checkpoint.content_hash).is_none() {
                 delta.imports.push((

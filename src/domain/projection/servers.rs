@@ -20,6 +20,10 @@ pub struct ServerKnowledge {
     pub metadata_route: Option<MetadataRoute>,
     pub upsert_applies: Option<bool>,
     pub max_batch: Option<u32>,
+    /// Whether the workspace held companies (people) before our first sync of them, until it
+    /// is done ([`ServerFact::WorkspacePopulated`]).
+    pub companies_populated: Option<bool>,
+    pub people_populated: Option<bool>,
 }
 
 /// The `externalId` field of one object as the metadata described it.
@@ -37,6 +41,19 @@ impl ServerKnowledge {
             EntityKind::Company => self.company_external_id.as_ref(),
             EntityKind::Person => self.person_external_id.as_ref(),
         }
+    }
+
+    /// Whether the workspace held records of `kind` before our first sync of them, if known.
+    pub fn populated(&self, kind: EntityKind) -> Option<bool> {
+        match kind {
+            EntityKind::Company => self.companies_populated,
+            EntityKind::Person => self.people_populated,
+        }
+    }
+
+    /// Whether Twenty refuses a second record with our `externalId` for `kind`.
+    pub fn external_id_unique(&self, kind: EntityKind) -> bool {
+        self.external_id(kind).is_some_and(|field| field.is_unique)
     }
 
     fn external_id_mut(&mut self, kind: EntityKind) -> &mut Option<ExternalIdFieldFact> {
@@ -78,6 +95,10 @@ impl ServerKnowledge {
             ServerFact::MetadataRoute(route) => self.metadata_route = Some(*route),
             ServerFact::UpsertApplies(applies) => self.upsert_applies = Some(*applies),
             ServerFact::MaxBatch(size) => self.max_batch = Some(*size),
+            ServerFact::WorkspacePopulated { kind, populated } => match kind {
+                EntityKind::Company => self.companies_populated = Some(*populated),
+                EntityKind::Person => self.people_populated = Some(*populated),
+            },
         }
     }
 }

@@ -120,41 +120,6 @@ fn a_round_stopped_by_a_refusal_needs_a_person_and_only_a_silent_server_is_offli
 }
 
 #[test]
-fn what_follows_a_refused_batch_create() {
-    use AfterRefusedCreate::*;
-    let stop = |count_attempt| StopRound { count_attempt };
-    // (answer, records in the batch, upsert) → decision
-    let cases = [
-        (answer(400, INVALID), 60, false, Bisect),
-        (answer(400, INVALID), 2, true, Bisect),
-        (answer(400, DUPLICATE), 2, false, Bisect),
-        (answer(400, DUPLICATE), 1, false, ResolveDuplicate),
-        (answer(400, DUPLICATE), 1, true, Park),
-        (answer(400, INVALID), 1, false, Park),
-        (answer(404, NOT_FOUND), 1, false, Park),
-        (answer(400, NO_FIELD), 60, false, stop(false)),
-        (answer(400, NO_FIELD), 1, false, stop(false)),
-        (answer(500, ""), 60, false, stop(true)),
-        (
-            TwentyError::exhausted(4, answer(502, "")),
-            1,
-            true,
-            stop(true),
-        ),
-        (answer(429, ""), 60, false, stop(false)),
-        (answer(401, ""), 60, false, stop(false)),
-        (answer(402, ""), 1, false, stop(false)),
-    ];
-    for (error, records, upsert, expected) in cases {
-        assert_eq!(
-            after_refused_create(&error, records, upsert),
-            expected,
-            "{error} ({records} records, upsert {upsert})"
-        );
-    }
-}
-
-#[test]
 fn what_follows_a_refused_update() {
     use AfterRefusedUpdate::*;
     let cases = [
@@ -323,34 +288,28 @@ fn the_upsert_probe_teaches_what_the_server_does() {
         UpsertSupport::remembered(Some(false)),
         UpsertSupport::Unsupported
     );
-    assert_eq!(
-        send_known(UpsertSupport::Unknown),
-        KnownRecords::ProbeWithFirst
-    );
-    assert_eq!(
-        send_known(UpsertSupport::Supported),
-        KnownRecords::InBatches
-    );
-    assert_eq!(
-        send_known(UpsertSupport::Unsupported),
-        KnownRecords::OneByOne
-    );
+    // (upserts, unique externalId) → how known records are sent: never upserted where the
+    // field is not unique (an ignored upsert would create a second record).
+    let cases = [
+        (UpsertSupport::Unknown, true, KnownRecords::ProbeWithFirst),
+        (UpsertSupport::Supported, true, KnownRecords::InBatches),
+        (UpsertSupport::Unsupported, true, KnownRecords::OneByOne),
+        (UpsertSupport::Unknown, false, KnownRecords::OneByOne),
+        (UpsertSupport::Supported, false, KnownRecords::OneByOne),
+    ];
+    for (upsert, unique, expected) in cases {
+        assert_eq!(send_known(upsert, unique), expected, "{upsert:?} {unique}");
+    }
 }
 
 #[test]
-fn a_looked_up_record_is_skipped_updated_or_created() {
+fn a_looked_up_record_holds_our_values_or_not() {
+    // (What a lookup means for each record is in `strategy::after_match`.)
     let body = json!({"name": "Acme", "emails": {"primaryEmail": "Ada@Example.com"}});
     let same = json!({"id": "t1", "name": "Acme", "emails": {"primaryEmail": "ada@example.com"}});
     let other = json!({"id": "t1", "name": "Acme Ltd"});
-    assert_eq!(
-        after_lookup(Some(("t1", &same)), &body),
-        AfterLookup::AlreadyThere("t1")
-    );
-    assert_eq!(
-        after_lookup(Some(("t1", &other)), &body),
-        AfterLookup::Update("t1")
-    );
-    assert_eq!(after_lookup(None, &body), AfterLookup::Create);
+    assert!(remote_matches(&same, &body));
+    assert!(!remote_matches(&other, &body));
     // Blank values count as equal across Twenty versions.
     assert!(remote_matches(&json!({"city": null}), &json!({"city": ""})));
     assert!(remote_matches(&json!({}), &json!({"tags": []})));

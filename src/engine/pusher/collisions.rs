@@ -31,6 +31,7 @@ impl Pusher {
                     record,
                     twenty_id,
                     tries: 0,
+                    lesson: None,
                 }])
             }
             AfterCollisionLookup::LookAgain => {

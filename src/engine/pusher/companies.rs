@@ -91,7 +91,7 @@ impl Pusher {
                 _ => still_unknown.push(external_id),
             }
         }
-        for chunk in still_unknown.chunks(self.batch_size) {
+        for chunk in still_unknown.chunks(self.batch.size()) {
             for external_id in chunk {
                 self.known_absent
                     .insert(RecordKey::new(EntityKind::Company, external_id.clone()));

@@ -1,30 +1,48 @@
 //! The executor of a round's record-level work: a stack of [`Task`]s, each one request (or a few)
-//! to Twenty whose answer [`decide`] turns into follow-up tasks. Follow-ups run before the tasks
-//! queued after their parent, so requests go out in the order a depth-first push takes: a refused
-//! batch's halves, then its conflicts (`collisions`), then the next batch.
-
-use std::collections::HashMap;
+//! to Twenty whose answer [`decide`] and [`strategy`] turn into follow-up tasks. Follow-ups run
+//! before the tasks queued after their parent, so requests go out in the order a depth-first push
+//! takes: a refused batch's lookup (or halves), then its conflicts (`collisions`), then the next
+//! batch.
 
 use serde_json::Value;
 
 use super::{batch_key, success, Pusher};
 use crate::domain::plan::WorkItem;
 use crate::domain::{EntityKind, Event, PushOutcome};
+use crate::engine::batching;
 use crate::engine::decide::{
-    self, AfterLookup, AfterRefusedCreate, AfterRefusedUpdate, AfterUpdateLookup, KnownRecords,
-    ProbeVerdict, CONFLICT_TRIES,
+    self, AfterRefusedUpdate, AfterUpdateLookup, KnownRecords, UpsertSupport, CONFLICT_TRIES,
 };
+use crate::engine::strategy::{self, Adoption, AfterRefusedBatch, CreateMode, MAX_HEALS};
 use crate::engine::EngineError;
 use crate::twenty::{wire, RemoteRecord, TwentyError};
 
-/// A record with the body it is sent with.
+/// A record with the body it is sent with, and what a lookup found for it.
 #[derive(Debug, Clone)]
 pub(super) struct Outgoing {
     pub item: WorkItem,
     pub body: Value,
+    pub matched: Option<Matched>,
+}
+
+/// What a lookup found in Twenty for a record that is not mapped yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Matched {
+    /// The record holding our `externalId` (with other fields).
+    Found(String),
+    /// A record without an `externalId` holding our e-mail or domain, to adopt.
+    Adopt(Adoption),
 }
 
 impl Outgoing {
+    pub(super) fn new(body: Value, item: WorkItem) -> Outgoing {
+        Outgoing {
+            item,
+            body,
+            matched: None,
+        }
+    }
+
     /// The Twenty id our mapping holds (empty when not mapped).
     pub(super) fn mapped_id(&self) -> String {
         self.item
@@ -37,30 +55,60 @@ impl Outgoing {
     pub(super) fn idempotency_key(&self) -> String {
         wire::idempotency_key(self.item.intent.id)
     }
+
+    /// How a successful upsert or create of this record is recorded, given the id it came back
+    /// with: an adoption (when it came back as the adopted record), an update, or a create.
+    fn outcome(&self, upsert: bool, returned: &str) -> (PushOutcome, Option<&Adoption>) {
+        match &self.matched {
+            Some(Matched::Adopt(adoption)) if adoption.twenty_id == returned => {
+                (PushOutcome::Updated, Some(adoption))
+            }
+            Some(Matched::Found(id)) if id == returned => (PushOutcome::Updated, None),
+            Some(_) => (PushOutcome::Created, None),
+            None => (
+                decide::created_outcome(upsert, self.item.mapping.is_some()),
+                None,
+            ),
+        }
+    }
 }
 
 /// One piece of a round's work.
 pub(super) enum Task {
     /// Learn whether upserts apply, with a known record that has to be sent anyway.
     ProbeUpsert(Outgoing),
-    /// Known records: upserted in batches where upserts apply, else patched one by one.
-    SendKnown(Vec<Outgoing>),
-    /// Records not mapped yet: looked up by `externalId` in one request, then each one is
-    /// skipped, patched or created.
-    LookUp(Vec<Outgoing>),
-    /// A looked-up record already holds these fields in Twenty: record it, send nothing.
-    AlreadyThere { record: Outgoing, twenty_id: String },
+    /// Learn whether upserts apply by sending again, as an upsert, a record just created at
+    /// `twenty_id` (nothing is recorded of it).
+    ProbeAfterCreate { record: Outgoing, twenty_id: String },
+    /// Known records: upserted in batches where upserts apply, else patched one by one;
+    /// `verified`: upserts were just seen to apply.
+    SendKnown {
+        records: Vec<Outgoing>,
+        verified: bool,
+    },
+    /// Records not mapped yet: looked up in one request by `externalId` (and e-mail or domain
+    /// when adopting), then each one is skipped, updated, adopted, parked or created; `heals`:
+    /// lookups after refusals done already for these records.
+    LookUp { records: Vec<Outgoing>, heals: u8 },
+    /// Looked-up records with what was found for them: upserted together where upserts apply,
+    /// else created, patched and adopted the plain way.
+    SendMatched { records: Vec<Outgoing>, heals: u8 },
     /// Create (or upsert) these records in one request.
     Create {
         records: Vec<Outgoing>,
-        upsert: bool,
+        mode: CreateMode,
     },
-    /// Patch one record at `twenty_id`; `tries` is the number of this update, from 0.
+    /// Patch one record at `twenty_id`; `tries` is the number of this update, from 0; `lesson`:
+    /// what to learn of upserts once it succeeds.
     Update {
         record: Outgoing,
         twenty_id: String,
         tries: u32,
+        lesson: Option<UpsertSupport>,
     },
+    /// Adopt the record's match: as an upsert of this one record when `probe` (which also
+    /// teaches whether upserts apply), else by a patch that sets our `externalId` and fields.
+    Adopt { record: Outgoing, probe: bool },
     /// A create collided with `error`: look the record up again; `tries` is the number of this
     /// lookup, from 0.
     FindCollision {
@@ -82,22 +130,20 @@ impl Pusher {
         while let Some(task) = stack.pop() {
             let follow_ups = match task {
                 Task::ProbeUpsert(record) => self.probe_upsert(kind, record).await?,
-                Task::SendKnown(records) => self.send_known(records),
-                Task::LookUp(records) => self.look_up(kind, records).await?,
-                Task::AlreadyThere { record, twenty_id } => {
-                    self.record(vec![success(
-                        &record.item,
-                        &twenty_id,
-                        PushOutcome::Updated,
-                    )])?;
-                    Vec::new()
+                Task::ProbeAfterCreate { record, twenty_id } => {
+                    self.probe_after_create(kind, record, twenty_id).await?
                 }
-                Task::Create { records, upsert } => self.create(kind, records, upsert).await?,
+                Task::SendKnown { records, verified } => self.send_known(kind, records, verified),
+                Task::LookUp { records, heals } => self.look_up(kind, records, heals).await?,
+                Task::SendMatched { records, heals } => self.send_matched(kind, records, heals),
+                Task::Create { records, mode } => self.create(kind, records, mode).await?,
                 Task::Update {
                     record,
                     twenty_id,
                     tries,
-                } => self.update(kind, record, twenty_id, tries).await?,
+                    lesson,
+                } => self.update(kind, record, twenty_id, tries, lesson).await?,
+                Task::Adopt { record, probe } => self.adopt(kind, record, probe).await?,
                 Task::FindCollision {
                     record,
                     error,
@@ -109,68 +155,14 @@ impl Pusher {
         Ok(())
     }
 
-    /// Upserts one known record to learn whether the server applies upserts: it either updates
-    /// the record (they do) or fails as a duplicate of itself (they are ignored).
-    async fn probe_upsert(
-        &mut self,
-        kind: EntityKind,
-        record: Outgoing,
-    ) -> Result<Vec<Task>, EngineError> {
-        let mapped_id = record.mapped_id();
-        let answer = self
-            .client
-            .create_batch(
-                kind,
-                std::slice::from_ref(&record.body),
-                &record.idempotency_key(),
-                true,
-            )
-            .await;
-        let answer =
-            answer.map(|records| records.first().map(|r| r.id.clone()).unwrap_or_default());
-        let verdict = decide::upsert_probe(answer.as_deref(), &mapped_id);
-        match verdict {
-            ProbeVerdict::Applies => tracing::info!(
-                server = self.client.base_url(),
-                "Twenty applies ?upsert=true: updates go in batches"
-            ),
-            ProbeVerdict::Ignored => tracing::info!(
-                server = self.client.base_url(),
-                "Twenty ignores ?upsert=true: updates go one by one"
-            ),
-            _ => {}
-        }
-        if let Some((support, remember)) = verdict.lesson() {
-            self.learn_upsert(support, remember)?;
-        }
-        match (verdict, answer) {
-            (ProbeVerdict::StopRound, Err(error)) => Err(decide::classify(error)),
-            (ProbeVerdict::Applies | ProbeVerdict::CreatedAnother, Ok(returned_id)) => {
-                let outcome = if verdict == ProbeVerdict::Applies {
-                    PushOutcome::Updated
-                } else {
-                    PushOutcome::Created
-                };
-                self.record(vec![success(&record.item, &returned_id, outcome)])?;
-                Ok(Vec::new())
-            }
-            // Ignored or avoided: the record still needs its update.
-            _ => Ok(vec![Task::Update {
-                record,
-                twenty_id: mapped_id,
-                tries: 0,
-            }]),
-        }
-    }
-
     /// Known records, as the server's upsert support says.
-    fn send_known(&self, records: Vec<Outgoing>) -> Vec<Task> {
-        match decide::send_known(self.upsert) {
+    fn send_known(&self, kind: EntityKind, records: Vec<Outgoing>, verified: bool) -> Vec<Task> {
+        match decide::send_known(self.upsert, self.known.external_id_unique(kind)) {
             KnownRecords::InBatches => records
-                .chunks(self.batch_size)
+                .chunks(self.batch.size())
                 .map(|chunk| Task::Create {
                     records: chunk.to_vec(),
-                    upsert: true,
+                    mode: CreateMode::Upsert { verified },
                 })
                 .collect(),
             KnownRecords::ProbeWithFirst | KnownRecords::OneByOne => records
@@ -179,135 +171,139 @@ impl Pusher {
                     twenty_id: record.mapped_id(),
                     record,
                     tries: 0,
+                    lesson: None,
                 })
                 .collect(),
         }
     }
 
-    /// Looks up a batch of unmapped records by `externalId`; what is missing is created in one
-    /// request after the others.
-    async fn look_up(
-        &mut self,
-        kind: EntityKind,
-        records: Vec<Outgoing>,
-    ) -> Result<Vec<Task>, EngineError> {
-        let ids: Vec<String> = records
-            .iter()
-            .map(|r| r.item.key.external_id.clone())
-            .collect();
-        let found = self
-            .client
-            .find_by_external_ids(kind, &ids)
-            .await
-            .map_err(decide::classify)?;
-        let found: HashMap<String, RemoteRecord> = found
-            .into_iter()
-            .filter_map(|remote| Some((remote.external_id.clone()?, remote)))
-            .collect();
-        let mut tasks = Vec::new();
-        let mut missing = Vec::new();
-        for record in records {
-            let remote = found
-                .get(&record.item.key.external_id)
-                .map(|remote| (remote.id.as_str(), &remote.raw));
-            match decide::after_lookup(remote, &record.body) {
-                AfterLookup::AlreadyThere(id) => tasks.push(Task::AlreadyThere {
-                    twenty_id: id.to_string(),
-                    record,
-                }),
-                AfterLookup::Update(id) => tasks.push(Task::Update {
-                    twenty_id: id.to_string(),
-                    record,
-                    tries: 0,
-                }),
-                AfterLookup::Create => missing.push(record),
-            }
-        }
-        if !missing.is_empty() {
-            tasks.push(Task::Create {
-                records: missing,
-                upsert: false,
-            });
-        }
-        Ok(tasks)
-    }
-
-    /// Creates (or upserts) records in one request; a refusal is bisected, resolved or parked.
+    /// Creates (or upserts) records in one request; a refusal is looked up, shrunk, bisected,
+    /// resolved or parked as [`strategy::after_refused_batch`] says.
     async fn create(
         &mut self,
         kind: EntityKind,
         records: Vec<Outgoing>,
-        upsert: bool,
+        mode: CreateMode,
     ) -> Result<Vec<Task>, EngineError> {
         if records.is_empty() {
             return Ok(Vec::new());
         }
+        let upsert = matches!(mode, CreateMode::Upsert { .. } | CreateMode::Matched);
         let bodies: Vec<Value> = records.iter().map(|r| r.body.clone()).collect();
         let key = batch_key(records.iter().map(|r| r.item.intent.id));
         let error = match self.client.create_batch(kind, &bodies, &key, upsert).await {
-            Ok(created) => {
-                let events = records
-                    .iter()
-                    .zip(&created)
-                    .map(|(record, remote)| {
-                        let outcome =
-                            decide::created_outcome(upsert, record.item.mapping.is_some());
-                        success(&record.item, &remote.id, outcome)
-                    })
-                    .collect();
-                self.record(events)?;
-                if kind == EntityKind::Company {
-                    for (record, remote) in records.iter().zip(&created) {
-                        self.companies
-                            .insert(record.item.key.external_id.clone(), remote.id.clone());
-                    }
-                }
-                return Ok(Vec::new());
-            }
+            Ok(created) => return self.created(kind, &records, &created, mode),
             Err(error) => error,
         };
-        match decide::after_refused_create(&error, records.len(), upsert) {
-            AfterRefusedCreate::Bisect => {
+        let accepted = batching::accepted_size(&error, records.len());
+        match strategy::after_refused_batch(&error, records.len(), mode, accepted) {
+            AfterRefusedBatch::Shrink(size) => {
+                self.learn_batch(size)?;
+                Ok(records
+                    .chunks(self.batch.size())
+                    .map(|chunk| Task::Create {
+                        records: chunk.to_vec(),
+                        mode,
+                    })
+                    .collect())
+            }
+            AfterRefusedBatch::LookUp => {
+                let heals = mode.heals() + 1;
+                Ok(self.lookup_tasks(kind, records, heals))
+            }
+            AfterRefusedBatch::Bisect => {
                 let (left, right) = decide::bisect(records);
                 Ok(vec![
                     Task::Create {
                         records: left,
-                        upsert,
+                        mode,
                     },
                     Task::Create {
                         records: right,
-                        upsert,
+                        mode,
                     },
                 ])
             }
-            AfterRefusedCreate::ResolveDuplicate => Ok(records
+            AfterRefusedBatch::FindCollision => Ok(records
                 .into_iter()
                 .map(|record| Task::FindCollision {
                     record,
                     error: error.clone(),
-                    tries: 0,
+                    tries: CONFLICT_TRIES - 1,
                 })
                 .collect()),
-            AfterRefusedCreate::Park => {
+            AfterRefusedBatch::FallBack => Ok(records.into_iter().map(plain_task).collect()),
+            AfterRefusedBatch::Reprobe => {
+                let mut records = records;
+                let first = records.remove(0);
+                let mut tasks = vec![Task::ProbeUpsert(first)];
+                if !records.is_empty() {
+                    tasks.push(Task::SendKnown {
+                        records,
+                        verified: true,
+                    });
+                }
+                Ok(tasks)
+            }
+            AfterRefusedBatch::Park => {
                 for record in &records {
                     self.park_refused(kind, record, &error, None).await?;
                 }
                 Ok(Vec::new())
             }
-            AfterRefusedCreate::StopRound { count_attempt } => {
+            AfterRefusedBatch::StopRound { count_attempt } => {
                 Err(self.stop_round(records.iter().map(|r| &r.item), error, count_attempt))
             }
         }
     }
 
-    /// Patches one known record. A record gone from Twenty (deleted there) loses its mapping and
-    /// is looked up again, then re-created if it is really gone.
+    /// Records a successful batch: each record created, updated or adopted as it came back;
+    /// then, the first time new records are created on a server whose upserts are not known,
+    /// one of them is sent again as an upsert to learn it.
+    fn created(
+        &mut self,
+        kind: EntityKind,
+        records: &[Outgoing],
+        created: &[RemoteRecord],
+        mode: CreateMode,
+    ) -> Result<Vec<Task>, EngineError> {
+        let upsert = matches!(mode, CreateMode::Upsert { .. } | CreateMode::Matched);
+        let mut events = Vec::new();
+        for (record, remote) in records.iter().zip(created) {
+            let (outcome, adopted) = record.outcome(upsert, &remote.id);
+            if let Some(adoption) = adopted {
+                events.push(adopted_event(&record.item, adoption));
+            }
+            events.push(success(&record.item, &remote.id, outcome));
+        }
+        self.record(events)?;
+        if kind == EntityKind::Company {
+            for (record, remote) in records.iter().zip(created) {
+                self.companies
+                    .insert(record.item.key.external_id.clone(), remote.id.clone());
+            }
+        }
+        let probe = matches!(mode, CreateMode::New { .. })
+            && self.upsert == UpsertSupport::Unknown
+            && self.known.external_id_unique(kind);
+        match (probe, records.first(), created.first()) {
+            (true, Some(record), Some(remote)) => Ok(vec![Task::ProbeAfterCreate {
+                record: record.clone(),
+                twenty_id: remote.id.clone(),
+            }]),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Patches one record. A record gone from Twenty (deleted there) loses its mapping and is
+    /// looked up again, then re-created if it is really gone.
     async fn update(
         &mut self,
         kind: EntityKind,
         record: Outgoing,
         twenty_id: String,
         tries: u32,
+        lesson: Option<UpsertSupport>,
     ) -> Result<Vec<Task>, EngineError> {
         let key = record.idempotency_key();
         let error = match self
@@ -321,6 +317,9 @@ impl Pusher {
                     &remote.id,
                     PushOutcome::Updated,
                 )])?;
+                if let Some(support) = lesson {
+                    self.learn_upsert(support, true)?;
+                }
                 return Ok(Vec::new());
             }
             Err(error) => error,
@@ -355,13 +354,15 @@ impl Pusher {
                 record,
                 twenty_id,
                 tries: tries + 1,
+                lesson,
             }]),
             AfterUpdateLookup::Create => {
                 let mut fresh = record;
                 fresh.item.mapping = None;
+                fresh.matched = None;
                 Ok(vec![Task::Create {
                     records: vec![fresh],
-                    upsert: false,
+                    mode: CreateMode::looked_up(MAX_HEALS),
                 }])
             }
             AfterUpdateLookup::GiveUp => {
@@ -372,5 +373,37 @@ impl Pusher {
                 Ok(Vec::new())
             }
         }
+    }
+}
+
+/// One record of a refused upsert of matched records, sent the plain way: an update of the
+/// record holding our `externalId`, an adopting patch, or a create.
+pub(super) fn plain_task(record: Outgoing) -> Task {
+    match record.matched.clone() {
+        Some(Matched::Found(twenty_id)) => Task::Update {
+            record,
+            twenty_id,
+            tries: 0,
+            lesson: None,
+        },
+        Some(Matched::Adopt(_)) => Task::Adopt {
+            record,
+            probe: false,
+        },
+        None => Task::Create {
+            records: vec![record],
+            mode: CreateMode::looked_up(MAX_HEALS),
+        },
+    }
+}
+
+/// The event that says `item` adopted the Twenty record of `adoption`.
+pub(super) fn adopted_event(item: &WorkItem, adoption: &Adoption) -> Event {
+    Event::RecordAdopted {
+        intent_id: item.intent.id,
+        key: item.key.clone(),
+        twenty_id: adoption.twenty_id.clone(),
+        field: adoption.field.clone(),
+        value: adoption.value.clone(),
     }
 }

@@ -71,20 +71,21 @@ impl ExternalIdField {
         }
     }
 
-    /// What a person should know about a field someone made by hand, if anything.
+    /// What a person should know about a field someone made by hand, if anything: said after
+    /// "the externalId field exists, but".
     pub fn caveat(&self) -> Option<String> {
         if self.field_type != "TEXT" && self.field_type != "UNKNOWN" {
             return Some(format!(
-                "the externalId field is of type {}, not TEXT: Twenty may refuse our ids; change \
-                 it to a unique Text field in Settings → Data model",
+                "it is of type {}, not TEXT: Twenty may refuse our ids; change it to a unique Text \
+                 field in Settings → Data model",
                 self.field_type
             ));
         }
         if !self.is_unique && !self.field_id.is_empty() {
             return Some(
-                "the externalId field is not unique: every new record is looked up before it is \
-                 created, and Twenty cannot stop a duplicate made elsewhere; make it unique in \
-                 Settings → Data model"
+                "it is not unique: every new record costs a lookup before it is created and \
+                 Twenty cannot refuse a duplicate made elsewhere; make it unique in Settings → \
+                 Data model"
                     .into(),
             );
         }

@@ -146,11 +146,21 @@ fn idempotency_key_is_stable_per_intent() {
 #[test]
 fn lookup_filters() {
     assert_eq!(
-        external_id_in_filter(&["ext-1", "ext 2"]),
-        r#"externalId[in]:["ext-1","ext 2"]"#
+        in_list_filter("externalId", &["ext-1", "ext 2"]),
+        "externalId[in]:[ext-1,ext 2]"
     );
-    for id in ["a(b", "a)b", "a,b", "a\"b", "a'b", "a[b", "a]b", "a\\b"] {
-        assert!(!fits_in_list(id), "{id}");
+    assert_eq!(
+        any_of(vec![
+            in_list_filter("externalId", &["p1"]),
+            in_list_filter("emails.primaryEmail", &["a@x.com", "b@x.com"]),
+        ]),
+        "or(externalId[in]:[p1],emails.primaryEmail[in]:[a@x.com,b@x.com])"
+    );
+    assert_eq!(any_of(vec!["a[eq]:1".into()]), "a[eq]:1");
+    for id in [
+        "a(b", "a)b", "a,b", "a\"b", "a'b", "a[b", "a]b", "a\\b", " lead", "trail ", "",
+    ] {
+        assert!(!fits_in_list(id), "{id:?}");
     }
     for id in ["plain", "with space", "ümlaut", "50%_off", "a:b", "a&b=c"] {
         assert!(fits_in_list(id), "{id}");
@@ -178,6 +188,23 @@ fn lookup_filters() {
         let filter = single_external_id_filter(id);
         assert!(!filter.contains(['(', ')']), "{filter}");
     }
+}
+
+#[test]
+fn lookups_keep_filter_punctuation_and_fit_the_url_budget() {
+    let filter = "or(externalId[in]:[p1,p2],emails.primaryEmail[in]:[a+b@x.com])";
+    assert_eq!(
+        lookup_path(EntityKind::Person, filter, 3, Some("c=1")),
+        "/rest/people?filter=or(externalId%5Bin%5D:%5Bp1,p2%5D,emails.primaryEmail%5Bin%5D:\
+         %5Ba%2Bb@x.com%5D)&limit=3&depth=0&starting_after=c%3D1"
+    );
+    assert_eq!(listed_len("a+b@x.com"), "a%2Bb@x.com,".len());
+    // 200 ids and e-mail addresses of a directory fit in one lookup.
+    let base = lookup_base_len(EntityKind::Person, Some("emails.primaryEmail"));
+    let listed: usize = (0..200)
+        .map(|i| listed_len(&format!("p{i:04}")) + listed_len(&format!("person{i:04}@example.com")))
+        .sum();
+    assert!(base + listed <= MAX_LOOKUP_URL_BYTES, "{}", base + listed);
 }
 
 #[test]

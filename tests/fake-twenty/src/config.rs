@@ -105,4 +105,21 @@ impl FakeConfig {
     pub fn current() -> Self {
         Self::with_profile(Profile::Current)
     }
+
+    /// The August 2025 build as measured: no batch cap (3,000 records in one create), no REST
+    /// rate limit, `?upsert=true` ignored. The same as [`FakeConfig::legacy`].
+    pub fn august_2025() -> Self {
+        Self::legacy()
+    }
+
+    /// The 2.4.0 build as measured, rate limit included: batches capped at 200 (400 `Maximum
+    /// number of records to upsert is 200.`), one token per request whatever its size, 100 tokens
+    /// per 60 s refilled continuously, refused requests counted, 429 `Limit reached (100 tokens
+    /// per 60000 ms)` without `Retry-After`.
+    pub fn twenty_2_4() -> Self {
+        FakeConfig {
+            rate_limit: Some(RateLimitConfig::twenty_2_4()),
+            ..Self::current()
+        }
+    }
 }

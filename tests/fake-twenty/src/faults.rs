@@ -121,6 +121,14 @@ impl Faults {
         self.lock().bucket = config.map(TokenBucket::new);
     }
 
+    /// Empties the rate limiter's bucket, as another process that just spent it would leave it
+    /// (it refills from now on).
+    pub fn drain_rate_limit(&self) {
+        if let Some(bucket) = self.lock().bucket.as_mut() {
+            bucket.drain();
+        }
+    }
+
     /// Every authenticated API request answers 402 `QUOTA_EXHAUSTED`.
     pub fn quota_exhausted(&self, on: bool) {
         self.lock().quota_exhausted = on;

@@ -141,6 +141,12 @@ impl TokenBucket {
         }
     }
 
+    /// Spends every token, as a client that just used up the bucket leaves it.
+    pub fn drain(&mut self) {
+        self.refill(Instant::now());
+        self.tokens = 0.0;
+    }
+
     /// Remaining whole tokens (for state reports).
     pub fn remaining(&mut self) -> u32 {
         self.refill(Instant::now());

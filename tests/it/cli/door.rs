@@ -108,7 +108,7 @@ fn story() -> Vec<Step> {
         Twenty(|fake| {
             fake.insert_record(
                 "people",
-                serde_json::json!({"emails": {"primaryEmail": "taken@example.com"}}),
+                serde_json::json!({"externalId": "someone-else", "emails": {"primaryEmail": "taken@example.com"}}),
             );
         }),
         Cli(TAKEN, 0),

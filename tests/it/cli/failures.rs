@@ -22,10 +22,13 @@ async fn run(cli: Cli, args: &[&str]) -> (Cli, Run) {
     .unwrap()
 }
 
+/// The CLI against `fake`, never adopting a Twenty record by its e-mail (these tests are about
+/// the conflicts a person resolves; adoption is in `sync::adoption`).
 fn cli_for(fake: &FakeTwenty) -> Cli {
     Cli::new()
         .env("TWENTY_CRM_BASE_URL", &fake.base_url())
         .env("TWENTY_CRM_API_KEY", &fake.api_key())
+        .env("TWENTY_SYNC_MATCH_EXISTING", "external_id")
 }
 
 /// Someone Else holds `email` in Twenty, without an externalId; returns the record's id.

@@ -67,7 +67,7 @@ async fn sync_until_idle_exit_codes() {
     // A record Twenty refuses: exit 1, and it is listed with the server's message.
     fake.insert_record(
         "people",
-        serde_json::json!({"emails": {"primaryEmail": "taken@example.com"}}),
+        serde_json::json!({"externalId": "someone-else", "emails": {"primaryEmail": "taken@example.com"}}),
     );
     cli.ok(&[
         "push",

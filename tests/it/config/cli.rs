@@ -37,6 +37,7 @@ fn config_show_json_has_every_key_with_value_and_source() {
         "sync_mode",
         "rate_limit",
         "batch_size",
+        "match_existing",
         "drop_dir",
         "stability_delay_ms",
         "ui_port",

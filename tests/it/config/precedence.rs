@@ -290,7 +290,7 @@ fn the_stored_configuration_is_one_row_with_who_and_when() {
         .save(
             &store,
             &SettingsUpdate {
-                batch_size: Some(0),
+                batch_size: Some(0u32.into()),
                 sync_mode: Some("x".into()),
                 ..Default::default()
             },

@@ -169,9 +169,10 @@ fn a_resumed_import_shows_its_whole_duration_marked_as_resumed() {
 fn once_pushed_each_file_shows_its_outcome_in_twenty_with_the_failed_ids() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let fake = runtime.block_on(FakeTwenty::start(FakeConfig::current()));
+    fake.create_external_id_fields();
     fake.insert_record(
         "people",
-        serde_json::json!({"emails": {"primaryEmail": "taken@example.com"}}),
+        serde_json::json!({"externalId": "someone-else", "emails": {"primaryEmail": "taken@example.com"}}),
     );
     let folder = Folder::for_twenty(&fake.base_url(), &fake.api_key());
     folder.write(

@@ -6,8 +6,11 @@ use twenty_sync::domain::EntityKind;
 
 use super::support::*;
 
+/// New records into an empty workspace: one create per batch (the `externalId` field is unique,
+/// so Twenty itself refuses a duplicate), plus, once per server, whether the workspace holds
+/// companies already and whether upserts apply (sent again as an upsert: one record just made).
 #[tokio::test]
-async fn new_records_cost_two_requests_per_sixty() {
+async fn new_records_cost_one_request_per_batch() {
     for profile in [Profile::Legacy2025, Profile::Current] {
         let h = harness(profile).await;
         for i in 0..150 {
@@ -20,8 +23,15 @@ async fn new_records_cost_two_requests_per_sixty() {
         let settled = h.sync().await.unwrap();
         assert_eq!(settled, 150);
         assert_eq!(h.fake.records("companies").len(), 150);
-        // 3 lookups (60 + 60 + 30) and 3 batch creates.
-        assert_eq!(h.record_requests(), 6, "{profile:?}");
+        assert_eq!(
+            (
+                h.fake.count_matching("GET", "/rest/companies"),
+                h.fake.count_matching("POST", "/rest/batch/companies"),
+            ),
+            (1, 2),
+            "{profile:?}: the workspace, one create, one upsert probe"
+        );
+        assert_eq!(h.record_requests(), 3, "{profile:?}");
         let counters = h.counters();
         assert_eq!(
             (
@@ -38,6 +48,14 @@ async fn new_records_cost_two_requests_per_sixty() {
             record["domainName"]["primaryLinkUrl"],
             "https://c7.example.com"
         );
+        // A later sync of new records, in a new process: one request per batch of 200.
+        h.fake.clear_requests();
+        for i in 150..550 {
+            h.company(&format!("c{i}"), &format!("Company {i}"), None);
+        }
+        h.sync().await.unwrap();
+        assert_eq!(h.record_requests(), 2, "{profile:?}: 400 in two creates");
+        assert_eq!(h.fake.request_count(), 2, "{profile:?}: nothing else");
     }
 }
 
@@ -73,9 +91,11 @@ async fn changed_records_are_patched_on_servers_without_upsert() {
     }
     let mut pusher = h.pusher();
     h.sync_with(&mut pusher).await.unwrap();
-    // The first update probes upsert (ignored on this build: duplicate), then 5 PATCHes.
+    // The first sync learned, after its create, that this build ignores upserts: 5 PATCHes,
+    // no probe.
     assert_eq!(h.fake.count_matching("PATCH", "/rest/companies/"), 5);
-    assert_eq!(h.fake.count_matching("POST", "/rest/batch/companies"), 1);
+    assert_eq!(h.fake.count_matching("POST", "/rest/batch/companies"), 0);
+    assert_eq!(h.record_requests(), 5);
     assert_eq!(
         pusher.upsert_support(),
         twenty_sync::engine::UpsertSupport::Unsupported
@@ -110,7 +130,7 @@ async fn changed_records_go_in_upsert_batches_where_supported() {
         pusher.upsert_support(),
         twenty_sync::engine::UpsertSupport::Supported
     );
-    assert_eq!(h.record_requests(), 2, "two upsert batches of 60");
+    assert_eq!(h.record_requests(), 1, "one upsert batch (of up to 200)");
     assert!(h
         .fake
         .records("companies")

@@ -47,7 +47,8 @@ async fn a_duplicate_names_the_field_the_value_and_the_record_it_collides_with()
         let holder = someone_else(&h);
         let holder_id = holder["id"].as_str().unwrap();
         h.person("p1", "Ada Lovelace", "taken@example.com", None);
-        h.sync().await.unwrap();
+        // Never adopting: the holder is a conflict, named (adoption: sync::adoption).
+        h.sync_never_adopting().await.unwrap();
 
         let (failed, detail) = parked(&h, &person("p1"));
         let conflict = detail.conflict.expect("a conflict");
@@ -113,7 +114,7 @@ async fn a_linked_record_adopts_the_twenty_record_and_updates_it() {
         let holder = someone_else(&h);
         let holder_id = holder["id"].as_str().unwrap().to_string();
         h.person("p1", "Ada Lovelace", "taken@example.com", None);
-        h.sync().await.unwrap();
+        h.sync_never_adopting().await.unwrap();
         let failed = h.store.failed(&person("p1")).unwrap().unwrap();
 
         h.store
@@ -149,7 +150,7 @@ async fn a_dismissed_failure_stays_out_of_the_queue_until_a_newer_intent() {
     h.fake.create_external_id_fields();
     someone_else(&h);
     h.person("p1", "Ada Lovelace", "taken@example.com", None);
-    h.sync().await.unwrap();
+    h.sync_never_adopting().await.unwrap();
     let failed = h.store.failed(&person("p1")).unwrap().unwrap();
     h.store
         .append(vec![Event::FailureDismissed {

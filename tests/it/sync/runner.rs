@@ -193,3 +193,37 @@ async fn a_lookup_twenty_refuses_with_400_needs_attention_and_is_never_offline()
     watcher.abort();
     agent.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_size_set_while_running_applies_at_once() {
+    let h = harness(Profile::Current).await;
+    let agent = Agent::start(h.store.clone(), settings_for(&h));
+    let handle = agent.handle();
+    h.company("c0", "Warm-up", None);
+    eventually("the agent synced once", || h.counters().pending == 0).await;
+    handle
+        .update_settings(
+            &twenty_sync::config::SettingsUpdate {
+                batch_size: Some(twenty_sync::config::NumberOrText::Text("1".into())),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.fake.clear_requests();
+    for i in 1..=3 {
+        h.company(&format!("c{i}"), "Acme", None);
+    }
+    eventually("the queue drained", || h.counters().pending == 0).await;
+    let creates: Vec<usize> = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/rest/batch/companies" && r.query.is_none())
+        .filter_map(|r| r.body.as_ref().and_then(|b| b.as_array()).map(Vec::len))
+        .collect();
+    assert!(creates.iter().all(|n| *n == 1), "{creates:?}");
+    assert_eq!(creates.len(), 3);
+    agent.stop().await;
+}

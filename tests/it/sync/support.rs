@@ -7,6 +7,7 @@ use fake_twenty::{FakeConfig, FakeTwenty, Profile};
 use serde_json::Value;
 use twenty_sync::app::record_intents;
 use twenty_sync::clock::SystemClock;
+use twenty_sync::config::{MatchExisting, Settings};
 use twenty_sync::domain::{
     Counters, EntityKind, IntentDraft, IntentFields, IntentSource, RecordKey,
 };
@@ -21,7 +22,11 @@ pub struct Harness {
 }
 
 pub async fn harness(profile: Profile) -> Harness {
-    let fake = FakeTwenty::start(FakeConfig::with_profile(profile)).await;
+    harness_with(FakeConfig::with_profile(profile)).await
+}
+
+pub async fn harness_with(config: FakeConfig) -> Harness {
+    let fake = FakeTwenty::start(config).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
     Harness {
@@ -47,8 +52,21 @@ impl Harness {
         TwentyClient::new(config, RequestBudget::new(100_000, 1_000)).unwrap()
     }
 
+    /// A pusher as the default settings make it (batch size `auto`, adopting by e-mail and
+    /// domain).
     pub fn pusher(&self) -> Pusher {
-        Pusher::new(self.store.clone(), self.client(), 60)
+        Pusher::for_settings(self.store.clone(), self.client(), &Settings::default())
+    }
+
+    /// A pusher that never adopts (`match_existing = external_id`): a record holding our e-mail
+    /// or domain is a conflict.
+    pub fn pusher_never_adopting(&self) -> Pusher {
+        self.pusher().matching(MatchExisting::ExternalId)
+    }
+
+    /// [`Harness::sync`] with a pusher that never adopts.
+    pub async fn sync_never_adopting(&self) -> Result<usize, EngineError> {
+        self.sync_with(&mut self.pusher_never_adopting()).await
     }
 
     /// Pushes until idle with a fresh pusher (as after a restart). Returns the records settled.

@@ -334,6 +334,21 @@ async fn a_hand_made_field_that_is_not_unique_is_explained() {
         .find(|c| c.name == "external_id_people")
         .expect("check")
         .detail;
-    assert!(detail.contains("not unique"), "{detail}");
+    assert!(
+        detail.starts_with(
+            "the externalId field exists, but it is not unique: every new record costs a lookup"
+        ),
+        "{detail}"
+    );
+    // The report's one message says it too: what it means and what to do.
+    assert!(
+        report.message.ends_with(
+            "both have the externalId field, but it is not unique: every new record costs a \
+             lookup before it is created and Twenty cannot refuse a duplicate made elsewhere; \
+             make it unique in Settings → Data model"
+        ),
+        "{}",
+        report.message
+    );
     assert_eq!(fake.count_matching("POST", "/rest/metadata/fields"), 2);
 }

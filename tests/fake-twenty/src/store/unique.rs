@@ -2,7 +2,7 @@
 //! clashes with stored rows (soft-deleted included) and pending ones, and the rows an upsert
 //! matches.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -54,6 +54,59 @@ impl World {
             });
             if clash_stored || clash_pending {
                 return Some(self.duplicate_error(field, &val));
+            }
+        }
+        None
+    }
+
+    /// [`World::find_conflict`] of every record of a batch (`finals`: one version per id) against
+    /// the stored rows (except `skip`) and the rest of the batch, in linear time: the first
+    /// violation in batch order, field order.
+    pub(super) fn find_batch_conflict(
+        &self,
+        kind: ObjectKind,
+        finals: &[Value],
+        skip: &HashSet<String>,
+    ) -> Option<ApiError> {
+        let table = self.table(kind);
+        let fields: Vec<&FieldDef> = table.def.fields.iter().filter(|f| f.is_unique).collect();
+        // Per unique field: value → ids holding it, stored rows and batch records apart.
+        let index = |rows: &mut dyn Iterator<Item = &Value>| {
+            let mut by_field: Vec<HashMap<String, Vec<String>>> =
+                vec![HashMap::new(); fields.len()];
+            for r in rows {
+                let rid = r["id"].as_str().unwrap_or_default();
+                for (i, field) in fields.iter().enumerate() {
+                    if let Some(val) = unique_value(field, r) {
+                        by_field[i]
+                            .entry(val.into_owned())
+                            .or_default()
+                            .push(rid.to_string());
+                    }
+                }
+            }
+            by_field
+        };
+        let stored = index(
+            &mut table
+                .rows
+                .values()
+                .filter(|r| !skip.contains(r["id"].as_str().unwrap_or_default())),
+        );
+        let pending = index(&mut finals.iter());
+        let clash = |held: &HashMap<String, Vec<String>>, val: &str, cid: &str| {
+            held.get(val)
+                .is_some_and(|ids| ids.iter().any(|id| id != cid))
+        };
+        for r in finals {
+            let cid = r["id"].as_str().unwrap_or_default();
+            for (i, field) in fields.iter().enumerate() {
+                let Some(val) = unique_value(field, r) else {
+                    continue;
+                };
+                if clash(&stored[i], &val, cid) || clash(&pending[i], &val, cid) {
+                    return Some(self.duplicate_error(field, &val));
+                }
             }
         }
         None

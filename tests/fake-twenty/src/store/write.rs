@@ -112,6 +112,7 @@ impl World {
         // Final records in input order; `updates` = ids of stored rows being replaced.
         let mut results: Vec<Value> = Vec::with_capacity(inputs.len());
         let mut updates: HashSet<String> = HashSet::new();
+        let mut created: HashSet<String> = HashSet::new();
         for input in &inputs {
             let matched = if upsert {
                 self.upsert_matches(kind, input)
@@ -142,27 +143,25 @@ impl World {
                 let rec = self.build_record(kind, input);
                 let id = rec["id"].as_str().unwrap_or_default();
                 if self.table(kind).rows.contains_key(id)
-                    || results
-                        .iter()
-                        .any(|r| r["id"] == rec["id"] && !updates.contains(id))
+                    || (created.contains(id) && !updates.contains(id))
                 {
                     return Err(self.duplicate_id_error());
                 }
+                created.insert(id.to_string());
                 rec
             };
             results.push(rec);
         }
         // Collapse repeated updates of one row to its last version for conflict checks.
         let mut finals: Vec<Value> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for r in results.iter().rev() {
-            if !finals.iter().any(|f| f["id"] == r["id"]) {
+            if seen.insert(r["id"].as_str().unwrap_or_default()) {
                 finals.push(r.clone());
             }
         }
-        for r in &finals {
-            if let Some(err) = self.find_conflict(kind, r, &updates, &finals) {
-                return Err(err);
-            }
+        if let Some(err) = self.find_batch_conflict(kind, &finals, &updates) {
+            return Err(err);
         }
         let table = self.table_mut(kind);
         for r in finals {

@@ -5,6 +5,7 @@
 
 mod errors;
 mod external_id;
+mod measured;
 mod metadata;
 mod records;
 mod server;
