@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use fake_twenty::RecordedRequest;
 
+use crate::report::thousands;
+
 /// What a request was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteClass {
@@ -106,12 +108,12 @@ pub fn describe(counts: &RouteCounts, factor: usize) -> String {
     counts
         .iter()
         .map(|(route, statuses)| {
-            let total: usize = statuses.values().sum::<usize>() * factor;
+            let total = thousands(statuses.values().sum::<usize>() * factor);
             let statuses: Vec<String> = statuses
                 .iter()
                 .map(|(status, n)| match statuses.len() {
                     1 => status.to_string(),
-                    _ => format!("{status}×{}", n * factor),
+                    _ => format!("{status}×{}", thousands(n * factor)),
                 })
                 .collect();
             format!("`{route}` {total} ({})", statuses.join(", "))

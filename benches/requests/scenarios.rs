@@ -153,7 +153,7 @@ impl Run {
             let t = &first.tally;
             let all = self.sizes.records * 2;
             first.targets.push(Target::new(
-                format!("≤ 105 record requests ({})", t.record_requests),
+                format!("≤ 105 record requests ({})", thousands(t.record_requests)),
                 t.record_requests <= 105,
             ));
             first.targets.push(Target::new(
@@ -168,12 +168,15 @@ impl Run {
             }
         }
         if let Some(changed) = rows.get_mut(1) {
-            let want = if twenty_24 { 1 } else { 10 };
+            let (want, text) = if twenty_24 {
+                (1, "exactly 1 request")
+            } else {
+                (10, "exactly 10 requests")
+            };
             let total = changed.tally.total();
-            changed.targets.push(Target::new(
-                format!("exactly {want} requests ({total})"),
-                total == want,
-            ));
+            changed
+                .targets
+                .push(Target::new(format!("{text} ({total})"), total == want));
         }
         if let Some(unchanged) = rows.get_mut(2) {
             let total = unchanged.tally.total();
@@ -196,7 +199,7 @@ impl Run {
         let scenario = format!(
             "3. {} into a workspace holding {}",
             thousands(self.sizes.adopt_records),
-            thousands(existing.len() * factor)
+            thousands(self.sizes.adopt_existing)
         );
         let dir = tempfile::tempdir().expect("a temp dir");
         let started = Instant::now();
@@ -221,7 +224,10 @@ impl Run {
         let t = &row.tally;
         let batches = t.batches(per_kind, per_kind);
         let per_batch = t.record_requests as f64 / batches.max(1) as f64;
-        row.note = format!("{batches} batches, {per_batch:.1} record requests per batch");
+        row.note = match self.strategy {
+            Strategy::PerRecord => format!("{per_batch:.1} record requests per record"),
+            _ => format!("{batches} batches, {per_batch:.1} record requests per batch"),
+        };
         if let Some(error) = error {
             row.note.push_str(&format!("; stopped: {error}"));
         }
@@ -241,13 +247,17 @@ impl Run {
                 format!(
                     "0 parked, 0 duplicates, all {} mapped ({} parked, {} mapped)",
                     thousands(records),
-                    t.outcome.parked,
-                    t.outcome.mapped
+                    thousands(t.outcome.parked),
+                    thousands(t.outcome.mapped)
                 ),
                 clean,
             ));
             row.targets.push(Target::new(
-                format!("{text} = {limit} ({})", t.record_requests),
+                format!(
+                    "{text} = {} ({})",
+                    thousands(limit),
+                    thousands(t.record_requests)
+                ),
                 t.record_requests <= limit,
             ));
         }
