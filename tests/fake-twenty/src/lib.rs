@@ -308,6 +308,20 @@ impl FakeTwenty {
             .drop_field(object(object_name), "externalId");
     }
 
+    /// Makes a field unique or not, in the metadata (`isUnique`) and in what the store enforces,
+    /// as someone editing the data model by hand does; `false` if the object has no such field.
+    pub fn set_field_unique(&self, object_name: &str, field: &str, unique: bool) -> bool {
+        let mut w = self.app.world();
+        let fields = &mut w.table_mut(object(object_name)).def.fields;
+        match fields.iter_mut().find(|f| f.name == field) {
+            Some(f) => {
+                f.is_unique = unique;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Adds `count` custom TEXT fields to `"people"`/`"companies"` (a workspace with many fields).
     pub fn add_padding_fields(&self, object_name: &str, count: usize) {
         let mut w = self.app.world();

@@ -290,3 +290,40 @@ async fn soft_delete_and_pagination() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_external_id_made_non_unique_by_hand_takes_a_second_record() {
+    let mut cfg = FakeConfig::current();
+    cfg.with_external_id = true;
+    let t = T::new(cfg).await;
+    assert!(t.fake.set_field_unique("companies", "externalId", false));
+    assert!(!t.fake.set_field_unique("companies", "noSuchField", false));
+    for name in ["First", "Second"] {
+        let (s, v) = t
+            .post(
+                "/rest/companies",
+                json!({"name": name, "externalId": "ext-1"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    assert_eq!(t.fake.find_by_external_id("companies", "ext-1").len(), 2);
+    let (_, v) = t
+        .post(
+            "/metadata",
+            json!({"query": "{ objects(paging:{first:200}) { edges { node { id nameSingular fields(paging:{first:1000}) { edges { node { id name type isUnique isActive } } } } } } }"}),
+        )
+        .await;
+    let objects = v["data"]["objects"]["edges"].as_array().unwrap();
+    let company = objects
+        .iter()
+        .find(|o| o["node"]["nameSingular"] == "company")
+        .unwrap();
+    let field = company["node"]["fields"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["node"]["name"] == "externalId")
+        .unwrap();
+    assert_eq!(field["node"]["isUnique"], json!(false));
+}
