@@ -128,7 +128,7 @@ impl Store {
 /// sled's own file lock outlives a dropped handle for a moment (its flusher thread lets go last).
 /// We hold the data directory's lock, so a busy sled lock can only be our own closing handle:
 /// wait for it, briefly.
-fn open_sled(path: &Path) -> Result<sled::Db> {
+pub(super) fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(64 * 1024 * 1024)

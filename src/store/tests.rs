@@ -104,7 +104,7 @@ fn a_newer_store_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(dir.path(), clock()).unwrap());
     {
-        let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
+        let db = super::open::open_sled(&dir.path().join(STORE_DIR_NAME)).unwrap();
         db.open_tree(keys::TREE)
             .unwrap()
             .insert(keys::FORMAT_VERSION, &99u32.to_be_bytes())
@@ -148,7 +148,7 @@ fn a_damaged_store_is_refused_and_not_overwritten() {
 fn data_without_a_format_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
+        let db = super::open::open_sled(&dir.path().join(STORE_DIR_NAME)).unwrap();
         db.open_tree(keys::TREE)
             .unwrap()
             .insert(b"something", b"else")

@@ -43,7 +43,7 @@ fn a_format_1_store_gets_its_server_knowledge_folded_again() {
     }
     {
         // What format 1 left on disk: the old row, and format version 1.
-        let db = sled::open(dir.path().join(STORE_DIR_NAME)).unwrap();
+        let db = crate::store::open::open_sled(&dir.path().join(STORE_DIR_NAME)).unwrap();
         let tree = db.open_tree(keys::TREE).unwrap();
         let old = FormatOneServers {
             servers: [(
