@@ -7,6 +7,7 @@
 //! encoding changes need an upcaster here and a new `SCHEMA_VERSION`.
 
 mod m0001_initial_layout;
+mod m0002_search_index;
 
 /// One step of the on-disk format.
 pub struct Migration {
@@ -17,7 +18,10 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[m0001_initial_layout::MIGRATION];
+pub const MIGRATIONS: &[Migration] = &[
+    m0001_initial_layout::MIGRATION,
+    m0002_search_index::MIGRATION,
+];
 
 /// The format version this binary writes.
-pub const CURRENT_FORMAT: u32 = 1;
+pub const CURRENT_FORMAT: u32 = 2;

@@ -11,8 +11,10 @@
 //! | `f` | record key | parked failure |
 //! | `i` | content hash (`resume:<hash>`, `notes:<hash>`) | sequence number of the first import (of the latest checkpoint of an unfinished one, of the latest `ImportNoted`) |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
-//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server) |
+//! | `s` | search term: class byte (`0` external id, `1` Twenty id, `2` name or e-mail, `3` later word of a name, e-mail domain), normalised text, NUL, record key | for class `0`, the record's search doc (name, e-mail); else empty (format 2) |
+//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server, `#rebuild_projections`: left by a migration until the projections are rebuilt) |
 
+use crate::domain::projection::search::{normalise, IndexTerm, TermClass};
 use crate::domain::RecordKey;
 
 /// The name of the sled tree holding everything.
@@ -25,6 +27,7 @@ pub const QUEUE: u8 = b'q';
 pub const FAILED: u8 = b'f';
 pub const IMPORT: u8 = b'i';
 pub const RELAYED: u8 = b'r';
+pub const SEARCH: u8 = b's';
 
 pub const FORMAT_VERSION: &[u8] = b"#format_version";
 pub const COUNTERS: &[u8] = b"#counters";
@@ -34,6 +37,9 @@ pub const CONFIG: &[u8] = b"#config";
 pub const FORWARDED: &[u8] = b"#forwarded";
 /// What is known of each Twenty server ([`crate::domain::projection::KnownServers`]).
 pub const SERVERS: &[u8] = b"#servers";
+/// Present while the projections must be rebuilt from the log before the store is used (written
+/// by a migration that adds a projection, removed by the rebuild's own batch).
+pub const REBUILD_PROJECTIONS: &[u8] = b"#rebuild_projections";
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + rest.len());
@@ -77,6 +83,20 @@ pub fn import(content_hash: &str) -> Vec<u8> {
 
 pub fn relayed(intent_id: &uuid::Uuid) -> Vec<u8> {
     prefixed(RELAYED, intent_id.as_bytes())
+}
+
+/// A term of the search index.
+pub fn search_term(term: &IndexTerm) -> Vec<u8> {
+    prefixed(SEARCH, &term.to_bytes())
+}
+
+/// The search doc of a record: its external-id term.
+pub fn search_doc(key: &RecordKey) -> Vec<u8> {
+    search_term(&IndexTerm::new(
+        TermClass::ExternalId,
+        &normalise(&key.external_id),
+        key,
+    ))
 }
 
 /// The intent id in an `r` key.

@@ -12,6 +12,7 @@ mod lock;
 mod open;
 mod overlay;
 mod rebuild;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ pub use self::lock::LOCK_FILE_NAME;
 pub use self::open::OpenReport;
 use self::overlay::{Overlay, TreeView};
 pub use self::rebuild::RebuildReport;
+pub use self::search::{SearchCursor, SearchHit, SearchHits};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
@@ -380,6 +382,7 @@ impl Store {
             let seq = decode(&value, "import index").map_err(|d| self.corrupt(d))?;
             snapshot.imports.insert(hash, seq);
         }
+        snapshot.search = self.search_index()?;
         for item in self.inner.tree.scan_prefix([keys::RELAYED]) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
             let id = keys::relayed_id_of(&key)

@@ -1,6 +1,7 @@
 //! Opening the store: the data directory's lock, the sled database, its format version, the
-//! numbered migrations of `migrations/` (after a copy into `backups/`), and the check that the
-//! projections agree with the log. Newer and damaged stores are refused, never written over.
+//! numbered migrations of `migrations/` (after a copy into `backups/`), the rebuild a migration
+//! asked for (format 2's search index), and the check that the projections agree with the log.
+//! Newer and damaged stores are refused, never written over.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -108,7 +109,13 @@ impl Store {
                 _lock: lock,
             }),
         };
-        if !store.projections_match_log()? {
+        if store.rebuild_requested()? {
+            tracing::info!(
+                "building the projections a migration added (the search index) from the event log"
+            );
+            store.rebuild_projections()?;
+            report.rebuilt = true;
+        } else if !store.projections_match_log()? {
             tracing::warn!("the projections disagree with the event log; rebuilding them");
             store.rebuild_projections()?;
             report.rebuilt = true;

@@ -8,6 +8,7 @@ use super::codec::{decode, encode};
 use super::keys;
 use uuid::Uuid;
 
+use crate::domain::projection::search::{IndexTerm, SearchDoc};
 use crate::domain::projection::KnownServers;
 use crate::domain::{
     Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
@@ -80,6 +81,9 @@ impl ProjectionView for TreeView<'_> {
         self.read(keys::SERVERS, "known servers")
             .unwrap_or_default()
     }
+    fn search_doc(&self, key: &RecordKey) -> Option<SearchDoc> {
+        self.read(&keys::search_doc(key), "search doc")
+    }
 }
 
 /// Changes not yet written, layered over a base view. `None` values are removals.
@@ -95,6 +99,9 @@ pub struct Overlay<'b, B: ProjectionView> {
     forwarded: Option<ForwardCounters>,
     relayed: BTreeMap<Uuid, Option<u64>>,
     servers: Option<KnownServers>,
+    search_docs: BTreeMap<RecordKey, Option<SearchDoc>>,
+    /// Search terms to write (`true`) or remove.
+    search_terms: BTreeMap<IndexTerm, bool>,
 }
 
 impl<'b, B: ProjectionView> Overlay<'b, B> {
@@ -111,6 +118,8 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             forwarded: None,
             relayed: BTreeMap::new(),
             servers: None,
+            search_docs: BTreeMap::new(),
+            search_terms: BTreeMap::new(),
         }
     }
 
@@ -131,6 +140,8 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             self.servers = delta.servers;
         }
         self.counters = Some(delta.counters);
+        self.search_docs.extend(delta.search.docs);
+        self.search_terms.extend(delta.search.terms);
     }
 
     /// Adds the collected changes to a batch.
@@ -161,6 +172,15 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         for (id, value) in &self.relayed {
             put(batch, keys::relayed(id), value.as_ref());
+        }
+        for (key, doc) in &self.search_docs {
+            put(batch, keys::search_doc(key), doc.as_ref());
+        }
+        for (term, present) in &self.search_terms {
+            match present {
+                true => batch.insert(keys::search_term(term), &[][..]),
+                false => batch.remove(keys::search_term(term)),
+            }
         }
         if let Some(config) = &self.config {
             batch.insert(keys::CONFIG, encode(config));
@@ -219,5 +239,11 @@ impl<B: ProjectionView> ProjectionView for Overlay<'_, B> {
     }
     fn servers(&self) -> KnownServers {
         self.servers.clone().unwrap_or_else(|| self.base.servers())
+    }
+    fn search_doc(&self, key: &RecordKey) -> Option<SearchDoc> {
+        match self.search_docs.get(key) {
+            Some(doc) => doc.clone(),
+            None => self.base.search_doc(key),
+        }
     }
 }

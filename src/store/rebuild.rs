@@ -28,7 +28,15 @@ pub struct RebuildReport {
 type Entries<'a> = Box<dyn Iterator<Item = (Vec<u8>, Vec<u8>)> + 'a>;
 
 /// Every keyed projection of `rebuilt` under its prefix: what the tree should hold there.
-fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 6] {
+fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
+    // The docs are keyed by their external-id term, which does not sort as the record keys do.
+    let mut docs: Vec<(Vec<u8>, Vec<u8>)> = rebuilt
+        .search
+        .docs
+        .iter()
+        .map(|(key, doc)| (keys::search_doc(key), encode(doc)))
+        .collect();
+    docs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     [
         (
             keys::MAPPING,
@@ -84,6 +92,19 @@ fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 6] {
                     .map(|(id, v)| (keys::relayed(id), encode(v))),
             ),
         ),
+        (
+            keys::SEARCH,
+            // Docs are class `0`, every other term sorts after them (`IndexTerm` sorts as its bytes).
+            Box::new(
+                docs.into_iter().chain(
+                    rebuilt
+                        .search
+                        .terms
+                        .iter()
+                        .map(|term| (keys::search_term(term), Vec::new())),
+                ),
+            ),
+        ),
     ]
 }
 
@@ -104,6 +125,14 @@ impl Store {
             }
         }
         Ok(self.counters()?.events == last)
+    }
+
+    /// Whether a migration asked for the projections to be rebuilt before the store is used.
+    pub(super) fn rebuild_requested(&self) -> Result<bool> {
+        self.inner
+            .tree
+            .contains_key(keys::REBUILD_PROJECTIONS)
+            .map_err(|e| self.sled_error(e))
     }
 
     /// Recomputes every projection from the log with the same fold as live appends, and writes
@@ -149,7 +178,12 @@ impl Store {
             Some(&self.counters()?),
             Some(&rebuilt.counters),
         );
-        if corrected > 0 {
+        // A migration's request for this rebuild is settled in the same batch.
+        let requested = self.rebuild_requested()?;
+        if requested {
+            batch.remove(keys::REBUILD_PROJECTIONS);
+        }
+        if corrected > 0 || requested {
             self.inner
                 .tree
                 .apply_batch(batch)

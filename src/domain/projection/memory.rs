@@ -19,6 +19,7 @@ pub struct MemoryProjections {
     pub forwarded: ForwardCounters,
     pub relayed: std::collections::BTreeMap<Uuid, u64>,
     pub servers: KnownServers,
+    pub search: search::SearchIndex,
 }
 
 impl ProjectionView for MemoryProjections {
@@ -49,6 +50,9 @@ impl ProjectionView for MemoryProjections {
     fn servers(&self) -> KnownServers {
         self.servers.clone()
     }
+    fn search_doc(&self, key: &RecordKey) -> Option<search::SearchDoc> {
+        self.search.docs.get(key).cloned()
+    }
 }
 
 impl MemoryProjections {
@@ -70,6 +74,7 @@ impl MemoryProjections {
             self.servers = servers;
         }
         self.counters = delta.counters;
+        self.search.apply(delta.search);
     }
 }
 

@@ -8,10 +8,12 @@
 //!
 //! - `rows`: the projected rows (mapping, pending, failed, counters, stored config, relay counters).
 //! - `servers`: what is known of each Twenty server.
+//! - `search`: the search index (external id, name, e-mail, Twenty id), folded after the rest.
 //! - `memory`: [`MemoryProjections`], the fold's reference model.
 
 mod memory;
 mod rows;
+pub mod search;
 mod servers;
 
 pub use memory::MemoryProjections;
@@ -37,6 +39,8 @@ pub trait ProjectionView {
     /// The sequence number of the intent a relay recorded with this id (relay index).
     fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64>;
     fn servers(&self) -> KnownServers;
+    /// What the search index holds of a record (see [`search`]).
+    fn search_doc(&self, key: &RecordKey) -> Option<search::SearchDoc>;
 }
 
 /// The changes one event makes to the projections. `None` means "remove".
@@ -58,6 +62,8 @@ pub struct ProjectionDelta {
     pub relayed: Vec<(Uuid, Option<u64>)>,
     /// The new knowledge of Twenty servers, when it changed.
     pub servers: Option<KnownServers>,
+    /// The search index's changes.
+    pub search: search::SearchDelta,
 }
 
 /// Folds one event into the projections seen through `view`.
@@ -248,6 +254,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
     }
 
     delta.counters = counters;
+    search::fold_index(view, &envelope.event, &mut delta);
     delta
 }
 

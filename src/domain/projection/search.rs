@@ -1,0 +1,408 @@
+//! The search index: every record found by its external id, Twenty id, e-mail address and name
+//! (each word of it), case- and accent-insensitively, kept by the fold like every projection.
+//!
+//! What is indexed of a record is its [`SearchDoc`] (the newest intent's name and e-mail) and the
+//! Twenty id of its mapping. Each value becomes [`IndexTerm`]s: a class, the value normalised
+//! ([`normalise`]) and cut to [`TERM_MAX_CHARS`], and the record. A search reads the terms that
+//! start with the normalised query, range after range of [`SEARCH_RANGES`], so that an exact id
+//! comes first, then values that start with the query, then names with a later word that does;
+//! [`first_listing`] says where a record is listed, so it is listed once across pages.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{ProjectionDelta, ProjectionView};
+use crate::domain::event::Event;
+use crate::domain::intent::{IntentFields, RecordKey};
+
+/// The longest term kept in the index, in characters: longer values are cut (a search compares
+/// the whole value, from the record, before it lists one).
+pub const TERM_MAX_CHARS: usize = 64;
+/// The most later words of a name that are indexed (each as the rest of the name from it).
+pub const MAX_WORD_TERMS: usize = 8;
+
+/// Text as the index compares it: lower case, accents and other combining marks removed
+/// (compatibility decomposition, so `Zoë` and `ﬁ` become `zoe` and `fi`), control characters
+/// dropped, runs of white space made one space, trimmed.
+pub fn normalise(text: &str) -> String {
+    if text.is_ascii() {
+        // Nothing to decompose: the same rules, without the Unicode tables.
+        return collapse(text.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    // Lower case after the decomposition too: it may give capitals (`𝒩` is an `N`).
+    collapse(
+        text.nfkd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .filter(|c| !is_combining_mark(*c)),
+    )
+}
+
+/// Control characters dropped, runs of white space made one space, trimmed.
+fn collapse(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in chars {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if c.is_control() {
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` cut to its first [`TERM_MAX_CHARS`] characters.
+pub fn cut(text: &str) -> &str {
+    match text.char_indices().nth(TERM_MAX_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// What the index holds of a record besides its keys: the newest intent's name and e-mail.
+/// Stored as the value of the record's external-id term.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchDoc {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+impl SearchDoc {
+    pub fn of(fields: &IntentFields) -> SearchDoc {
+        SearchDoc {
+            name: fields.name.clone(),
+            email: fields.email.clone(),
+        }
+    }
+}
+
+/// Which value of a record a term comes from. The order is the order of the key bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TermClass {
+    /// The external id (its term is the record's [`SearchDoc`] row).
+    ExternalId,
+    /// The Twenty id of the record's mapping.
+    TwentyId,
+    /// The whole name or the whole e-mail address.
+    Field,
+    /// The rest of the name from one of its later words, the domain of the e-mail address.
+    Word,
+}
+
+impl TermClass {
+    pub fn as_byte(self) -> u8 {
+        match self {
+            TermClass::ExternalId => b'0',
+            TermClass::TwentyId => b'1',
+            TermClass::Field => b'2',
+            TermClass::Word => b'3',
+        }
+    }
+
+    pub fn from_byte(byte: u8) -> Option<TermClass> {
+        match byte {
+            b'0' => Some(TermClass::ExternalId),
+            b'1' => Some(TermClass::TwentyId),
+            b'2' => Some(TermClass::Field),
+            b'3' => Some(TermClass::Word),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the index. Ordered exactly as its bytes ([`IndexTerm::to_bytes`]) sort: class,
+/// term (normalised text holds no NUL, the separator), record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IndexTerm {
+    pub class: TermClass,
+    /// The normalised value, cut to [`TERM_MAX_CHARS`].
+    pub term: String,
+    pub key: RecordKey,
+}
+
+impl IndexTerm {
+    pub fn new(class: TermClass, normalised: &str, key: &RecordKey) -> IndexTerm {
+        IndexTerm {
+            class,
+            term: cut(normalised).to_string(),
+            key: key.clone(),
+        }
+    }
+
+    /// The class byte, the term, a NUL, the record key bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let record = self.key.to_bytes();
+        let mut bytes = Vec::with_capacity(2 + self.term.len() + record.len());
+        bytes.push(self.class.as_byte());
+        bytes.extend_from_slice(self.term.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(&record);
+        bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<IndexTerm> {
+        let (&class, rest) = bytes.split_first()?;
+        let end = rest.iter().position(|b| *b == 0)?;
+        Some(IndexTerm {
+            class: TermClass::from_byte(class)?,
+            term: String::from_utf8(rest[..end].to_vec()).ok()?,
+            key: RecordKey::from_bytes(&rest[end + 1..])?,
+        })
+    }
+}
+
+/// One value a record is found by: its term and the whole normalised value it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedValue {
+    pub term: IndexTerm,
+    pub value: String,
+}
+
+/// Every value `key` is found by, given what the index holds of it (`doc`: none for a record
+/// never seen) and its Twenty id.
+pub fn indexed_values(
+    key: &RecordKey,
+    doc: Option<&SearchDoc>,
+    twenty_id: Option<&str>,
+) -> Vec<IndexedValue> {
+    let mut values = Vec::new();
+    let mut add = |class: TermClass, value: String| {
+        if !value.is_empty() {
+            values.push(IndexedValue {
+                term: IndexTerm::new(class, &value, key),
+                value,
+            });
+        }
+    };
+    if let Some(doc) = doc {
+        add(TermClass::ExternalId, normalise(&key.external_id));
+        if let Some(name) = doc.name.as_deref() {
+            let name = normalise(name);
+            for start in word_starts(&name).skip(1).take(MAX_WORD_TERMS) {
+                add(TermClass::Word, name[start..].to_string());
+            }
+            add(TermClass::Field, name);
+        }
+        if let Some(email) = doc.email.as_deref() {
+            let email = normalise(email);
+            if let Some((_, domain)) = email.split_once('@') {
+                add(TermClass::Word, domain.to_string());
+            }
+            add(TermClass::Field, email);
+        }
+    }
+    if let Some(twenty_id) = twenty_id {
+        add(TermClass::TwentyId, normalise(twenty_id));
+    }
+    values
+}
+
+/// The byte offsets where a word starts: an alphanumeric character after one that is not.
+fn word_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut previous_alphanumeric = false;
+    text.char_indices().filter_map(move |(at, c)| {
+        let starts = c.is_alphanumeric() && !previous_alphanumeric;
+        previous_alphanumeric = c.is_alphanumeric();
+        starts.then_some(at)
+    })
+}
+
+/// The terms stored for a record besides its [`SearchDoc`] row (which is its external-id term).
+fn stored_terms(
+    key: &RecordKey,
+    doc: Option<&SearchDoc>,
+    twenty_id: Option<&str>,
+) -> BTreeSet<IndexTerm> {
+    indexed_values(key, doc, twenty_id)
+        .into_iter()
+        .map(|value| value.term)
+        .filter(|term| term.class != TermClass::ExternalId)
+        .collect()
+}
+
+/// The index, in memory: each record's [`SearchDoc`] and every other term.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchIndex {
+    pub docs: BTreeMap<RecordKey, SearchDoc>,
+    /// Terms of every class but [`TermClass::ExternalId`] (those are the docs' rows).
+    pub terms: BTreeSet<IndexTerm>,
+}
+
+impl SearchIndex {
+    pub fn apply(&mut self, delta: SearchDelta) {
+        for (key, doc) in delta.docs {
+            match doc {
+                Some(doc) => self.docs.insert(key, doc),
+                None => self.docs.remove(&key),
+            };
+        }
+        for (term, present) in delta.terms {
+            if present {
+                self.terms.insert(term);
+            } else {
+                self.terms.remove(&term);
+            }
+        }
+    }
+}
+
+/// The changes one event makes to the index: docs (`None`: remove) and terms (`false`: remove).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchDelta {
+    pub docs: Vec<(RecordKey, Option<SearchDoc>)>,
+    pub terms: Vec<(IndexTerm, bool)>,
+}
+
+/// Folds one event into the index, after the other projections' changes are in `delta`: the
+/// intent's record gets its new name and e-mail, a record whose mapping changed its Twenty id.
+/// A record is indexed from its first intent or mapping on and never leaves the index.
+pub fn fold_index(view: &impl ProjectionView, event: &Event, delta: &mut ProjectionDelta) {
+    let intent = match event {
+        Event::IntentRecorded(intent) => Some((intent.key(), SearchDoc::of(&intent.fields))),
+        _ => None,
+    };
+    let mut mappings: BTreeMap<&RecordKey, Option<&str>> = BTreeMap::new();
+    for (key, mapping) in &delta.mappings {
+        mappings.insert(key, mapping.as_ref().map(|m| m.twenty_id.as_str()));
+    }
+    let mut touched: BTreeSet<&RecordKey> = mappings.keys().copied().collect();
+    if let Some((key, _)) = &intent {
+        touched.insert(key);
+    }
+    let mut changes = SearchDelta::default();
+    for key in touched {
+        let old_doc = view.search_doc(key);
+        let old_twenty = view.mapping(key).map(|m| m.twenty_id);
+        let new_twenty = match mappings.get(key) {
+            Some(twenty) => twenty.map(str::to_string),
+            None => old_twenty.clone(),
+        };
+        let new_doc = match &intent {
+            Some((intent_key, doc)) if intent_key == key => Some(doc.clone()),
+            _ => old_doc
+                .clone()
+                .or_else(|| new_twenty.is_some().then(SearchDoc::default)),
+        };
+        if new_doc == old_doc && new_twenty == old_twenty {
+            continue;
+        }
+        let old_terms = stored_terms(key, old_doc.as_ref(), old_twenty.as_deref());
+        let new_terms = stored_terms(key, new_doc.as_ref(), new_twenty.as_deref());
+        for term in old_terms.difference(&new_terms) {
+            changes.terms.push((term.clone(), false));
+        }
+        for term in new_terms.difference(&old_terms) {
+            changes.terms.push((term.clone(), true));
+        }
+        if new_doc != old_doc {
+            changes.docs.push((key.clone(), new_doc));
+        }
+    }
+    delta.search = changes;
+}
+
+/// How well a listed record matches the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRank {
+    /// Its external id or Twenty id is the query.
+    Exact,
+    /// An id, its name or its e-mail address starts with the query.
+    Prefix,
+    /// A later word of its name, or its e-mail domain, starts with the query.
+    Other,
+}
+
+/// One part of the index a search reads: the terms of a class that are the query (`exact`) or
+/// start with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchRange {
+    pub class: TermClass,
+    pub exact: bool,
+}
+
+/// The ranges a search reads, in the order records are listed.
+pub const SEARCH_RANGES: [SearchRange; 6] = [
+    SearchRange {
+        class: TermClass::ExternalId,
+        exact: true,
+    },
+    SearchRange {
+        class: TermClass::TwentyId,
+        exact: true,
+    },
+    SearchRange {
+        class: TermClass::ExternalId,
+        exact: false,
+    },
+    SearchRange {
+        class: TermClass::TwentyId,
+        exact: false,
+    },
+    SearchRange {
+        class: TermClass::Field,
+        exact: false,
+    },
+    SearchRange {
+        class: TermClass::Word,
+        exact: false,
+    },
+];
+
+impl SearchRange {
+    pub fn rank(self) -> MatchRank {
+        match (self.exact, self.class) {
+            (true, _) => MatchRank::Exact,
+            (false, TermClass::Word) => MatchRank::Other,
+            (false, _) => MatchRank::Prefix,
+        }
+    }
+
+    /// What the bytes of every term of this range start with, for a normalised `query`.
+    pub fn key_prefix(self, query: &str) -> Vec<u8> {
+        let mut prefix = vec![self.class.as_byte()];
+        prefix.extend_from_slice(cut(query).as_bytes());
+        if self.exact {
+            prefix.push(0);
+        }
+        prefix
+    }
+
+    /// Whether `value` belongs to this range for a normalised `query` (on the whole value).
+    pub fn matches(self, value: &IndexedValue, query: &str) -> bool {
+        value.term.class == self.class
+            && if self.exact {
+                value.value == query
+            } else {
+                value.value.starts_with(query)
+            }
+    }
+}
+
+/// Where a record with these values is listed for a normalised `query`: the first range of
+/// [`SEARCH_RANGES`] (by index) and, in it, the first of its terms that matches. A search lists
+/// a record only when it reads that very term there, so a record is listed once.
+pub fn first_listing(query: &str, values: &[IndexedValue]) -> Option<(usize, IndexTerm)> {
+    SEARCH_RANGES.iter().enumerate().find_map(|(index, range)| {
+        values
+            .iter()
+            .filter(|value| range.matches(value, query))
+            .map(|value| &value.term)
+            .min()
+            .map(|term| (index, term.clone()))
+    })
+}
+
+#[cfg(test)]
+mod tests;
