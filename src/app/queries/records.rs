@@ -32,8 +32,8 @@ pub struct RecordRow {
     pub error: Option<String>,
     pub failed_at: Option<String>,
     /// How a search found it: `exact` (its external or Twenty id is the query), `prefix` (an
-    /// id, the name or the e-mail address starts with it) or `other` (a later word of the name,
-    /// the e-mail domain). Absent outside a search.
+    /// id, the name or the e-mail address starts with it) or `other` (a later word of the name
+    /// does). Absent outside a search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<MatchRank>,
 }

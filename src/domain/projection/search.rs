@@ -22,7 +22,7 @@ use crate::domain::intent::{IntentFields, RecordKey};
 /// the whole value, from the record, before it lists one).
 pub const TERM_MAX_CHARS: usize = 64;
 /// The most later words of a name that are indexed (each as the rest of the name from it).
-pub const MAX_WORD_TERMS: usize = 8;
+pub const MAX_WORD_TERMS: usize = 3;
 
 /// Text as the index compares it: lower case, accents and other combining marks removed
 /// (compatibility decomposition, so `Zoë` and `ﬁ` become `zoe` and `fi`), control characters
@@ -96,7 +96,7 @@ pub enum TermClass {
     TwentyId,
     /// The whole name or the whole e-mail address.
     Field,
-    /// The rest of the name from one of its later words, the domain of the e-mail address.
+    /// The rest of the name from one of its later words.
     Word,
 }
 
@@ -195,11 +195,7 @@ pub fn indexed_values(
             add(TermClass::Field, name);
         }
         if let Some(email) = doc.email.as_deref() {
-            let email = normalise(email);
-            if let Some((_, domain)) = email.split_once('@') {
-                add(TermClass::Word, domain.to_string());
-            }
-            add(TermClass::Field, email);
+            add(TermClass::Field, normalise(email));
         }
     }
     if let Some(twenty_id) = twenty_id {
@@ -283,10 +279,13 @@ pub fn fold_index(view: &impl ProjectionView, event: &Event, delta: &mut Project
     let mut changes = SearchDelta::default();
     for key in touched {
         let old_doc = view.search_doc(key);
-        let old_twenty = view.mapping(key).map(|m| m.twenty_id);
-        let new_twenty = match mappings.get(key) {
-            Some(twenty) => twenty.map(str::to_string),
-            None => old_twenty.clone(),
+        // The Twenty id changes only with the mapping (else its term is left as it is).
+        let (old_twenty, new_twenty) = match mappings.get(key) {
+            Some(twenty) => (
+                view.mapping(key).map(|m| m.twenty_id),
+                twenty.map(str::to_string),
+            ),
+            None => (None, None),
         };
         let new_doc = match &intent {
             Some((intent_key, doc)) if intent_key == key => Some(doc.clone()),
@@ -320,7 +319,7 @@ pub enum MatchRank {
     Exact,
     /// An id, its name or its e-mail address starts with the query.
     Prefix,
-    /// A later word of its name, or its e-mail domain, starts with the query.
+    /// A later word of its name starts with the query.
     Other,
 }
 

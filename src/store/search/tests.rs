@@ -92,8 +92,8 @@ fn appends_keep_the_index_and_an_exact_id_comes_first() {
         vec![("p-1", MatchRank::Other)]
     );
     assert_eq!(
-        ids(&store.search("EXAMPLE.com", None, 5, 100).unwrap()),
-        vec![("p-1", MatchRank::Other)]
+        ids(&store.search("ZOE@exa", None, 5, 100).unwrap()),
+        vec![("p-1", MatchRank::Prefix)]
     );
     assert!(store
         .search("nobody", None, 5, 100)

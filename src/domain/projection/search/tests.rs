@@ -89,7 +89,6 @@ fn a_record_is_found_by_ids_name_words_and_email() {
             (TermClass::Word, "luc odon"),
             (TermClass::Word, "odon"),
             (TermClass::Field, "zoe jean-luc odon"),
-            (TermClass::Word, "example.com"),
             (TermClass::Field, "zoe@example.com"),
             (TermClass::TwentyId, "tw-1"),
         ]
