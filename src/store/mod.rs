@@ -103,10 +103,10 @@ impl Store {
             let delta = fold(&overlay, envelope);
             overlay.apply(delta);
         }
+        overlay.write_to(&mut batch);
         if let Some(detail) = view.take_failure() {
             return Err(self.corrupt(detail));
         }
-        overlay.write_to(&mut batch);
         inner
             .tree
             .apply_batch(batch)

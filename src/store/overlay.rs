@@ -2,13 +2,13 @@
 //! batch of events so each projection key is written once per batch.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::codec::{decode, encode};
 use super::keys;
 use uuid::Uuid;
 
-use crate::domain::projection::search::{IndexTerm, SearchDoc};
+use crate::domain::projection::search::{term_changes, IndexTerm, SearchDoc};
 use crate::domain::projection::KnownServers;
 use crate::domain::{
     Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
@@ -100,8 +100,6 @@ pub struct Overlay<'b, B: ProjectionView> {
     relayed: BTreeMap<Uuid, Option<u64>>,
     servers: Option<KnownServers>,
     search_docs: BTreeMap<RecordKey, Option<SearchDoc>>,
-    /// Search terms to write (`true`) or remove.
-    search_terms: BTreeMap<IndexTerm, bool>,
 }
 
 impl<'b, B: ProjectionView> Overlay<'b, B> {
@@ -119,7 +117,6 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             relayed: BTreeMap::new(),
             servers: None,
             search_docs: BTreeMap::new(),
-            search_terms: BTreeMap::new(),
         }
     }
 
@@ -141,10 +138,38 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         self.counters = Some(delta.counters);
         self.search_docs.extend(delta.search.docs);
-        self.search_terms.extend(delta.search.terms);
     }
 
-    /// Adds the collected changes to a batch.
+    /// The search terms to write (`true`) and remove: those of every record whose search doc or
+    /// mapping changed, from what the base holds to what the overlay holds. Reads the base.
+    fn search_term_changes(&self) -> BTreeMap<IndexTerm, bool> {
+        let touched: BTreeSet<&RecordKey> = self
+            .search_docs
+            .keys()
+            .chain(self.mappings.keys())
+            .collect();
+        let mut changes = BTreeMap::new();
+        for key in touched {
+            // The Twenty id is compared only when the mapping changed (else its term stays).
+            let (old_twenty, new_twenty) = match self.mappings.contains_key(key) {
+                true => (
+                    self.base.mapping(key).map(|m| m.twenty_id),
+                    self.mapping(key).map(|m| m.twenty_id),
+                ),
+                false => (None, None),
+            };
+            let (old_doc, new_doc) = (self.base.search_doc(key), self.search_doc(key));
+            changes.extend(term_changes(
+                key,
+                (old_doc.as_ref(), old_twenty.as_deref()),
+                (new_doc.as_ref(), new_twenty.as_deref()),
+            ));
+        }
+        changes
+    }
+
+    /// Adds the collected changes to a batch (reading the base for the search terms: check the
+    /// base view's failures after this).
     pub fn write_to(&self, batch: &mut sled::Batch) {
         fn put<T: serde::Serialize>(batch: &mut sled::Batch, key: Vec<u8>, value: Option<&T>) {
             match value {
@@ -176,7 +201,7 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         for (key, doc) in &self.search_docs {
             put(batch, keys::search_doc(key), doc.as_ref());
         }
-        for (term, present) in &self.search_terms {
+        for (term, present) in &self.search_term_changes() {
             match present {
                 true => batch.insert(keys::search_term(term), &[][..]),
                 false => batch.remove(keys::search_term(term)),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::codec::encode;
 use super::error::Result;
 use super::{keys, Store};
+use crate::domain::projection::search::stored_terms;
 use crate::domain::projection::MemoryProjections;
 use crate::domain::Envelope;
 
@@ -29,14 +30,6 @@ type Entries<'a> = Box<dyn Iterator<Item = (Vec<u8>, Vec<u8>)> + 'a>;
 
 /// Every keyed projection of `rebuilt` under its prefix: what the tree should hold there.
 fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
-    // The docs are keyed by their external-id term, which does not sort as the record keys do.
-    let mut docs: Vec<(Vec<u8>, Vec<u8>)> = rebuilt
-        .search
-        .docs
-        .iter()
-        .map(|(key, doc)| (keys::search_doc(key), encode(doc)))
-        .collect();
-    docs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     [
         (
             keys::MAPPING,
@@ -92,20 +85,23 @@ fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
                     .map(|(id, v)| (keys::relayed(id), encode(v))),
             ),
         ),
-        (
-            keys::SEARCH,
-            // Docs are class `0`, every other term sorts after them (`IndexTerm` sorts as its bytes).
-            Box::new(
-                docs.into_iter().chain(
-                    rebuilt
-                        .search
-                        .terms
-                        .iter()
-                        .map(|term| (keys::search_term(term), Vec::new())),
-                ),
-            ),
-        ),
+        (keys::SEARCH, Box::new(search_entries(rebuilt).into_iter())),
     ]
+}
+
+/// The search index of `rebuilt`: every doc under its external-id term and every other term,
+/// derived from the docs and mappings, sorted once (neither is kept in key order in memory).
+fn search_entries(rebuilt: &MemoryProjections) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut entries = Vec::with_capacity(rebuilt.search.docs.len() * 4);
+    for (key, doc) in &rebuilt.search.docs {
+        entries.push((keys::search_doc(key), encode(doc)));
+        let twenty_id = rebuilt.mappings.get(key).map(|m| m.twenty_id.as_str());
+        for term in stored_terms(key, Some(doc), twenty_id) {
+            entries.push((keys::search_term(&term), Vec::new()));
+        }
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries
 }
 
 impl Store {

@@ -2,6 +2,8 @@
 //! [`SEARCH_RANGES`] one after the other, each record listed once, with a cursor to go on), the
 //! records whose external id is exactly a text, and the whole index for comparisons.
 
+use std::collections::BTreeSet;
+
 use super::codec::decode;
 use super::error::Result;
 use super::{keys, Store};
@@ -162,21 +164,33 @@ impl Store {
         Ok(found)
     }
 
-    /// The whole search index, read into memory (for [`Store::snapshot`]).
+    /// The search index's docs, read into memory (for [`Store::snapshot`]).
     pub(super) fn search_index(&self) -> Result<SearchIndex> {
         let mut index = SearchIndex::default();
-        for item in self.inner.tree.scan_prefix([keys::SEARCH]) {
+        let class_prefix = [keys::SEARCH, TermClass::ExternalId.as_byte()];
+        for item in self.inner.tree.scan_prefix(class_prefix) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
             let term = IndexTerm::from_bytes(&key[1..])
                 .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-            if term.class == TermClass::ExternalId {
-                let doc = decode(&value, "search doc").map_err(|d| self.corrupt(d))?;
-                index.docs.insert(term.key, doc);
-            } else {
-                index.terms.insert(term);
-            }
+            let doc = decode(&value, "search doc").map_err(|d| self.corrupt(d))?;
+            index.docs.insert(term.key, doc);
         }
         Ok(index)
+    }
+
+    /// Every stored search term besides the docs' rows (they follow from docs and mappings:
+    /// compare with [`SearchIndex::terms`]).
+    pub fn search_terms(&self) -> Result<BTreeSet<IndexTerm>> {
+        let mut terms = BTreeSet::new();
+        for item in self.inner.tree.scan_prefix([keys::SEARCH]) {
+            let (key, _) = item.map_err(|e| self.sled_error(e))?;
+            let term = IndexTerm::from_bytes(&key[1..])
+                .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
+            if term.class != TermClass::ExternalId {
+                terms.insert(term);
+            }
+        }
+        Ok(terms)
     }
 }
 

@@ -451,8 +451,12 @@ proptest! {
         }
         let live = store.snapshot().unwrap();
         prop_assert_eq!(&live, &reference);
-        store.rebuild_projections().unwrap();
+        // The search terms the appends wrote are those the docs and mappings give.
+        let terms = reference.search.terms(&reference.mappings);
+        prop_assert_eq!(&store.search_terms().unwrap(), &terms);
+        prop_assert_eq!(store.rebuild_projections().unwrap().corrected, 0);
         prop_assert_eq!(store.snapshot().unwrap(), live);
+        prop_assert_eq!(store.search_terms().unwrap(), terms);
         let counters = store.counters().unwrap();
         prop_assert_eq!(counters.pending as usize, reference.pending.len());
         prop_assert_eq!(counters.failed as usize, reference.failed.len());

@@ -1,9 +1,10 @@
 //! The search index: every record found by its external id, Twenty id, e-mail address and name
 //! (each word of it), case- and accent-insensitively, kept by the fold like every projection.
 //!
-//! What is indexed of a record is its [`SearchDoc`] (the newest intent's name and e-mail) and the
-//! Twenty id of its mapping. Each value becomes [`IndexTerm`]s: a class, the value normalised
-//! ([`normalise`]) and cut to [`TERM_MAX_CHARS`], and the record. A search reads the terms that
+//! What is indexed of a record is its [`SearchDoc`] (the newest intent's name and e-mail; the
+//! fold decides it) and the Twenty id of its mapping. Each value becomes [`IndexTerm`]s: a class,
+//! the value normalised ([`normalise`]) and cut to [`TERM_MAX_CHARS`], and the record; the terms
+//! are a pure function of doc and mapping ([`stored_terms`]), written by the store. A search reads the terms that
 //! start with the normalised query, range after range of [`SEARCH_RANGES`], so that an exact id
 //! comes first, then values that start with the query, then names with a later word that does;
 //! [`first_listing`] says where a record is listed, so it is listed once across pages.
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use super::{ProjectionDelta, ProjectionView};
+use super::{Mapping, ProjectionDelta, ProjectionView};
 use crate::domain::event::Event;
 use crate::domain::intent::{IntentFields, RecordKey};
 
@@ -214,8 +215,9 @@ fn word_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// The terms stored for a record besides its [`SearchDoc`] row (which is its external-id term).
-fn stored_terms(
+/// The terms stored for a record besides its [`SearchDoc`] row (which is its external-id term):
+/// a pure function of the doc and the Twenty id, so the store derives them when it writes.
+pub fn stored_terms(
     key: &RecordKey,
     doc: Option<&SearchDoc>,
     twenty_id: Option<&str>,
@@ -227,12 +229,28 @@ fn stored_terms(
         .collect()
 }
 
-/// The index, in memory: each record's [`SearchDoc`] and every other term.
+/// What the store writes (`true`) and removes for a record whose doc or Twenty id went from
+/// `old` to `new`.
+pub fn term_changes(
+    key: &RecordKey,
+    old: (Option<&SearchDoc>, Option<&str>),
+    new: (Option<&SearchDoc>, Option<&str>),
+) -> Vec<(IndexTerm, bool)> {
+    if old == new {
+        return Vec::new();
+    }
+    let old = stored_terms(key, old.0, old.1);
+    let new = stored_terms(key, new.0, new.1);
+    let removed = old.difference(&new).map(|term| (term.clone(), false));
+    let added = new.difference(&old).map(|term| (term.clone(), true));
+    removed.chain(added).collect()
+}
+
+/// The index, in memory: each record's [`SearchDoc`]. Its other terms follow from the docs and
+/// the mappings ([`SearchIndex::terms`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchIndex {
     pub docs: BTreeMap<RecordKey, SearchDoc>,
-    /// Terms of every class but [`TermClass::ExternalId`] (those are the docs' rows).
-    pub terms: BTreeSet<IndexTerm>,
 }
 
 impl SearchIndex {
@@ -243,72 +261,47 @@ impl SearchIndex {
                 None => self.docs.remove(&key),
             };
         }
-        for (term, present) in delta.terms {
-            if present {
-                self.terms.insert(term);
-            } else {
-                self.terms.remove(&term);
-            }
-        }
+    }
+
+    /// Every term besides the docs' rows, given the mappings (Twenty id by record).
+    pub fn terms(&self, mappings: &BTreeMap<RecordKey, Mapping>) -> BTreeSet<IndexTerm> {
+        self.docs
+            .iter()
+            .flat_map(|(key, doc)| {
+                let twenty_id = mappings.get(key).map(|m| m.twenty_id.as_str());
+                stored_terms(key, Some(doc), twenty_id)
+            })
+            .collect()
     }
 }
 
-/// The changes one event makes to the index: docs (`None`: remove) and terms (`false`: remove).
+/// The changes one event makes to the index's docs (`None`: remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchDelta {
     pub docs: Vec<(RecordKey, Option<SearchDoc>)>,
-    pub terms: Vec<(IndexTerm, bool)>,
 }
 
 /// Folds one event into the index, after the other projections' changes are in `delta`: the
-/// intent's record gets its new name and e-mail, a record whose mapping changed its Twenty id.
-/// A record is indexed from its first intent or mapping on and never leaves the index.
+/// intent's record gets the intent's name and e-mail; a record mapped before any intent gets an
+/// empty doc (so its ids are indexed). A record never leaves the index. The terms follow from
+/// the docs and mappings: the store writes them ([`term_changes`]).
 pub fn fold_index(view: &impl ProjectionView, event: &Event, delta: &mut ProjectionDelta) {
-    let intent = match event {
-        Event::IntentRecorded(intent) => Some((intent.key(), SearchDoc::of(&intent.fields))),
-        _ => None,
-    };
-    let mut mappings: BTreeMap<&RecordKey, Option<&str>> = BTreeMap::new();
+    let mut docs = Vec::new();
+    if let Event::IntentRecorded(intent) = event {
+        let (key, doc) = (intent.key(), SearchDoc::of(&intent.fields));
+        if view.search_doc(&key).as_ref() != Some(&doc) {
+            docs.push((key, Some(doc)));
+        }
+    }
     for (key, mapping) in &delta.mappings {
-        mappings.insert(key, mapping.as_ref().map(|m| m.twenty_id.as_str()));
-    }
-    let mut touched: BTreeSet<&RecordKey> = mappings.keys().copied().collect();
-    if let Some((key, _)) = &intent {
-        touched.insert(key);
-    }
-    let mut changes = SearchDelta::default();
-    for key in touched {
-        let old_doc = view.search_doc(key);
-        // The Twenty id changes only with the mapping (else its term is left as it is).
-        let (old_twenty, new_twenty) = match mappings.get(key) {
-            Some(twenty) => (
-                view.mapping(key).map(|m| m.twenty_id),
-                twenty.map(str::to_string),
-            ),
-            None => (None, None),
-        };
-        let new_doc = match &intent {
-            Some((intent_key, doc)) if intent_key == key => Some(doc.clone()),
-            _ => old_doc
-                .clone()
-                .or_else(|| new_twenty.is_some().then(SearchDoc::default)),
-        };
-        if new_doc == old_doc && new_twenty == old_twenty {
-            continue;
-        }
-        let old_terms = stored_terms(key, old_doc.as_ref(), old_twenty.as_deref());
-        let new_terms = stored_terms(key, new_doc.as_ref(), new_twenty.as_deref());
-        for term in old_terms.difference(&new_terms) {
-            changes.terms.push((term.clone(), false));
-        }
-        for term in new_terms.difference(&old_terms) {
-            changes.terms.push((term.clone(), true));
-        }
-        if new_doc != old_doc {
-            changes.docs.push((key.clone(), new_doc));
+        if mapping.is_some()
+            && !docs.iter().any(|(changed, _)| changed == key)
+            && view.search_doc(key).is_none()
+        {
+            docs.push((key.clone(), Some(SearchDoc::default())));
         }
     }
-    delta.search = changes;
+    delta.search = SearchDelta { docs };
 }
 
 /// How well a listed record matches the query.

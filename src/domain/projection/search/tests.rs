@@ -198,7 +198,7 @@ impl Log {
     fn terms(&self) -> Vec<(TermClass, String)> {
         self.projections
             .search
-            .terms
+            .terms(&self.projections.mappings)
             .iter()
             .map(|t| (t.class, t.term.clone()))
             .collect()
