@@ -56,7 +56,7 @@ const TRADE: [&str; 6] = [
 ];
 
 fn external_id(i: u64) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!("c-{i}")
     } else {
         format!("p-{i}")
@@ -153,19 +153,18 @@ fn queries(records: u64) -> Vec<(&'static str, Vec<String>)> {
                 .collect(),
         ),
         (
-            "name without its accents (`zoe`, `soren odegaard`, …)",
+            "name without its accents (`zoe`, `amelie lefevre`, …)",
             (0..n)
                 .map(|k| {
                     let (first, last) = (FIRST[k as usize % 12], LAST[k as usize % 10]);
-                    if k % 2 == 0 {
+                    if k.is_multiple_of(2) {
                         first.to_lowercase()
                     } else {
                         format!("{first} {last}")
                     }
+                    // `ø` is a letter of its own, not an `o` with a mark: it stays.
                     .replace(['ë', 'é', 'è'], "e")
-                    .replace('ø', "o")
                     .replace('ö', "o")
-                    .replace('Ø', "O")
                     .replace('ü', "u")
                 })
                 .collect(),
@@ -174,7 +173,7 @@ fn queries(records: u64) -> Vec<(&'static str, Vec<String>)> {
             "later word of a name (`lovelace`, `logistics`, …)",
             (0..n)
                 .map(|k| {
-                    if k % 2 == 0 {
+                    if k.is_multiple_of(2) {
                         LAST[k as usize % 10].to_string()
                     } else {
                         TRADE[k as usize % 6].to_string()
