@@ -3,7 +3,7 @@
 //! Every append writes its events and their projection changes in one atomic sled batch, flushed
 //! to disk before `append` returns. This file holds the handle, `append` and the reads; opening
 //! (lock, format version, migrations, backups) is in `open`, rebuilding the projections from
-//! the log in `rebuild`.
+//! the log in `rebuild`, the search index's reads in `search`.
 
 pub mod codec;
 pub mod error;
