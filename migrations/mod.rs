@@ -7,7 +7,6 @@
 //! encoding changes need an upcaster here and a new `SCHEMA_VERSION`.
 
 mod m0001_initial_layout;
-mod m0002_search_index;
 
 /// One step of the on-disk format.
 pub struct Migration {
@@ -18,10 +17,7 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[
-    m0001_initial_layout::MIGRATION,
-    m0002_search_index::MIGRATION,
-];
+pub const MIGRATIONS: &[Migration] = &[m0001_initial_layout::MIGRATION];
 
 /// The format version this binary writes.
-pub const CURRENT_FORMAT: u32 = 2;
+pub const CURRENT_FORMAT: u32 = 1;

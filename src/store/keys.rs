@@ -11,8 +11,8 @@
 //! | `f` | record key | parked failure |
 //! | `i` | content hash (`resume:<hash>`, `notes:<hash>`) | sequence number of the first import (of the latest checkpoint of an unfinished one, of the latest `ImportNoted`) |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
-//! | `s` | search term: class byte (`0` external id, `1` Twenty id, `2` name or e-mail, `3` later word of a name, e-mail domain), normalised text, NUL, record key | for class `0`, the record's search doc (name, e-mail); else empty (format 2) |
-//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server, `#rebuild_projections`: left by a migration until the projections are rebuilt) |
+//! | `s` | search term: class byte (`0` external id, `1` Twenty id, `2` name or e-mail, `3` later word of a name), normalised text, NUL, record key | for class `0`, what the index holds of the record (its newest name and e-mail, its Twenty id); else empty. Written by the indexer, behind the log: an older binary that ignores them leaves the store valid |
+//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server, `#search_watermark`: the sequence number of the last event the search index holds, absent = none) |
 
 use crate::domain::projection::search::{normalise, IndexTerm, TermClass};
 use crate::domain::RecordKey;
@@ -37,9 +37,9 @@ pub const CONFIG: &[u8] = b"#config";
 pub const FORWARDED: &[u8] = b"#forwarded";
 /// What is known of each Twenty server ([`crate::domain::projection::KnownServers`]).
 pub const SERVERS: &[u8] = b"#servers";
-/// Present while the projections must be rebuilt from the log before the store is used (written
-/// by a migration that adds a projection, removed by the rebuild's own batch).
-pub const REBUILD_PROJECTIONS: &[u8] = b"#rebuild_projections";
+/// The sequence number of the last event the search index holds; written with the index's
+/// entries, in their batch.
+pub const SEARCH_WATERMARK: &[u8] = b"#search_watermark";
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + rest.len());
@@ -90,8 +90,8 @@ pub fn search_term(term: &IndexTerm) -> Vec<u8> {
     prefixed(SEARCH, &term.to_bytes())
 }
 
-/// The search doc of a record: its external-id term.
-pub fn search_doc(key: &RecordKey) -> Vec<u8> {
+/// What the search index holds of a record: its external-id term.
+pub fn search_record(key: &RecordKey) -> Vec<u8> {
     search_term(&IndexTerm::new(
         TermClass::ExternalId,
         &normalise(&key.external_id),

@@ -3,10 +3,12 @@
 //! Every append writes its events and their projection changes in one atomic sled batch, flushed
 //! to disk before `append` returns. This file holds the handle, `append` and the reads; opening
 //! (lock, format version, migrations, backups) is in `open`, rebuilding the projections from
-//! the log in `rebuild`, the search index's reads in `search`.
+//! the log in `rebuild`. The search index is derived behind the appends by `indexer` (a thread
+//! the handle owns) and read, exactly up to the newest event, by `search`.
 
 pub mod codec;
 pub mod error;
+mod indexer;
 pub mod keys;
 mod lock;
 mod open;
@@ -16,16 +18,19 @@ mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use uuid::Uuid;
 
 use self::codec::decode;
 pub use self::error::{Result, StoreError};
+use self::indexer::Indexer;
+pub use self::indexer::{IndexProgress, CATCH_UP_BATCH};
 pub use self::lock::LOCK_FILE_NAME;
-pub use self::open::OpenReport;
+pub use self::open::{OpenReport, StoreOptions};
 use self::overlay::{Overlay, TreeView};
 pub use self::rebuild::RebuildReport;
-pub use self::search::{SearchCursor, SearchHit, SearchHits};
+pub use self::search::{SearchCursor, SearchHit, SearchHits, MAX_TAIL_EVENTS};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
@@ -56,7 +61,26 @@ struct Inner {
     next_seq: Mutex<u64>,
     /// The newest sequence number, for whoever waits for new events (the engine, the UI).
     appended: tokio::sync::watch::Sender<u64>,
+    /// Keeps the search index behind the appends; shared with its background thread.
+    indexer: Arc<Indexer>,
+    /// The background indexer, stopped and joined when the store closes.
+    indexer_thread: Mutex<Option<JoinHandle<()>>>,
     _lock: lock::StoreLock,
+}
+
+impl Drop for Inner {
+    /// Stops the background indexer (it keeps what it did) before the database closes.
+    fn drop(&mut self) {
+        self.indexer.stop();
+        let thread = self
+            .indexer_thread
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -82,6 +106,7 @@ impl Store {
         }
         let inner = &self.inner;
         let mut next_seq = inner.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let _appending = inner.indexer.appending();
         let now_ms = inner.clock.now_ms();
         let envelopes: Vec<Envelope> = events
             .into_iter()
@@ -114,7 +139,19 @@ impl Store {
         *next_seq += envelopes.len() as u64;
         inner.db.flush().map_err(|e| self.sled_error(e))?;
         inner.appended.send_replace(*next_seq - 1);
+        inner.indexer.appended(*next_seq - 1);
         Ok(envelopes)
+    }
+
+    /// How far the search index is behind the log (a search folds the events it lacks).
+    pub fn search_index_progress(&self) -> IndexProgress {
+        self.inner.indexer.progress()
+    }
+
+    /// Indexes up to `max_events` of the events the search index lacks, in one batch: what the
+    /// background indexer does after appends, for tests, benchmarks and stores opened without it.
+    pub fn catch_up_search_index(&self, max_events: usize) -> Result<IndexProgress> {
+        self.inner.indexer.catch_up(max_events)
     }
 
     /// Watches the newest sequence number: wakes up whoever waits for new events.
@@ -382,7 +419,6 @@ impl Store {
             let seq = decode(&value, "import index").map_err(|d| self.corrupt(d))?;
             snapshot.imports.insert(hash, seq);
         }
-        snapshot.search = self.search_index()?;
         for item in self.inner.tree.scan_prefix([keys::RELAYED]) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
             let id = keys::relayed_id_of(&key)
@@ -426,14 +462,7 @@ impl Store {
     }
 
     fn decode_envelope(&self, bytes: &[u8]) -> Result<Envelope> {
-        Envelope::decode(bytes).map_err(|error| match error {
-            DecodeError::TooNew { found, known } => StoreError::TooNew {
-                path: self.inner.path.clone(),
-                found: u32::from(found),
-                known: u32::from(known),
-            },
-            other => self.corrupt(other.to_string()),
-        })
+        decode_envelope(&self.inner.path, bytes)
     }
 
     fn sled_error(&self, error: sled::Error) -> StoreError {
@@ -446,6 +475,21 @@ impl Store {
             detail,
         }
     }
+}
+
+/// Decodes a stored envelope of the store in `path`.
+fn decode_envelope(path: &Path, bytes: &[u8]) -> Result<Envelope> {
+    Envelope::decode(bytes).map_err(|error| match error {
+        DecodeError::TooNew { found, known } => StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: u32::from(found),
+            known: u32::from(known),
+        },
+        other => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 //! batch of events so each projection key is written once per batch.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::codec::{decode, encode};
 use super::keys;
 use uuid::Uuid;
 
-use crate::domain::projection::search::{term_changes, IndexTerm, SearchDoc};
 use crate::domain::projection::KnownServers;
 use crate::domain::{
     Counters, FailedEntry, ForwardCounters, Mapping, PendingEntry, ProjectionDelta, ProjectionView,
@@ -81,9 +80,6 @@ impl ProjectionView for TreeView<'_> {
         self.read(keys::SERVERS, "known servers")
             .unwrap_or_default()
     }
-    fn search_doc(&self, key: &RecordKey) -> Option<SearchDoc> {
-        self.read(&keys::search_doc(key), "search doc")
-    }
 }
 
 /// Changes not yet written, layered over a base view. `None` values are removals.
@@ -99,7 +95,6 @@ pub struct Overlay<'b, B: ProjectionView> {
     forwarded: Option<ForwardCounters>,
     relayed: BTreeMap<Uuid, Option<u64>>,
     servers: Option<KnownServers>,
-    search_docs: BTreeMap<RecordKey, Option<SearchDoc>>,
 }
 
 impl<'b, B: ProjectionView> Overlay<'b, B> {
@@ -116,7 +111,6 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             forwarded: None,
             relayed: BTreeMap::new(),
             servers: None,
-            search_docs: BTreeMap::new(),
         }
     }
 
@@ -137,39 +131,9 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
             self.servers = delta.servers;
         }
         self.counters = Some(delta.counters);
-        self.search_docs.extend(delta.search.docs);
     }
 
-    /// The search terms to write (`true`) and remove: those of every record whose search doc or
-    /// mapping changed, from what the base holds to what the overlay holds. Reads the base.
-    fn search_term_changes(&self) -> BTreeMap<IndexTerm, bool> {
-        let touched: BTreeSet<&RecordKey> = self
-            .search_docs
-            .keys()
-            .chain(self.mappings.keys())
-            .collect();
-        let mut changes = BTreeMap::new();
-        for key in touched {
-            // The Twenty id is compared only when the mapping changed (else its term stays).
-            let (old_twenty, new_twenty) = match self.mappings.contains_key(key) {
-                true => (
-                    self.base.mapping(key).map(|m| m.twenty_id),
-                    self.mapping(key).map(|m| m.twenty_id),
-                ),
-                false => (None, None),
-            };
-            let (old_doc, new_doc) = (self.base.search_doc(key), self.search_doc(key));
-            changes.extend(term_changes(
-                key,
-                (old_doc.as_ref(), old_twenty.as_deref()),
-                (new_doc.as_ref(), new_twenty.as_deref()),
-            ));
-        }
-        changes
-    }
-
-    /// Adds the collected changes to a batch (reading the base for the search terms: check the
-    /// base view's failures after this).
+    /// Adds the collected changes to a batch.
     pub fn write_to(&self, batch: &mut sled::Batch) {
         fn put<T: serde::Serialize>(batch: &mut sled::Batch, key: Vec<u8>, value: Option<&T>) {
             match value {
@@ -197,15 +161,6 @@ impl<'b, B: ProjectionView> Overlay<'b, B> {
         }
         for (id, value) in &self.relayed {
             put(batch, keys::relayed(id), value.as_ref());
-        }
-        for (key, doc) in &self.search_docs {
-            put(batch, keys::search_doc(key), doc.as_ref());
-        }
-        for (term, present) in &self.search_term_changes() {
-            match present {
-                true => batch.insert(keys::search_term(term), &[][..]),
-                false => batch.remove(keys::search_term(term)),
-            }
         }
         if let Some(config) = &self.config {
             batch.insert(keys::CONFIG, encode(config));
@@ -264,11 +219,5 @@ impl<B: ProjectionView> ProjectionView for Overlay<'_, B> {
     }
     fn servers(&self) -> KnownServers {
         self.servers.clone().unwrap_or_else(|| self.base.servers())
-    }
-    fn search_doc(&self, key: &RecordKey) -> Option<SearchDoc> {
-        match self.search_docs.get(key) {
-            Some(doc) => doc.clone(),
-            None => self.base.search_doc(key),
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Rebuilding the projections: re-fold the whole log with the same fold as live appends, compare
-//! with what is stored, and write only the differences in one atomic batch. Also the cheap check
-//! at open that tells whether a rebuild is needed.
+//! with what is stored, and write only the differences in one atomic batch, which also sets the
+//! search index's watermark back to the start (the indexer derives it again, behind). Also the
+//! cheap check at open that tells whether a rebuild is needed.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,6 @@ use serde::Serialize;
 use super::codec::encode;
 use super::error::Result;
 use super::{keys, Store};
-use crate::domain::projection::search::stored_terms;
 use crate::domain::projection::MemoryProjections;
 use crate::domain::Envelope;
 
@@ -29,7 +29,7 @@ pub struct RebuildReport {
 type Entries<'a> = Box<dyn Iterator<Item = (Vec<u8>, Vec<u8>)> + 'a>;
 
 /// Every keyed projection of `rebuilt` under its prefix: what the tree should hold there.
-fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
+fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 6] {
     [
         (
             keys::MAPPING,
@@ -85,23 +85,7 @@ fn keyed_projections(rebuilt: &MemoryProjections) -> [(u8, Entries<'_>); 7] {
                     .map(|(id, v)| (keys::relayed(id), encode(v))),
             ),
         ),
-        (keys::SEARCH, Box::new(search_entries(rebuilt).into_iter())),
     ]
-}
-
-/// The search index of `rebuilt`: every doc under its external-id term and every other term,
-/// derived from the docs and mappings, sorted once (neither is kept in key order in memory).
-fn search_entries(rebuilt: &MemoryProjections) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut entries = Vec::with_capacity(rebuilt.search.docs.len() * 4);
-    for (key, doc) in &rebuilt.search.docs {
-        entries.push((keys::search_doc(key), encode(doc)));
-        let twenty_id = rebuilt.mappings.get(key).map(|m| m.twenty_id.as_str());
-        for term in stored_terms(key, Some(doc), twenty_id) {
-            entries.push((keys::search_term(&term), Vec::new()));
-        }
-    }
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    entries
 }
 
 impl Store {
@@ -121,14 +105,6 @@ impl Store {
             }
         }
         Ok(self.counters()?.events == last)
-    }
-
-    /// Whether a migration asked for the projections to be rebuilt before the store is used.
-    pub(super) fn rebuild_requested(&self) -> Result<bool> {
-        self.inner
-            .tree
-            .contains_key(keys::REBUILD_PROJECTIONS)
-            .map_err(|e| self.sled_error(e))
     }
 
     /// Recomputes every projection from the log with the same fold as live appends, and writes
@@ -174,18 +150,16 @@ impl Store {
             Some(&self.counters()?),
             Some(&rebuilt.counters),
         );
-        // A migration's request for this rebuild is settled in the same batch.
-        let requested = self.rebuild_requested()?;
-        if requested {
-            batch.remove(keys::REBUILD_PROJECTIONS);
-        }
-        if corrected > 0 || requested {
+        // The search index reads the mappings: it is derived again from the start of the log,
+        // behind this rebuild (in the background), in the same batch as the corrections.
+        self.inner.indexer.restart_with(batch, |batch| {
             self.inner
                 .tree
                 .apply_batch(batch)
                 .map_err(|e| self.sled_error(e))?;
             self.inner.db.flush().map_err(|e| self.sled_error(e))?;
-        }
+            Ok(())
+        })?;
         Ok(RebuildReport {
             events,
             corrected,

@@ -1,17 +1,24 @@
-//! The search index's reads (`s` keys): a record's search doc, a page of a search (the ranges of
-//! [`SEARCH_RANGES`] one after the other, each record listed once, with a cursor to go on), the
-//! records whose external id is exactly a text, and the whole index for comparisons.
+//! The search index's reads (`s` keys), exact up to the newest event: the index as the indexer
+//! left it, with the events after its watermark (the tail) folded on top: the records they name
+//! are listed from what they hold now, not from their index entries. A page of a search (the
+//! ranges of [`SEARCH_RANGES`] one after the other, each record listed once, with a cursor to go
+//! on), the records whose external id is exactly a text, and the whole index for comparisons.
+//! A tail longer than [`MAX_TAIL_EVENTS`] is not folded: the page says the index is behind.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::codec::decode;
 use super::error::Result;
-use super::{keys, Store};
+use super::{keys, IndexProgress, Store};
 use crate::domain::projection::search::{
-    first_listing, indexed_values, normalise, IndexTerm, MatchRank, SearchDoc, SearchIndex,
+    first_listing, normalise, IndexTerm, IndexedRecord, MatchRank, SearchDoc, SearchIndex,
     SearchRange, TermClass, SEARCH_RANGES,
 };
 use crate::domain::RecordKey;
+
+/// The most events after the index's watermark a search folds on top of the index; behind that,
+/// a search reads the index alone and says it is still indexing.
+pub const MAX_TAIL_EVENTS: u64 = 10_000;
 
 /// Where a search goes on: a range of [`SEARCH_RANGES`] and the last term read in it (none: from
 /// the start of the range).
@@ -61,16 +68,68 @@ pub struct SearchHits {
     pub next: Option<SearchCursor>,
     /// Index entries read for this page.
     pub read: usize,
+    /// Set when the index is too far behind the log for its tail to be folded: the page may
+    /// miss records recorded or pushed since the watermark.
+    pub behind: Option<IndexProgress>,
+}
+
+/// The records the events after the index's watermark name, each with what it holds now (none:
+/// nothing to find it by), and where each is listed for a query.
+struct Tail {
+    records: BTreeMap<RecordKey, Option<IndexedRecord>>,
+}
+
+/// A tail record listed for a query: the range, the term's bytes, the hit.
+type Listing = (usize, Vec<u8>, SearchHit);
+
+impl Tail {
+    /// Where each of the tail's records is listed for a normalised `query`, in listing order.
+    fn listings(&self, query: &str) -> Vec<Listing> {
+        let mut listings: Vec<Listing> = self
+            .records
+            .iter()
+            .filter_map(|(key, record)| {
+                let record = record.as_ref()?;
+                let (range, term) = first_listing(query, &record.values(key))?;
+                let hit = SearchHit {
+                    key: key.clone(),
+                    doc: record.doc.clone(),
+                    rank: SEARCH_RANGES[range].rank(),
+                };
+                Some((range, term.to_bytes(), hit))
+            })
+            .collect();
+        listings.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        listings
+    }
 }
 
 impl Store {
-    /// What the search index holds of a record, if it was ever recorded or mapped.
-    pub fn search_doc(&self, key: &RecordKey) -> Result<Option<SearchDoc>> {
-        self.get_value(&keys::search_doc(key), "search doc")
+    /// What the search index holds of a record, as the indexer left it.
+    pub fn search_record(&self, key: &RecordKey) -> Result<Option<IndexedRecord>> {
+        self.inner.indexer.record(key)
+    }
+
+    /// The events after the index's watermark, folded: `None` when there are more than
+    /// [`MAX_TAIL_EVENTS`] (with how far behind the index is).
+    fn search_tail(&self) -> Result<std::result::Result<Tail, IndexProgress>> {
+        let progress = self.search_index_progress();
+        if progress.lag() > MAX_TAIL_EVENTS {
+            return Ok(Err(progress));
+        }
+        let indexer = &self.inner.indexer;
+        let (_, changes) = indexer.changes_between(progress.watermark, progress.head, false)?;
+        let mut records = BTreeMap::new();
+        for (key, newest) in changes {
+            let (_, now) = indexer.folded(&key, newest)?;
+            records.insert(key, now);
+        }
+        Ok(Ok(Tail { records }))
     }
 
     /// Up to `limit` records matching `query` (normalised here), in rank order, from `from` on:
-    /// a bounded read of the index that stops after `max_reads` entries with a cursor.
+    /// a bounded read of the index that stops after `max_reads` entries with a cursor, with the
+    /// records named after its watermark listed from what they hold now.
     pub fn search(
         &self,
         query: &str,
@@ -83,27 +142,57 @@ impl Store {
             hits: Vec::new(),
             next: None,
             read: 0,
+            behind: None,
         };
         if query.is_empty() {
             return Ok(page);
         }
+        let tail = match self.search_tail()? {
+            Ok(tail) => tail,
+            Err(progress) => {
+                page.behind = Some(progress);
+                Tail {
+                    records: BTreeMap::new(),
+                }
+            }
+        };
+        let listings = tail.listings(&query);
         let first = from.map_or(0, |cursor| cursor.range);
         for (index, range) in SEARCH_RANGES.iter().enumerate().skip(first) {
             let mut prefix = vec![keys::SEARCH];
             prefix.extend_from_slice(&range.key_prefix(&query));
             let mut start = prefix.clone();
             let mut last = Vec::new();
-            if let Some(cursor) = from.filter(|c| c.range == index && !c.after.is_empty()) {
+            let resumed = from.filter(|c| c.range == index && !c.after.is_empty());
+            if let Some(cursor) = resumed {
                 let mut after = vec![keys::SEARCH];
                 after.extend_from_slice(&cursor.after);
                 after.push(0);
                 start = start.max(after);
                 last.clone_from(&cursor.after);
             }
+            // The tail's records listed in this range, after the cursor.
+            let mut fresh = listings
+                .iter()
+                .filter(|(at, bytes, _)| {
+                    *at == index && resumed.is_none_or(|c| bytes.as_slice() > c.after.as_slice())
+                })
+                .peekable();
             for item in self.inner.tree.range(start..) {
                 let (key, value) = item.map_err(|e| self.sled_error(e))?;
                 if !key.starts_with(&prefix) {
                     break;
+                }
+                while let Some((_, bytes, hit)) = fresh.next_if(|(_, b, _)| b[..] < key[1..]) {
+                    if page.hits.len() >= limit {
+                        page.next = Some(SearchCursor {
+                            range: index,
+                            after: last,
+                        });
+                        return Ok(page);
+                    }
+                    page.hits.push(hit.clone());
+                    last.clone_from(bytes);
                 }
                 if page.hits.len() >= limit || page.read >= max_reads {
                     page.next = Some(SearchCursor {
@@ -113,73 +202,98 @@ impl Store {
                     return Ok(page);
                 }
                 page.read += 1;
+                last = key[1..].to_vec();
                 let term = IndexTerm::from_bytes(&key[1..])
                     .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-                let doc = match term.class {
-                    TermClass::ExternalId => {
-                        Some(decode(&value, "search doc").map_err(|d| self.corrupt(d))?)
-                    }
-                    _ => self.search_doc(&term.key)?,
+                if tail.records.contains_key(&term.key) {
+                    // Changed after the watermark: listed from what it holds now, above.
+                    continue;
+                }
+                let record = match term.class {
+                    TermClass::ExternalId => Some(
+                        decode::<IndexedRecord>(&value, "search index entry")
+                            .map_err(|d| self.corrupt(d))?,
+                    ),
+                    _ => self.search_record(&term.key)?,
                 };
-                let twenty_id = self.mapping(&term.key)?.map(|m| m.twenty_id);
-                let values = indexed_values(&term.key, doc.as_ref(), twenty_id.as_deref());
-                last = key[1..].to_vec();
+                // A term without its record's entry is one damage left behind: never listed.
+                let Some(record) = record else { continue };
+                let values = record.values(&term.key);
                 if first_listing(&query, &values).is_some_and(|(i, t)| i == index && t == term) {
                     page.hits.push(SearchHit {
                         key: term.key,
-                        doc,
+                        doc: record.doc,
                         rank: range.rank(),
                     });
                 }
+            }
+            for (_, bytes, hit) in fresh {
+                if page.hits.len() >= limit {
+                    page.next = Some(SearchCursor {
+                        range: index,
+                        after: last,
+                    });
+                    return Ok(page);
+                }
+                page.hits.push(hit.clone());
+                last.clone_from(bytes);
             }
         }
         Ok(page)
     }
 
     /// Up to `limit` records whose external id is `text` once both are normalised (case and
-    /// accents aside): one read of the index's exact range.
+    /// accents aside): one read of the index's exact range, and the tail's records.
     pub fn records_with_external_id(&self, text: &str, limit: usize) -> Result<Vec<RecordKey>> {
         let query = normalise(text);
         if query.is_empty() {
             return Ok(Vec::new());
         }
+        let tail = self.search_tail()?.ok();
+        let in_tail = |key: &RecordKey| tail.as_ref().is_some_and(|t| t.records.contains_key(key));
+        let mut found: Vec<RecordKey> = tail
+            .iter()
+            .flat_map(|tail| tail.records.iter())
+            .filter(|(key, now)| now.is_some() && normalise(&key.external_id) == query)
+            .map(|(key, _)| key.clone())
+            .collect();
         let exact = SearchRange {
             class: TermClass::ExternalId,
             exact: true,
         };
         let mut prefix = vec![keys::SEARCH];
         prefix.extend_from_slice(&exact.key_prefix(&query));
-        let mut found = Vec::new();
         for item in self.inner.tree.scan_prefix(&prefix) {
+            if found.len() >= limit {
+                break;
+            }
             let (key, _) = item.map_err(|e| self.sled_error(e))?;
             let term = IndexTerm::from_bytes(&key[1..])
                 .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-            if normalise(&term.key.external_id) == query {
+            if !in_tail(&term.key) && normalise(&term.key.external_id) == query {
                 found.push(term.key);
-                if found.len() >= limit {
-                    break;
-                }
             }
         }
+        found.truncate(limit);
         Ok(found)
     }
 
-    /// The search index's docs, read into memory (for [`Store::snapshot`]).
-    pub(super) fn search_index(&self) -> Result<SearchIndex> {
+    /// The search index's entries, read into memory (compare with [`SearchIndex::of_log`]).
+    pub fn search_index(&self) -> Result<SearchIndex> {
         let mut index = SearchIndex::default();
         let class_prefix = [keys::SEARCH, TermClass::ExternalId.as_byte()];
         for item in self.inner.tree.scan_prefix(class_prefix) {
             let (key, value) = item.map_err(|e| self.sled_error(e))?;
             let term = IndexTerm::from_bytes(&key[1..])
                 .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-            let doc = decode(&value, "search doc").map_err(|d| self.corrupt(d))?;
-            index.docs.insert(term.key, doc);
+            let record = decode(&value, "search index entry").map_err(|d| self.corrupt(d))?;
+            index.records.insert(term.key, record);
         }
         Ok(index)
     }
 
-    /// Every stored search term besides the docs' rows (they follow from docs and mappings:
-    /// compare with [`SearchIndex::terms`]).
+    /// Every stored search term besides the records' external-id terms (compare with
+    /// [`SearchIndex::terms`]).
     pub fn search_terms(&self) -> Result<BTreeSet<IndexTerm>> {
         let mut terms = BTreeSet::new();
         for item in self.inner.tree.scan_prefix([keys::SEARCH]) {

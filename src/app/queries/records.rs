@@ -10,7 +10,7 @@ use super::{CHUNK, MAX_PAGE, MAX_SCAN, SCAN_BUDGET};
 use crate::clock::format_ms;
 use crate::domain::projection::search::{normalise, MatchRank};
 use crate::domain::{EntityKind, Event, RecordKey};
-use crate::store::{Result, SearchCursor, Store};
+use crate::store::{IndexProgress, Result, SearchCursor, Store};
 
 /// The most index entries one page of a search reads before it returns a cursor.
 pub const MAX_INDEX_READS: usize = 2_000;
@@ -51,7 +51,8 @@ pub struct RecordPage {
     /// more.
     #[serde(default)]
     pub next_after: Option<String>,
-    /// What to tell the person when the first page is empty, e.g. "No record matches 'x'…".
+    /// What to tell the person when the first page is empty ("No record matches 'x'…") or the
+    /// search index is still being built ("Search is still indexing…").
     #[serde(default)]
     pub message: Option<String>,
 }
@@ -151,12 +152,15 @@ pub fn find_records(
             ..record_row(store, &hit.key, name, base_url)?
         });
     }
-    let message = (rows.is_empty() && search.after.is_none() && found.next.is_none()).then(|| {
-        format!(
-            "No record matches '{}'; try an external id, a Twenty id, an e-mail address or the start of a name.",
-            search.text.trim()
-        )
-    });
+    let message = match found.behind {
+        Some(progress) => Some(still_indexing(progress)),
+        None => (rows.is_empty() && search.after.is_none() && found.next.is_none()).then(|| {
+            format!(
+                "No record matches '{}'; try an external id, a Twenty id, an e-mail address or the start of a name.",
+                search.text.trim()
+            )
+        }),
+    };
     Ok(RecordPage {
         rows,
         next_before: None,
@@ -164,6 +168,16 @@ pub fn find_records(
         next_after: found.next.map(|cursor| cursor.encode()),
         message,
     })
+}
+
+/// What a search says while the index is far behind the log (just after an upgrade or a rebuild,
+/// during a large import): how far it got.
+fn still_indexing(progress: IndexProgress) -> String {
+    let done = (progress.watermark as f64 / progress.head.max(1) as f64 * 100.0).floor();
+    format!(
+        "Search is still indexing the records ({:.0} % done), so some may be missing here; search again in a moment.",
+        done.min(99.0)
+    )
 }
 
 /// Every record, the most recently changed first: a scan of the log's intents, newest first,

@@ -19,7 +19,6 @@ pub struct MemoryProjections {
     pub forwarded: ForwardCounters,
     pub relayed: std::collections::BTreeMap<Uuid, u64>,
     pub servers: KnownServers,
-    pub search: search::SearchIndex,
 }
 
 impl ProjectionView for MemoryProjections {
@@ -50,9 +49,6 @@ impl ProjectionView for MemoryProjections {
     fn servers(&self) -> KnownServers {
         self.servers.clone()
     }
-    fn search_doc(&self, key: &RecordKey) -> Option<search::SearchDoc> {
-        self.search.docs.get(key).cloned()
-    }
 }
 
 impl MemoryProjections {
@@ -74,7 +70,6 @@ impl MemoryProjections {
             self.servers = servers;
         }
         self.counters = delta.counters;
-        self.search.apply(delta.search);
     }
 }
 

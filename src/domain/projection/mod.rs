@@ -8,7 +8,8 @@
 //!
 //! - `rows`: the projected rows (mapping, pending, failed, counters, stored config, relay counters).
 //! - `servers`: what is known of each Twenty server.
-//! - `search`: the search index (external id, name, e-mail, Twenty id), folded after the rest.
+//! - `search`: the search index (external id, name, e-mail, Twenty id): not folded here, but
+//!   derived from the log and the mappings by the store's indexer, behind the appends.
 //! - `memory`: [`MemoryProjections`], the fold's reference model.
 
 mod memory;
@@ -39,8 +40,6 @@ pub trait ProjectionView {
     /// The sequence number of the intent a relay recorded with this id (relay index).
     fn relayed_seq(&self, intent_id: &Uuid) -> Option<u64>;
     fn servers(&self) -> KnownServers;
-    /// What the search index holds of a record (see [`search`]).
-    fn search_doc(&self, key: &RecordKey) -> Option<search::SearchDoc>;
 }
 
 /// The changes one event makes to the projections. `None` means "remove".
@@ -62,8 +61,6 @@ pub struct ProjectionDelta {
     pub relayed: Vec<(Uuid, Option<u64>)>,
     /// The new knowledge of Twenty servers, when it changed.
     pub servers: Option<KnownServers>,
-    /// The search index's changes.
-    pub search: search::SearchDelta,
 }
 
 /// Folds one event into the projections seen through `view`.
@@ -254,7 +251,6 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
     }
 
     delta.counters = counters;
-    search::fold_index(view, &envelope.event, &mut delta);
     delta
 }
 

@@ -1,13 +1,15 @@
 //! The search index: every record found by its external id, Twenty id, e-mail address and name
-//! (each word of it), case- and accent-insensitively, kept by the fold like every projection.
+//! (each word of it), case- and accent-insensitively: a projection of the log that is not folded
+//! with the others but derived behind the appends by the store's indexer (`store::indexer`).
 //!
-//! What is indexed of a record is its [`SearchDoc`] (the newest intent's name and e-mail; the
-//! fold decides it) and the Twenty id of its mapping. Each value becomes [`IndexTerm`]s: a class,
-//! the value normalised ([`normalise`]) and cut to [`TERM_MAX_CHARS`], and the record; the terms
-//! are a pure function of doc and mapping ([`stored_terms`]), written by the store. A search reads the terms that
-//! start with the normalised query, range after range of [`SEARCH_RANGES`], so that an exact id
-//! comes first, then values that start with the query, then names with a later word that does;
-//! [`first_listing`] says where a record is listed, so it is listed once across pages.
+//! What is indexed of a record is an [`IndexedRecord`]: the newest intent's name and e-mail
+//! ([`SearchDoc`]) and the Twenty id of its mapping; [`index_change`] says what an event changes.
+//! Each value becomes [`IndexTerm`]s: a class, the value normalised ([`normalise`]) and cut to
+//! [`TERM_MAX_CHARS`], and the record; the terms are a pure function of the indexed record
+//! ([`IndexedRecord::terms`]). A search reads the terms that start with the normalised query,
+//! range after range of [`SEARCH_RANGES`], so that an exact id comes first, then values that
+//! start with the query, then names with a later word that does; [`first_listing`] says where a
+//! record is listed, so it is listed once across pages. [`SearchIndex`] is the reference model.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use super::{Mapping, ProjectionDelta, ProjectionView};
-use crate::domain::event::Event;
+use super::Mapping;
+use crate::domain::event::{Envelope, Event};
 use crate::domain::intent::{IntentFields, RecordKey};
 
 /// The longest term kept in the index, in characters: longer values are cut (a search compares
@@ -71,8 +73,7 @@ pub fn cut(text: &str) -> &str {
     }
 }
 
-/// What the index holds of a record besides its keys: the newest intent's name and e-mail.
-/// Stored as the value of the record's external-id term.
+/// The newest intent's name and e-mail address of a record, as the index holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchDoc {
     pub name: Option<String>,
@@ -86,6 +87,123 @@ impl SearchDoc {
             email: fields.email.clone(),
         }
     }
+}
+
+/// What the index holds of a record: the newest intent's [`SearchDoc`] (none before any intent)
+/// with that intent's sequence number, and the Twenty id of its mapping. Stored as the value of
+/// the record's external-id term; a record has one when it has a doc or a Twenty id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedRecord {
+    pub doc: Option<SearchDoc>,
+    /// The sequence number of the intent the doc is from (0 without a doc): an older one never
+    /// replaces it, so indexing a part of the log again changes nothing.
+    pub doc_seq: u64,
+    pub twenty_id: Option<String>,
+}
+
+/// A record's newest doc in a part of the log: the intent's sequence number and its doc.
+pub type NewestDoc = Option<(u64, SearchDoc)>;
+
+impl IndexedRecord {
+    /// What the index holds of a record once `newest` (the newest doc of a part of the log) is
+    /// folded over `old` (what it held), with the Twenty id its mapping has now: none without a
+    /// doc or a Twenty id.
+    pub fn folded(
+        old: Option<&IndexedRecord>,
+        newest: NewestDoc,
+        twenty_id: Option<String>,
+    ) -> Option<IndexedRecord> {
+        let (doc_seq, doc) = match (old, newest) {
+            (Some(old), Some((seq, _))) if old.doc.is_some() && old.doc_seq >= seq => {
+                (old.doc_seq, old.doc.clone())
+            }
+            (_, Some((seq, doc))) => (seq, Some(doc)),
+            (Some(old), None) => (old.doc_seq, old.doc.clone()),
+            (None, None) => (0, None),
+        };
+        (doc.is_some() || twenty_id.is_some()).then_some(IndexedRecord {
+            doc,
+            doc_seq,
+            twenty_id,
+        })
+    }
+
+    /// Every value the record is found by: its external id, name (and up to [`MAX_WORD_TERMS`]
+    /// later words of it), e-mail address and Twenty id, normalised.
+    pub fn values(&self, key: &RecordKey) -> Vec<IndexedValue> {
+        let mut values = Vec::new();
+        let mut add = |class: TermClass, value: String| {
+            if !value.is_empty() {
+                values.push(IndexedValue {
+                    term: IndexTerm::new(class, &value, key),
+                    value,
+                });
+            }
+        };
+        add(TermClass::ExternalId, normalise(&key.external_id));
+        let doc = self.doc.as_ref();
+        if let Some(name) = doc.and_then(|doc| doc.name.as_deref()) {
+            let name = normalise(name);
+            for start in word_starts(&name).skip(1).take(MAX_WORD_TERMS) {
+                add(TermClass::Word, name[start..].to_string());
+            }
+            add(TermClass::Field, name);
+        }
+        if let Some(email) = doc.and_then(|doc| doc.email.as_deref()) {
+            add(TermClass::Field, normalise(email));
+        }
+        if let Some(twenty_id) = self.twenty_id.as_deref() {
+            add(TermClass::TwentyId, normalise(twenty_id));
+        }
+        values
+    }
+
+    /// The terms stored for the record besides its external-id term (whose value is this record).
+    pub fn terms(&self, key: &RecordKey) -> BTreeSet<IndexTerm> {
+        self.values(key)
+            .into_iter()
+            .map(|value| value.term)
+            .filter(|term| term.class != TermClass::ExternalId)
+            .collect()
+    }
+}
+
+/// What an event tells the index: the record it is about (whose Twenty id the index reads again
+/// from its mapping) and, for an intent, the record's new doc.
+pub fn index_change(envelope: &Envelope) -> Option<(RecordKey, NewestDoc)> {
+    let key = envelope.event.record_key()?;
+    let doc = match &envelope.event {
+        Event::IntentRecorded(intent) => Some((envelope.seq, SearchDoc::of(&intent.fields))),
+        _ => None,
+    };
+    Some((key, doc))
+}
+
+/// Folds one event's [`index_change`] into the newest docs of a part of the log.
+pub fn note_change(changes: &mut BTreeMap<RecordKey, NewestDoc>, envelope: &Envelope) {
+    if let Some((key, doc)) = index_change(envelope) {
+        let newest = changes.entry(key).or_default();
+        if doc.is_some() {
+            *newest = doc;
+        }
+    }
+}
+
+/// The terms to write (`true`) and remove, besides the external-id term, for a record whose
+/// index entry goes from `old` to `new`.
+pub fn term_changes(
+    key: &RecordKey,
+    old: Option<&IndexedRecord>,
+    new: Option<&IndexedRecord>,
+) -> Vec<(IndexTerm, bool)> {
+    if old == new {
+        return Vec::new();
+    }
+    let terms = |record: Option<&IndexedRecord>| record.map(|r| r.terms(key)).unwrap_or_default();
+    let (old, new) = (terms(old), terms(new));
+    let removed = old.difference(&new).map(|term| (term.clone(), false));
+    let added = new.difference(&old).map(|term| (term.clone(), true));
+    removed.chain(added).collect()
 }
 
 /// Which value of a record a term comes from. The order is the order of the key bytes.
@@ -170,41 +288,6 @@ pub struct IndexedValue {
     pub value: String,
 }
 
-/// Every value `key` is found by, given what the index holds of it (`doc`: none for a record
-/// never seen) and its Twenty id.
-pub fn indexed_values(
-    key: &RecordKey,
-    doc: Option<&SearchDoc>,
-    twenty_id: Option<&str>,
-) -> Vec<IndexedValue> {
-    let mut values = Vec::new();
-    let mut add = |class: TermClass, value: String| {
-        if !value.is_empty() {
-            values.push(IndexedValue {
-                term: IndexTerm::new(class, &value, key),
-                value,
-            });
-        }
-    };
-    if let Some(doc) = doc {
-        add(TermClass::ExternalId, normalise(&key.external_id));
-        if let Some(name) = doc.name.as_deref() {
-            let name = normalise(name);
-            for start in word_starts(&name).skip(1).take(MAX_WORD_TERMS) {
-                add(TermClass::Word, name[start..].to_string());
-            }
-            add(TermClass::Field, name);
-        }
-        if let Some(email) = doc.email.as_deref() {
-            add(TermClass::Field, normalise(email));
-        }
-    }
-    if let Some(twenty_id) = twenty_id {
-        add(TermClass::TwentyId, normalise(twenty_id));
-    }
-    values
-}
-
 /// The byte offsets where a word starts: an alphanumeric character after one that is not.
 fn word_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let mut previous_alphanumeric = false;
@@ -215,93 +298,41 @@ fn word_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// The terms stored for a record besides its [`SearchDoc`] row (which is its external-id term):
-/// a pure function of the doc and the Twenty id, so the store derives them when it writes.
-pub fn stored_terms(
-    key: &RecordKey,
-    doc: Option<&SearchDoc>,
-    twenty_id: Option<&str>,
-) -> BTreeSet<IndexTerm> {
-    indexed_values(key, doc, twenty_id)
-        .into_iter()
-        .map(|value| value.term)
-        .filter(|term| term.class != TermClass::ExternalId)
-        .collect()
-}
-
-/// What the store writes (`true`) and removes for a record whose doc or Twenty id went from
-/// `old` to `new`.
-pub fn term_changes(
-    key: &RecordKey,
-    old: (Option<&SearchDoc>, Option<&str>),
-    new: (Option<&SearchDoc>, Option<&str>),
-) -> Vec<(IndexTerm, bool)> {
-    if old == new {
-        return Vec::new();
-    }
-    let old = stored_terms(key, old.0, old.1);
-    let new = stored_terms(key, new.0, new.1);
-    let removed = old.difference(&new).map(|term| (term.clone(), false));
-    let added = new.difference(&old).map(|term| (term.clone(), true));
-    removed.chain(added).collect()
-}
-
-/// The index, in memory: each record's [`SearchDoc`]. Its other terms follow from the docs and
-/// the mappings ([`SearchIndex::terms`]).
+/// The index as it is once it has caught up with the whole log: the reference model the store's
+/// index is compared with. Each record's entry follows from the log's newest intent for it and
+/// the Twenty id of its mapping (see [`IndexedRecord`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchIndex {
-    pub docs: BTreeMap<RecordKey, SearchDoc>,
+    pub records: BTreeMap<RecordKey, IndexedRecord>,
 }
 
 impl SearchIndex {
-    pub fn apply(&mut self, delta: SearchDelta) {
-        for (key, doc) in delta.docs {
-            match doc {
-                Some(doc) => self.docs.insert(key, doc),
-                None => self.docs.remove(&key),
-            };
+    /// The index of a log, given the mappings its projections hold.
+    pub fn of_log<'a>(
+        log: impl IntoIterator<Item = &'a Envelope>,
+        mappings: &BTreeMap<RecordKey, Mapping>,
+    ) -> SearchIndex {
+        let mut changes = BTreeMap::new();
+        for envelope in log {
+            note_change(&mut changes, envelope);
         }
+        let records = changes
+            .into_iter()
+            .filter_map(|(key, newest)| {
+                let twenty_id = mappings.get(&key).map(|m| m.twenty_id.clone());
+                IndexedRecord::folded(None, newest, twenty_id).map(|record| (key, record))
+            })
+            .collect();
+        SearchIndex { records }
     }
 
-    /// Every term besides the docs' rows, given the mappings (Twenty id by record).
-    pub fn terms(&self, mappings: &BTreeMap<RecordKey, Mapping>) -> BTreeSet<IndexTerm> {
-        self.docs
+    /// Every term besides the records' external-id terms.
+    pub fn terms(&self) -> BTreeSet<IndexTerm> {
+        self.records
             .iter()
-            .flat_map(|(key, doc)| {
-                let twenty_id = mappings.get(key).map(|m| m.twenty_id.as_str());
-                stored_terms(key, Some(doc), twenty_id)
-            })
+            .flat_map(|(key, record)| record.terms(key))
             .collect()
     }
-}
-
-/// The changes one event makes to the index's docs (`None`: remove).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchDelta {
-    pub docs: Vec<(RecordKey, Option<SearchDoc>)>,
-}
-
-/// Folds one event into the index, after the other projections' changes are in `delta`: the
-/// intent's record gets the intent's name and e-mail; a record mapped before any intent gets an
-/// empty doc (so its ids are indexed). A record never leaves the index. The terms follow from
-/// the docs and mappings: the store writes them ([`term_changes`]).
-pub fn fold_index(view: &impl ProjectionView, event: &Event, delta: &mut ProjectionDelta) {
-    let mut docs = Vec::new();
-    if let Event::IntentRecorded(intent) = event {
-        let (key, doc) = (intent.key(), SearchDoc::of(&intent.fields));
-        if view.search_doc(&key).as_ref() != Some(&doc) {
-            docs.push((key, Some(doc)));
-        }
-    }
-    for (key, mapping) in &delta.mappings {
-        if mapping.is_some()
-            && !docs.iter().any(|(changed, _)| changed == key)
-            && view.search_doc(key).is_none()
-        {
-            docs.push((key.clone(), Some(SearchDoc::default())));
-        }
-    }
-    delta.search = SearchDelta { docs };
 }
 
 /// How well a listed record matches the query.

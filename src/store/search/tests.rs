@@ -1,6 +1,7 @@
-//! Store tests of the search index on a real sled database: kept by appends, read page by page
-//! with each record listed once, repaired by a rebuild, and built when a format-1 store (the
-//! committed fixture, or one written before the index) opens.
+//! Store tests of the search index on a real sled database: exact right after an append (through
+//! the tail) and once indexed, read page by page with each record listed once while part of it is
+//! indexed and part in the tail, repaired by a rebuild, built for a store written before it (the
+//! committed fixture), and honest when far behind.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -10,9 +11,9 @@ use uuid::Uuid;
 
 use super::*;
 use crate::clock::{Clock, ManualClock};
-use crate::domain::projection::search::MatchRank;
+use crate::domain::projection::search::{IndexTerm, MatchRank, SearchIndex, TermClass};
 use crate::domain::{EntityKind, Event, Intent, IntentFields, IntentSource, PushOutcome};
-use crate::store::BACKUPS_DIR_NAME;
+use crate::store::{StoreOptions, CATCH_UP_BATCH};
 
 fn clock() -> Arc<dyn Clock> {
     ManualClock::starting_at(1_764_000_000_000)
@@ -33,6 +34,22 @@ fn intent(kind: EntityKind, external_id: &str, name: &str, email: Option<&str>) 
     }
 }
 
+/// A store whose index only moves when the test calls `catch_up_search_index`.
+fn open_without_indexer(dir: &Path) -> Store {
+    let options = StoreOptions {
+        background_indexer: false,
+    };
+    Store::open_with_options(dir, clock(), options).unwrap().0
+}
+
+fn catch_up(store: &Store) {
+    while !store
+        .catch_up_search_index(CATCH_UP_BATCH)
+        .unwrap()
+        .caught_up()
+    {}
+}
+
 fn company(id: &str, name: &str) -> Event {
     Event::IntentRecorded(intent(EntityKind::Company, id, name, None))
 }
@@ -46,9 +63,11 @@ fn ids(hits: &SearchHits) -> Vec<(&str, MatchRank)> {
 }
 
 #[test]
-fn appends_keep_the_index_and_an_exact_id_comes_first() {
+fn an_append_is_found_at_once_and_an_exact_id_comes_first() {
+    // Every search below runs twice: right after the append (the tail folded on the index),
+    // then once the indexer has caught up (the index alone).
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), clock()).unwrap();
+    let store = open_without_indexer(dir.path());
     let mut events: Vec<Event> = (0..200)
         .map(|i| company(&format!("k-{i}"), &format!("Company {i}")))
         .collect();
@@ -62,7 +81,50 @@ fn appends_keep_the_index_and_an_exact_id_comes_first() {
     );
     events.push(Event::IntentRecorded(zoe.clone()));
     store.append(events).unwrap();
+    for indexed in [false, true] {
+        if indexed {
+            catch_up(&store);
+        }
+        assert_eq!(store.search_index_progress().caught_up(), indexed);
+        first_searches(&store);
+    }
 
+    // Pushed: found by its Twenty id; renamed: found by the new name only.
+    store
+        .append(vec![
+            Event::PushSucceeded {
+                intent_id: zoe.id,
+                key: zoe.key(),
+                twenty_id: "5f0c-TW".into(),
+                outcome: PushOutcome::Created,
+                fields_hash: [0; 16],
+            },
+            Event::IntentRecorded(intent(EntityKind::Person, "p-1", "Ada", None)),
+        ])
+        .unwrap();
+    for indexed in [false, true] {
+        if indexed {
+            catch_up(&store);
+        }
+        assert_eq!(
+            ids(&store.search("5F0C-tw", None, 5, 100).unwrap()),
+            vec![("p-1", MatchRank::Exact)]
+        );
+        assert!(store.search("zoe", None, 5, 100).unwrap().hits.is_empty());
+        let hit = &store.search("ada", None, 5, 100).unwrap().hits[0];
+        assert_eq!(
+            hit.doc.as_ref().and_then(|d| d.name.as_deref()),
+            Some("Ada")
+        );
+        assert_eq!(
+            store.records_with_external_id("P-1", 10).unwrap(),
+            vec![RecordKey::new(EntityKind::Person, "p-1")]
+        );
+        assert!(store.records_with_external_id("p-", 10).unwrap().is_empty());
+    }
+}
+
+fn first_searches(store: &Store) {
     let found = store.search("K-5", None, 20, 1_000).unwrap();
     assert_eq!(
         ids(&found),
@@ -100,64 +162,42 @@ fn appends_keep_the_index_and_an_exact_id_comes_first() {
         .unwrap()
         .hits
         .is_empty());
-
-    // Pushed: found by its Twenty id; renamed: found by the new name only.
-    store
-        .append(vec![
-            Event::PushSucceeded {
-                intent_id: zoe.id,
-                key: zoe.key(),
-                twenty_id: "5f0c-TW".into(),
-                outcome: PushOutcome::Created,
-                fields_hash: [0; 16],
-            },
-            Event::IntentRecorded(intent(EntityKind::Person, "p-1", "Ada", None)),
-        ])
-        .unwrap();
-    assert_eq!(
-        ids(&store.search("5F0C-tw", None, 5, 100).unwrap()),
-        vec![("p-1", MatchRank::Exact)]
-    );
-    assert!(store.search("zoe", None, 5, 100).unwrap().hits.is_empty());
-    let hit = &store.search("ada", None, 5, 100).unwrap().hits[0];
-    assert_eq!(
-        hit.doc.as_ref().and_then(|d| d.name.as_deref()),
-        Some("Ada")
-    );
-    assert_eq!(
-        store.records_with_external_id("P-1", 10).unwrap(),
-        vec![RecordKey::new(EntityKind::Person, "p-1")]
-    );
-    assert!(store.records_with_external_id("p-", 10).unwrap().is_empty());
 }
 
 #[test]
 fn pages_list_every_match_once_and_stay_bounded() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), clock()).unwrap();
-    // Each record matches "acme" by its id, its name and a later word of its name.
-    let events: Vec<Event> = (0..150)
-        .map(|i| company(&format!("acme-{i:03}"), &format!("Acme {i} the acme")))
-        .collect();
-    store.append(events).unwrap();
-    let mut listed = Vec::new();
-    let mut cursor: Option<SearchCursor> = None;
-    let mut pages = 0;
-    loop {
-        let page = store.search("acme", cursor.as_ref(), 40, 60).unwrap();
-        assert!(page.read <= 60, "a page reads at most its budget");
-        listed.extend(page.hits.iter().map(|hit| hit.key.external_id.clone()));
-        pages += 1;
-        match page.next {
-            // Through text, as the UI gets it.
-            Some(next) => cursor = Some(SearchCursor::decode(&next.encode()).unwrap()),
-            None => break,
+    // Each record matches "acme" by its id, its name and a later word of its name; part of them
+    // is indexed, the rest only in the tail.
+    for indexed in [0, 40, 75, 150] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_without_indexer(dir.path());
+        let events: Vec<Event> = (0..150)
+            .map(|i| company(&format!("acme-{i:03}"), &format!("Acme {i} the acme")))
+            .collect();
+        store.append(events).unwrap();
+        if indexed > 0 {
+            store.catch_up_search_index(indexed).unwrap();
         }
+        let mut listed = Vec::new();
+        let mut cursor: Option<SearchCursor> = None;
+        let mut pages = 0;
+        loop {
+            let page = store.search("acme", cursor.as_ref(), 40, 60).unwrap();
+            assert!(page.read <= 60, "a page reads at most its budget");
+            assert!(page.hits.len() <= 40);
+            listed.extend(page.hits.iter().map(|hit| hit.key.external_id.clone()));
+            pages += 1;
+            match page.next {
+                // Through text, as the UI gets it.
+                Some(next) => cursor = Some(SearchCursor::decode(&next.encode()).unwrap()),
+                None => break,
+            }
+        }
+        let unique: BTreeSet<&String> = listed.iter().collect();
+        assert_eq!(listed.len(), 150, "{indexed} indexed, {pages} pages");
+        assert_eq!(unique.len(), 150, "no record twice ({indexed} indexed)");
+        assert!(listed.windows(2).all(|w| w[0] < w[1]), "id order");
     }
-    let unique: BTreeSet<&String> = listed.iter().collect();
-    assert_eq!(listed.len(), 150, "{pages} pages");
-    assert_eq!(unique.len(), 150, "no record twice");
-    assert!(listed.windows(2).all(|w| w[0] < w[1]), "id order");
     assert_eq!(SearchCursor::decode("9.00"), None);
     assert_eq!(SearchCursor::decode("1.zz"), None);
     assert_eq!(SearchCursor::decode("nonsense"), None);
@@ -166,28 +206,33 @@ fn pages_list_every_match_once_and_stay_bounded() {
 #[test]
 fn a_damaged_index_is_repaired_by_a_rebuild() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), clock()).unwrap();
+    let store = open_without_indexer(dir.path());
     store
         .append(vec![company("c-1", "Acme"), company("c-2", "Zoë")])
         .unwrap();
-    let expected = store.snapshot().unwrap();
+    catch_up(&store);
+    let expected = store.search_index().unwrap();
     let key = RecordKey::new(EntityKind::Company, "c-1");
-    store.inner.tree.remove(keys::search_doc(&key)).unwrap();
-    let ghost = crate::domain::projection::search::IndexTerm::new(
-        crate::domain::projection::search::TermClass::Field,
-        "ghost",
-        &key,
-    );
+    store.inner.tree.remove(keys::search_record(&key)).unwrap();
+    let ghost = IndexTerm::new(TermClass::Field, "ghost", &key);
     store
         .inner
         .tree
         .insert(keys::search_term(&ghost), &[][..])
         .unwrap();
     assert!(store.search("c-1", None, 5, 100).unwrap().hits.is_empty());
+    assert!(
+        store.search("ghost", None, 5, 100).unwrap().hits.is_empty(),
+        "a term without its entry is never listed"
+    );
     let report = store.rebuild_projections().unwrap();
-    assert_eq!(report.corrected, 2);
-    assert_eq!(store.snapshot().unwrap(), expected);
+    assert_eq!(report.corrected, 0, "the other projections were right");
+    assert_eq!(store.search_index_progress().watermark, 0, "indexed again");
     assert_eq!(store.search("c-1", None, 5, 100).unwrap().hits.len(), 1);
+    catch_up(&store);
+    assert_eq!(store.search_index().unwrap(), expected);
+    assert_eq!(store.search("c-1", None, 5, 100).unwrap().hits.len(), 1);
+    assert!(store.search("ghost", None, 5, 100).unwrap().hits.is_empty());
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -203,89 +248,83 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Opens `dir` as a store written before the index: migrated to format 2, backed up, the index
-/// built; a second open does nothing more.
-fn assert_migrates_and_finds(dir: &Path, query: &str, expected: &str) {
-    let (store, report) = Store::open_with_report(dir, clock()).unwrap();
-    assert_eq!(report.migrated, vec![2]);
-    assert!(report.rebuilt, "the index was built");
-    assert!(report.backup.as_deref().is_some_and(Path::is_dir));
-    assert!(dir.join(BACKUPS_DIR_NAME).is_dir());
-    let hits = store.search(query, None, 10, 100).unwrap();
-    assert_eq!(
-        hits.hits.first().map(|h| h.key.external_id.as_str()),
-        Some(expected)
-    );
-    let live = store.snapshot().unwrap();
-    assert!(!live.search.docs.is_empty());
-    assert_eq!(store.rebuild_projections().unwrap().corrected, 0);
-    drop(store);
-    let (store, report) = Store::open_with_report(dir, clock()).unwrap();
-    assert_eq!(
-        (report.migrated, report.rebuilt),
-        (Vec::<u32>::new(), false)
-    );
-    assert_eq!(store.snapshot().unwrap(), live);
+/// The stored index equals the one the whole log gives.
+fn assert_index_matches_log(store: &Store) {
+    let log = store.events_after(0, usize::MAX).unwrap();
+    let mappings = store.mappings().unwrap().into_iter().collect();
+    let expected = SearchIndex::of_log(&log, &mappings);
+    assert_eq!(store.search_index().unwrap(), expected);
+    assert_eq!(store.search_terms().unwrap(), expected.terms());
+}
+
+/// Waits for the background indexer to catch up.
+fn wait_for_index(store: &Store) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !store.search_index_progress().caught_up() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the indexer caught up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 #[test]
-fn the_format_1_fixture_gets_its_index_when_it_opens() {
+fn the_format_1_fixture_is_searchable_at_once_and_indexed_behind() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v1");
     copy_dir(&fixture, dir.path());
-    assert_migrates_and_finds(dir.path(), "lovelace", "fixture-p1");
-    let store = Store::open(dir.path(), clock()).unwrap();
-    assert_eq!(
-        ids(&store.search("Fixture-P2", None, 5, 100).unwrap())[0],
-        ("fixture-p2", MatchRank::Exact)
-    );
-    assert_eq!(
-        ids(&store.search("grace", None, 5, 100).unwrap()),
-        vec![("fixture-p2", MatchRank::Prefix)]
-    );
-    assert_eq!(
-        ids(&store.search("ada@FIXTURE", None, 5, 100).unwrap()),
-        vec![("fixture-p1", MatchRank::Prefix)]
-    );
+    // The index needs no migration: a store without it (or behind it) is indexed behind.
+    let (store, report) = Store::open_with_report(dir.path(), clock()).unwrap();
+    assert!(report.migrated.is_empty() && !report.rebuilt);
+    let searches = |store: &Store| {
+        assert_eq!(
+            ids(&store.search("lovelace", None, 5, 100).unwrap()),
+            vec![("fixture-p1", MatchRank::Other)]
+        );
+        assert_eq!(
+            ids(&store.search("Fixture-P2", None, 5, 100).unwrap())[0],
+            ("fixture-p2", MatchRank::Exact)
+        );
+        assert_eq!(
+            ids(&store.search("grace", None, 5, 100).unwrap()),
+            vec![("fixture-p2", MatchRank::Prefix)]
+        );
+        assert_eq!(
+            ids(&store.search("ada@FIXTURE", None, 5, 100).unwrap()),
+            vec![("fixture-p1", MatchRank::Prefix)]
+        );
+    };
+    searches(&store);
+    wait_for_index(&store);
+    assert_index_matches_log(&store);
+    searches(&store);
 }
 
 #[test]
-fn an_older_store_with_pushes_gets_its_index_when_it_opens() {
+fn a_store_closed_with_the_index_behind_catches_up_when_it_opens_again() {
     let dir = tempfile::tempdir().unwrap();
+    let first = intent(EntityKind::Company, "k-5", "Zoë & Co", None);
     {
-        let store = Store::open(dir.path(), clock()).unwrap();
-        let first = intent(EntityKind::Company, "k-5", "Zoë & Co", None);
+        let store = open_without_indexer(dir.path());
         let mut events = vec![Event::IntentRecorded(first.clone())];
         events.extend((0..50).map(|i| company(&format!("k-5{i}"), "Other")));
-        events.push(Event::PushSucceeded {
-            intent_id: first.id,
-            key: first.key(),
-            twenty_id: "tw-k5".into(),
-            outcome: PushOutcome::Created,
-            fields_hash: [0; 16],
-        });
         store.append(events).unwrap();
-        // What the binaries before the index left: format 1, no `s` key.
-        let stale: Vec<_> = store
-            .inner
-            .tree
-            .scan_prefix([keys::SEARCH])
-            .keys()
-            .map(Result::unwrap)
-            .collect();
-        assert!(!stale.is_empty());
-        for key in stale {
-            store.inner.tree.remove(key).unwrap();
-        }
+        store.catch_up_search_index(20).unwrap();
         store
-            .inner
-            .tree
-            .insert(keys::FORMAT_VERSION, &1u32.to_be_bytes())
+            .append(vec![Event::PushSucceeded {
+                intent_id: first.id,
+                key: first.key(),
+                twenty_id: "tw-k5".into(),
+                outcome: PushOutcome::Created,
+                fields_hash: [0; 16],
+            }])
             .unwrap();
-        store.inner.db.flush().unwrap();
+        // Closed (as if the process died) with the watermark behind the log.
+        assert_eq!(store.search_index_progress().watermark, 20);
     }
-    assert_migrates_and_finds(dir.path(), "zoe", "k-5");
     let store = Store::open(dir.path(), clock()).unwrap();
+    // Found at once, through the tail, whatever the indexer did meanwhile.
     assert_eq!(
         ids(&store.search("TW-K5", None, 5, 100).unwrap()),
         vec![("k-5", MatchRank::Exact)]
@@ -294,26 +333,50 @@ fn an_older_store_with_pushes_gets_its_index_when_it_opens() {
         store.search("k-5", None, 100, 1_000).unwrap().hits.len(),
         51
     );
+    wait_for_index(&store);
+    assert_eq!(store.search_index_progress().watermark, 52);
+    assert_index_matches_log(&store);
+    assert_eq!(
+        ids(&store.search("zoe", None, 5, 100).unwrap()),
+        vec![("k-5", MatchRank::Prefix)]
+    );
 }
 
 #[test]
-fn an_interrupted_index_build_is_done_at_the_next_open() {
+fn a_store_closing_stops_its_indexer_and_lets_go_of_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), clock()).unwrap();
-        store.append(vec![company("c-1", "Acme")]).unwrap();
-        // As if the process died after the migration, before its rebuild's batch.
-        let key = RecordKey::new(EntityKind::Company, "c-1");
-        store.inner.tree.remove(keys::search_doc(&key)).unwrap();
-        store
-            .inner
-            .tree
-            .insert(keys::REBUILD_PROJECTIONS, &[][..])
-            .unwrap();
-        store.inner.db.flush().unwrap();
+        let events: Vec<Event> = (0..3_000)
+            .map(|i| company(&format!("c-{i}"), "Acme"))
+            .collect();
+        store.append(events).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(60));
     }
-    let (store, report) = Store::open_with_report(dir.path(), clock()).unwrap();
-    assert!(report.rebuilt && report.migrated.is_empty());
-    assert!(!store.rebuild_requested().unwrap());
-    assert_eq!(store.search("acme", None, 5, 100).unwrap().hits.len(), 1);
+    // Opened again at once: the indexer thread is gone with the store that owned it.
+    let store = open_without_indexer(dir.path());
+    let progress = store.search_index_progress();
+    assert!(progress.watermark <= progress.head && progress.head == 3_000);
+    catch_up(&store);
+    assert_index_matches_log(&store);
+}
+
+#[test]
+fn far_behind_a_search_reads_the_index_alone_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_without_indexer(dir.path());
+    store.append(vec![company("early", "Early Bird")]).unwrap();
+    catch_up(&store);
+    let events: Vec<Event> = (0..=MAX_TAIL_EVENTS)
+        .map(|i| company(&format!("late-{i}"), "Late"))
+        .collect();
+    store.append(events).unwrap();
+    let page = store.search("early", None, 5, 100).unwrap();
+    assert_eq!(ids(&page), vec![("early", MatchRank::Exact)]);
+    let behind = page.behind.expect("says the index is behind");
+    assert_eq!((behind.watermark, behind.lag()), (1, MAX_TAIL_EVENTS + 1));
+    store.catch_up_search_index(1).unwrap();
+    let page = store.search("late-1", None, 5, 100).unwrap();
+    assert_eq!(page.behind, None, "a tail it can fold");
+    assert_eq!(ids(&page)[0], ("late-1", MatchRank::Exact));
 }

@@ -3,6 +3,8 @@
 //! through `next_after` each listed once, a sentence when nothing matches, and the Activity
 //! filter by record that shows only that record's events.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 use twenty_sync::app::record_intents;
 use twenty_sync::domain::{EntityKind, IntentDraft, IntentFields, IntentSource};
@@ -80,9 +82,17 @@ async fn an_exact_id_among_100000_records_comes_first() {
             .collect();
         record_intents(&s.store, &drafts, IntentSource::Cli).expect("recorded");
     }
+    // The index follows the appends once they pause; until then a search says it is behind.
+    crate::support::eventually(
+        "the search index has caught up",
+        Duration::from_secs(120),
+        || s.store.search_index_progress().caught_up(),
+    )
+    .await;
     let page = s
         .rpc(json!({ "op": "records", "q": "K-5", "limit": 50 }))
         .await;
+    assert_eq!(page["message"], Value::Null, "{page}");
     let first = &page["rows"][0];
     assert_eq!(first["external_id"], "k-5", "{page}");
     assert_eq!(first["matched"], "exact");

@@ -1,5 +1,6 @@
 //! Tests of the search index on plain values: normalisation, terms and their byte order, where a
-//! record is listed (ranking), and the fold keeping the terms of the newest values only.
+//! record is listed (ranking), and what the index holds of a log (the newest values only, an
+//! older intent never replacing a newer one).
 
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -18,6 +19,21 @@ fn doc(name: &str, email: Option<&str>) -> SearchDoc {
         name: Some(name.into()),
         email: email.map(str::to_string),
     }
+}
+
+/// Every value `key` is found by with this doc and Twenty id.
+fn indexed_values(
+    key: &RecordKey,
+    doc: Option<&SearchDoc>,
+    twenty_id: Option<&str>,
+) -> Vec<IndexedValue> {
+    IndexedRecord::folded(
+        None,
+        doc.map(|doc| (1, doc.clone())),
+        twenty_id.map(str::to_string),
+    )
+    .map(|record| record.values(key))
+    .unwrap_or_default()
 }
 
 #[test]
@@ -94,6 +110,18 @@ fn a_record_is_found_by_ids_name_words_and_email() {
         ]
     );
     assert!(indexed_values(&key, None, None).is_empty(), "never seen");
+    let mapped_only = indexed_values(&key, None, Some("TW-1"));
+    assert_eq!(
+        mapped_only
+            .iter()
+            .map(|v| (v.term.class, v.value.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (TermClass::ExternalId, "p-16"),
+            (TermClass::TwentyId, "tw-1")
+        ],
+        "a record mapped before any intent is found by both ids"
+    );
 }
 
 /// Where each record is listed for `query`: (range index, rank).
@@ -163,24 +191,26 @@ fn a_long_query_is_compared_on_the_whole_value() {
 
 struct Log {
     projections: MemoryProjections,
-    seq: u64,
+    envelopes: Vec<Envelope>,
 }
 
 impl Log {
     fn push(&mut self, event: Event) {
-        self.seq += 1;
-        self.projections.apply(&Envelope {
+        let seq = self.envelopes.len() as u64 + 1;
+        let envelope = Envelope {
             schema_version: 1,
-            id: Uuid::from_u128(u128::from(self.seq)),
-            seq: self.seq,
+            id: Uuid::from_u128(u128::from(seq)),
+            seq,
             recorded_at_ms: 0,
             event,
-        });
+        };
+        self.projections.apply(&envelope);
+        self.envelopes.push(envelope);
     }
 
     fn intent(&mut self, id: &str, name: &str) -> Uuid {
         let intent = Intent {
-            id: Uuid::from_u128(1_000 + u128::from(self.seq)),
+            id: Uuid::from_u128(1_000 + self.envelopes.len() as u128),
             kind: EntityKind::Company,
             external_id: id.into(),
             fields: IntentFields {
@@ -195,10 +225,13 @@ impl Log {
         intent_id
     }
 
+    fn index(&self) -> SearchIndex {
+        SearchIndex::of_log(&self.envelopes, &self.projections.mappings)
+    }
+
     fn terms(&self) -> Vec<(TermClass, String)> {
-        self.projections
-            .search
-            .terms(&self.projections.mappings)
+        self.index()
+            .terms()
             .iter()
             .map(|t| (t.class, t.term.clone()))
             .collect()
@@ -206,15 +239,15 @@ impl Log {
 }
 
 #[test]
-fn the_fold_keeps_the_newest_name_and_the_mapped_twenty_id() {
+fn the_index_holds_the_newest_name_and_the_mapped_twenty_id() {
     let mut log = Log {
         projections: MemoryProjections::default(),
-        seq: 0,
+        envelopes: Vec::new(),
     };
     let first = log.intent("c-1", "Old Name");
     assert_eq!(
-        log.projections.search.docs[&company("c-1")],
-        doc("Old Name", None)
+        log.index().records[&company("c-1")].doc,
+        Some(doc("Old Name", None))
     );
     assert_eq!(
         log.terms(),
@@ -239,16 +272,30 @@ fn the_fold_keeps_the_newest_name_and_the_mapped_twenty_id() {
         ],
         "the old name's terms are gone"
     );
-    let before = log.projections.search.clone();
-    log.intent("c-1", "Zoë");
-    assert_eq!(
-        log.projections.search, before,
-        "the same values change nothing"
-    );
     log.push(Event::MappingInvalidated {
         key: company("c-1"),
         twenty_id: "TW-9".into(),
     });
     assert_eq!(log.terms(), vec![(TermClass::Field, "zoe".into())]);
-    assert!(log.projections.search.docs.contains_key(&company("c-1")));
+    assert!(log.index().records.contains_key(&company("c-1")));
+    // Events about records never recorded nor mapped index nothing.
+    log.push(Event::RetryRequested {
+        key: company("ghost"),
+    });
+    assert!(!log.index().records.contains_key(&company("ghost")));
+}
+
+#[test]
+fn an_older_intent_never_replaces_a_newer_one() {
+    let newer = IndexedRecord::folded(None, Some((9, doc("New", None))), None).unwrap();
+    let again = IndexedRecord::folded(Some(&newer), Some((4, doc("Old", None))), None);
+    assert_eq!(again.as_ref(), Some(&newer), "folding an older part again");
+    let mapped = IndexedRecord::folded(Some(&newer), None, Some("TW".into())).unwrap();
+    assert_eq!(
+        (mapped.doc, mapped.doc_seq, mapped.twenty_id.as_deref()),
+        (Some(doc("New", None)), 9, Some("TW"))
+    );
+    assert_eq!(IndexedRecord::folded(None, None, None), None);
+    let unmapped = IndexedRecord::folded(Some(&newer), None, None);
+    assert_eq!(unmapped.as_ref(), Some(&newer), "a doc keeps the entry");
 }
