@@ -2,9 +2,12 @@
 //! records in the store (half companies, half people, each pushed once so it has a Twenty id),
 //! the p99 of a search through the local API (`GET /api/records?q=…&limit=50`): exact external
 //! and Twenty ids, id prefixes, names with and without their accents, later words of names,
-//! e-mail addresses, one-letter queries that match most records, and misses. Then the time to
-//! rebuild the projections (what the first open after the format-2 migration spends). Prints a
-//! Markdown table. `SEARCH_BENCH_RECORDS` sets the number of records (default 1,000,000).
+//! e-mail addresses, one-letter queries that match most records, and misses: once the index has
+//! caught up, and again with a tail of `MAX_TAIL_EVENTS` events after its watermark (the most a
+//! search folds on top of the index, which later searches keep). Also the time the indexer takes
+//! to build the index of the whole store (a store written before the index, or after a rebuild)
+//! and the rebuild's own time. Prints a Markdown table. `SEARCH_BENCH_RECORDS` sets the number
+//! of records (default 1,000,000).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +20,7 @@ use twenty_sync::config::Settings;
 use twenty_sync::domain::{
     EntityKind, Event, Intent, IntentFields, IntentSource, PushOutcome, RecordKey,
 };
-use twenty_sync::store::Store;
+use twenty_sync::store::{Store, StoreOptions, MAX_TAIL_EVENTS};
 use uuid::Uuid;
 
 const FIRST: [&str; 12] = [
@@ -200,36 +203,31 @@ fn queries(records: u64) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-fn main() {
-    let records: u64 = std::env::var("SEARCH_BENCH_RECORDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let started = Instant::now();
-    {
-        let store = Store::open(dir.path(), Arc::new(SystemClock)).expect("store");
-        fill(&store, records);
-    }
-    let fill_time = started.elapsed();
-    println!(
-        "filled {records} records ({} events) in {fill_time:.1?}",
-        records * 2
-    );
+fn open_without_indexer(dir: &std::path::Path) -> Store {
+    let options = StoreOptions {
+        background_indexer: false,
+    };
+    Store::open_with_options(dir, Arc::new(SystemClock), options)
+        .expect("store")
+        .0
+}
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+/// Runs every kind of query through the local API of an agent on `store`: a row per kind, and
+/// every call's time.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    store: &Store,
+    records: u64,
+) -> (Vec<(String, String)>, Vec<Duration>) {
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut all = Vec::new();
-    let store = runtime.block_on(async {
-        let store = Store::open(dir.path(), Arc::new(SystemClock)).expect("store");
+    runtime.block_on(async {
         let mut agent = Agent::start(store.clone(), Settings::default());
         let server = api::bind(
             Live::new(agent.handle()),
             ApiConfig {
-                data_dir: dir.path().to_path_buf(),
+                data_dir: dir.to_path_buf(),
                 port: 0,
             },
         )
@@ -256,7 +254,13 @@ fn main() {
                 (started.elapsed(), page)
             }
         };
-        for q in ["warm", "up", "c-1"] {
+        // The first search folds the tail (if any) and keeps it for the next ones.
+        let (first, _) = get("warm".to_string()).await;
+        rows.push((
+            "first search (folds the events after the index's watermark, if any)".into(),
+            format!("{first:.2?}"),
+        ));
+        for q in ["up", "c-1"] {
             let _ = get(q.to_string()).await;
         }
         for (name, texts) in queries(records) {
@@ -264,6 +268,12 @@ fn main() {
             let mut found = 0usize;
             for q in texts {
                 let (elapsed, page) = get(q).await;
+                assert!(
+                    !page["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("Search is still indexing")),
+                    "{page}"
+                );
                 found += page["rows"].as_array().map_or(0, Vec::len);
                 times.push(elapsed);
             }
@@ -282,7 +292,6 @@ fn main() {
             ));
         }
         agent.stop().await;
-        store
     });
     all.sort();
     rows.push((
@@ -293,21 +302,95 @@ fn main() {
             percentile(&all, 0.99)
         ),
     ));
+    (rows, all)
+}
+
+fn print_table(title: &str, rows: &[(String, String)]) {
+    println!("\n| {title} | result |\n|---|---|");
+    for (name, value) in rows {
+        println!("| {name} | {value} |");
+    }
+}
+
+fn main() {
+    let records: u64 = std::env::var("SEARCH_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    {
+        // Filled as a store written before the index: the index is built below.
+        let store = open_without_indexer(dir.path());
+        fill(&store, records);
+    }
+    let fill_time = started.elapsed();
+    println!(
+        "filled {records} records ({} events) in {fill_time:.1?}",
+        records * 2
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut rows: Vec<(String, String)> = Vec::new();
+
+    // The background indexer builds the whole index once the store opens.
+    let started = Instant::now();
+    let store = Store::open(dir.path(), Arc::new(SystemClock)).expect("store");
+    while !store.search_index_progress().caught_up() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let build_time = started.elapsed();
+    let (caught_up, _) = measure(&runtime, dir.path(), &store, records);
+    print_table(
+        &format!("Records search, {records} records, index caught up"),
+        &caught_up,
+    );
+    drop(store);
+
+    // A tail of MAX_TAIL_EVENTS events after the watermark: new records and their pushes.
+    let store = open_without_indexer(dir.path());
+    let tail_records = MAX_TAIL_EVENTS / 2;
+    let intents: Vec<Intent> = (records..records + tail_records).map(intent).collect();
+    let pushes: Vec<Event> = intents
+        .iter()
+        .zip(records..)
+        .map(|(intent, i)| Event::PushSucceeded {
+            intent_id: intent.id,
+            key: RecordKey::new(intent.kind, intent.external_id.clone()),
+            twenty_id: twenty_id(i),
+            outcome: PushOutcome::Created,
+            fields_hash: [7; 16],
+        })
+        .collect();
+    store
+        .append(intents.into_iter().map(Event::IntentRecorded).collect())
+        .expect("append intents");
+    store.append(pushes).expect("append pushes");
+    assert_eq!(store.search_index_progress().lag(), MAX_TAIL_EVENTS);
+    let (with_tail, _) = measure(&runtime, dir.path(), &store, records);
+    print_table(
+        &format!("Records search, {records} records, {MAX_TAIL_EVENTS} events after the index's watermark"),
+        &with_tail,
+    );
+
     let report = store.rebuild_projections().expect("rebuild");
     rows.push((
-        "rebuild-projections of this store (the first open after the migration)".into(),
+        "search index built by the background indexer from the start of the log".into(),
+        format!("{build_time:.1?} for {} events", records * 2),
+    ));
+    rows.push((
+        "rebuild-projections of this store (the index is then built again behind it, as above)"
+            .into(),
         format!(
             "{:.1?} for {} events, {} entries corrected",
             report.elapsed, report.events, report.corrected
         ),
     ));
     rows.push((
-        "filling the store (durable appends of 5,000)".into(),
+        "filling the store (durable appends of 5,000, no index)".into(),
         format!("{fill_time:.1?}"),
     ));
-
-    println!("\n| Records search, {records} records | result |\n|---|---|");
-    for (name, value) in rows {
-        println!("| {name} | {value} |");
-    }
+    print_table(&format!("Search index, {records} records"), &rows);
 }

@@ -1,12 +1,15 @@
 //! The search index's indexer: it catches the index (`s` keys) up from its watermark
-//! (`#search_watermark`, the last event it holds) to the log's head, in bounded batches that each
-//! write their entries and the new watermark in one sled batch, apart from the appends (and not
-//! flushed: a lost batch is done again from the watermark). A background thread runs it at open
-//! and once appends pause; the store stops and joins it when it closes.
+//! (`#search_watermark`, the last event it holds) to the log's head, in bounded batches, apart
+//! from the appends and not flushed (sled flushes on its own). A background thread runs it at
+//! open and once appends pause; the store stops and joins it when it closes.
 //!
 //! For each record the events of a batch name, the indexer folds the batch's newest intent into
 //! what the index holds of it and reads its Twenty id again from its mapping
-//! ([`IndexedRecord::folded`]): indexing a part of the log twice changes nothing.
+//! ([`IndexedRecord::folded`]): indexing a part of the log twice changes nothing. A batch's
+//! entries are written one by one (a sled batch of thousands holds its garbage until the end: a
+//! third more memory, and slower), the watermark last: until it moves, every record the batch
+//! names is one a search reads from the log, not from the index, and a batch cut short by a
+//! crash is done again from the watermark.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,10 +21,10 @@ use super::codec::{decode, encode};
 use super::error::{Result, StoreError};
 use super::{decode_envelope, keys};
 use crate::domain::projection::search::{note_change, term_changes, IndexedRecord, NewestDoc};
-use crate::domain::{Mapping, RecordKey};
+use crate::domain::{Envelope, Mapping, RecordKey};
 
 /// The most events one catch-up batch indexes.
-pub const CATCH_UP_BATCH: usize = 5_000;
+pub const CATCH_UP_BATCH: usize = 2_000;
 /// How long appends must pause before the background indexer runs: it gives way to an import.
 const QUIET: Duration = Duration::from_millis(50);
 /// The lag past which the background indexer runs even while appends go on.
@@ -133,8 +136,8 @@ impl Indexer {
         self.head.store(head, Ordering::Release);
     }
 
-    /// Indexes up to `max_events` events after the watermark, in one batch with the new
-    /// watermark; stops early (keeping what it did) when the store closes.
+    /// Indexes up to `max_events` events after the watermark, then moves the watermark; stops
+    /// early (keeping what it did) when the store closes.
     pub(super) fn catch_up(&self, max_events: usize) -> Result<IndexProgress> {
         let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let progress = self.progress();
@@ -145,26 +148,27 @@ impl Indexer {
             .head
             .min(progress.watermark.saturating_add(max_events as u64));
         let (last, changes) = self.changes_between(progress.watermark, to, true)?;
-        let mut batch = sled::Batch::default();
         for (key, newest) in changes {
             let (old, new) = self.folded(&key, newest)?;
             if old == new {
                 continue;
             }
+            // The terms first, the record's entry last: an entry always has its terms.
             for (term, present) in term_changes(&key, old.as_ref(), new.as_ref()) {
                 match present {
-                    true => batch.insert(keys::search_term(&term), &[][..]),
-                    false => batch.remove(keys::search_term(&term)),
+                    true => self.tree.insert(keys::search_term(&term), &[][..]),
+                    false => self.tree.remove(keys::search_term(&term)),
                 }
+                .map_err(|e| self.sled_error(e))?;
             }
             match &new {
-                Some(record) => batch.insert(keys::search_record(&key), encode(record)),
-                None => batch.remove(keys::search_record(&key)),
+                Some(record) => self.tree.insert(keys::search_record(&key), encode(record)),
+                None => self.tree.remove(keys::search_record(&key)),
             }
+            .map_err(|e| self.sled_error(e))?;
         }
-        batch.insert(keys::SEARCH_WATERMARK, encode(&last));
         self.tree
-            .apply_batch(batch)
+            .insert(keys::SEARCH_WATERMARK, encode(&last))
             .map_err(|e| self.sled_error(e))?;
         self.watermark.store(last, Ordering::Release);
         Ok(IndexProgress {
@@ -193,16 +197,31 @@ impl Indexer {
 
     /// The newest doc of every record the events in `from + 1 ..= to` name, and the last event
     /// read (`to`, or earlier when `stoppable` and the store closes).
-    pub(super) fn changes_between(
+    fn changes_between(
         &self,
         from: u64,
         to: u64,
         stoppable: bool,
     ) -> Result<(u64, BTreeMap<RecordKey, NewestDoc>)> {
         let mut changes = BTreeMap::new();
+        let last = self.for_each_event(from, to, stoppable, |envelope| {
+            note_change(&mut changes, envelope)
+        })?;
+        Ok((last, changes))
+    }
+
+    /// Calls `each` with the events in `from + 1 ..= to`, oldest first; returns the last one's
+    /// sequence number (`to`, or earlier when `stoppable` and the store closes).
+    pub(super) fn for_each_event(
+        &self,
+        from: u64,
+        to: u64,
+        stoppable: bool,
+        mut each: impl FnMut(&Envelope),
+    ) -> Result<u64> {
         let mut last = from;
         if to <= from {
-            return Ok((last, changes));
+            return Ok(last);
         }
         let events = self.tree.range(keys::event(from + 1)..=keys::event(to));
         for (read, item) in events.enumerate() {
@@ -212,9 +231,9 @@ impl Indexer {
             let (_, bytes) = item.map_err(|e| self.sled_error(e))?;
             let envelope = decode_envelope(&self.path, &bytes)?;
             last = envelope.seq;
-            note_change(&mut changes, &envelope);
+            each(&envelope);
         }
-        Ok((last, changes))
+        Ok(last)
     }
 
     /// What the index holds of `key` and what it holds once `newest` is folded in, with the

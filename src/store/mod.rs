@@ -15,6 +15,7 @@ mod open;
 mod overlay;
 mod rebuild;
 mod search;
+mod tail;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -63,6 +64,8 @@ struct Inner {
     appended: tokio::sync::watch::Sender<u64>,
     /// Keeps the search index behind the appends; shared with its background thread.
     indexer: Arc<Indexer>,
+    /// What searches fold on top of the index, kept between them.
+    tail: tail::TailCache,
     /// The background indexer, stopped and joined when the store closes.
     indexer_thread: Mutex<Option<JoinHandle<()>>>,
     _lock: lock::StoreLock,

@@ -133,6 +133,7 @@ impl Store {
                 next_seq: Mutex::new(next_seq),
                 appended: tokio::sync::watch::Sender::new(next_seq - 1),
                 indexer: indexer.clone(),
+                tail: Default::default(),
                 indexer_thread: Mutex::new(None),
                 _lock: lock,
             }),

@@ -5,10 +5,12 @@
 //! on), the records whose external id is exactly a text, and the whole index for comparisons.
 //! A tail longer than [`MAX_TAIL_EVENTS`] is not folded: the page says the index is behind.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::codec::decode;
 use super::error::Result;
+use super::tail::Tail;
 use super::{keys, IndexProgress, Store};
 use crate::domain::projection::search::{
     first_listing, normalise, IndexTerm, IndexedRecord, MatchRank, SearchDoc, SearchIndex,
@@ -16,9 +18,11 @@ use crate::domain::projection::search::{
 };
 use crate::domain::RecordKey;
 
-/// The most events after the index's watermark a search folds on top of the index; behind that,
-/// a search reads the index alone and says it is still indexing.
-pub const MAX_TAIL_EVENTS: u64 = 10_000;
+/// The most events after the index's watermark a search folds on top of the index (as many as
+/// one batch of the indexer: the first search after them spends 10–25 ms folding them, the next
+/// ones keep what it folded); further behind, a search reads the index alone and says it is
+/// still indexing.
+pub const MAX_TAIL_EVENTS: u64 = 2_000;
 
 /// Where a search goes on: a range of [`SEARCH_RANGES`] and the last term read in it (none: from
 /// the start of the range).
@@ -73,58 +77,21 @@ pub struct SearchHits {
     pub behind: Option<IndexProgress>,
 }
 
-/// The records the events after the index's watermark name, each with what it holds now (none:
-/// nothing to find it by), and where each is listed for a query.
-struct Tail {
-    records: BTreeMap<RecordKey, Option<IndexedRecord>>,
-}
-
-/// A tail record listed for a query: the range, the term's bytes, the hit.
-type Listing = (usize, Vec<u8>, SearchHit);
-
-impl Tail {
-    /// Where each of the tail's records is listed for a normalised `query`, in listing order.
-    fn listings(&self, query: &str) -> Vec<Listing> {
-        let mut listings: Vec<Listing> = self
-            .records
-            .iter()
-            .filter_map(|(key, record)| {
-                let record = record.as_ref()?;
-                let (range, term) = first_listing(query, &record.values(key))?;
-                let hit = SearchHit {
-                    key: key.clone(),
-                    doc: record.doc.clone(),
-                    rank: SEARCH_RANGES[range].rank(),
-                };
-                Some((range, term.to_bytes(), hit))
-            })
-            .collect();
-        listings.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        listings
-    }
-}
-
 impl Store {
     /// What the search index holds of a record, as the indexer left it.
     pub fn search_record(&self, key: &RecordKey) -> Result<Option<IndexedRecord>> {
         self.inner.indexer.record(key)
     }
 
-    /// The events after the index's watermark, folded: `None` when there are more than
-    /// [`MAX_TAIL_EVENTS`] (with how far behind the index is).
-    fn search_tail(&self) -> Result<std::result::Result<Tail, IndexProgress>> {
+    /// The records the events after the index's watermark name, as they are now: an error with
+    /// how far behind the index is when there are more than [`MAX_TAIL_EVENTS`] such events.
+    fn search_tail(&self) -> Result<std::result::Result<Arc<Tail>, IndexProgress>> {
         let progress = self.search_index_progress();
         if progress.lag() > MAX_TAIL_EVENTS {
+            self.inner.tail.clear();
             return Ok(Err(progress));
         }
-        let indexer = &self.inner.indexer;
-        let (_, changes) = indexer.changes_between(progress.watermark, progress.head, false)?;
-        let mut records = BTreeMap::new();
-        for (key, newest) in changes {
-            let (_, now) = indexer.folded(&key, newest)?;
-            records.insert(key, now);
-        }
-        Ok(Ok(Tail { records }))
+        Ok(Ok(self.inner.tail.get(&self.inner.indexer, progress)?))
     }
 
     /// Up to `limit` records matching `query` (normalised here), in rank order, from `from` on:
@@ -151,9 +118,7 @@ impl Store {
             Ok(tail) => tail,
             Err(progress) => {
                 page.behind = Some(progress);
-                Tail {
-                    records: BTreeMap::new(),
-                }
+                Arc::new(Tail::default())
             }
         };
         let listings = tail.listings(&query);
@@ -205,7 +170,7 @@ impl Store {
                 last = key[1..].to_vec();
                 let term = IndexTerm::from_bytes(&key[1..])
                     .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-                if tail.records.contains_key(&term.key) {
+                if tail.names(&term.key) {
                     // Changed after the watermark: listed from what it holds now, above.
                     continue;
                 }
@@ -249,14 +214,8 @@ impl Store {
         if query.is_empty() {
             return Ok(Vec::new());
         }
-        let tail = self.search_tail()?.ok();
-        let in_tail = |key: &RecordKey| tail.as_ref().is_some_and(|t| t.records.contains_key(key));
-        let mut found: Vec<RecordKey> = tail
-            .iter()
-            .flat_map(|tail| tail.records.iter())
-            .filter(|(key, now)| now.is_some() && normalise(&key.external_id) == query)
-            .map(|(key, _)| key.clone())
-            .collect();
+        let tail = self.search_tail()?.unwrap_or_default();
+        let mut found: Vec<RecordKey> = tail.with_external_id(&query).cloned().collect();
         let exact = SearchRange {
             class: TermClass::ExternalId,
             exact: true,
@@ -270,7 +229,7 @@ impl Store {
             let (key, _) = item.map_err(|e| self.sled_error(e))?;
             let term = IndexTerm::from_bytes(&key[1..])
                 .ok_or_else(|| self.corrupt("a search index key is malformed".into()))?;
-            if !in_tail(&term.key) && normalise(&term.key.external_id) == query {
+            if !tail.names(&term.key) && normalise(&term.key.external_id) == query {
                 found.push(term.key);
             }
         }
