@@ -6,10 +6,10 @@
 //! For each record the events of a batch name, the indexer folds the batch's newest intent into
 //! what the index holds of it and reads its Twenty id again from its mapping
 //! ([`IndexedRecord::folded`]): indexing a part of the log twice changes nothing. A batch's
-//! entries are written one by one (a sled batch of thousands holds its garbage until the end: a
-//! third more memory, and slower), the watermark last: until it moves, every record the batch
-//! names is one a search reads from the log, not from the index, and a batch cut short by a
-//! crash is done again from the watermark.
+//! entries are written one by one (a sled batch of thousands keeps every page it replaces until
+//! it ends: half as much memory again, measured), the watermark last: until it moves, every
+//! record the batch names is one a search reads from the log, not from the index, and a batch cut
+//! short by a crash is done again from the watermark.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::codec::{decode, encode};
 use super::error::{Result, StoreError};
-use super::{decode_envelope, keys};
+use super::{decode_envelope, keys, Inner, Store};
 use crate::domain::projection::search::{note_change, term_changes, IndexedRecord, NewestDoc};
 use crate::domain::{Envelope, Mapping, RecordKey};
 
@@ -95,7 +95,7 @@ impl Drop for Appending<'_> {
 
 impl Indexer {
     /// The indexer of the store in `path` whose newest event is `head`.
-    pub(super) fn new(tree: sled::Tree, path: &Path, head: u64) -> Result<Indexer> {
+    pub(super) fn new(tree: sled::Tree, path: &Path, head: u64) -> Indexer {
         let indexer = Indexer {
             tree,
             path: path.to_path_buf(),
@@ -110,11 +110,17 @@ impl Indexer {
             wake: Condvar::new(),
             stopping: AtomicBool::new(false),
         };
-        let stored = indexer.get::<u64>(keys::SEARCH_WATERMARK, "search watermark")?;
+        // An unreadable watermark only means indexing the log again from the start.
+        let stored = indexer
+            .get::<u64>(keys::SEARCH_WATERMARK, "search watermark")
+            .unwrap_or_else(|error| {
+                tracing::warn!("the search index is indexed again from the start: {error}");
+                None
+            });
         indexer
             .watermark
             .store(stored.unwrap_or(0).min(head), Ordering::Release);
-        Ok(indexer)
+        indexer
     }
 
     /// How far the index is behind the log.
@@ -323,6 +329,34 @@ impl Indexer {
     fn appends_running(&self) -> bool {
         let signal = self.lock_signal();
         signal.appending || signal.last_append.elapsed() < QUIET
+    }
+}
+
+impl Store {
+    /// How far the search index is behind the log (a search folds the events it lacks).
+    pub fn search_index_progress(&self) -> IndexProgress {
+        self.inner.indexer.progress()
+    }
+
+    /// Indexes up to `max_events` of the events the search index lacks, as one batch of the
+    /// background indexer: for tests, benchmarks and stores opened without it.
+    pub fn catch_up_search_index(&self, max_events: usize) -> Result<IndexProgress> {
+        self.inner.indexer.catch_up(max_events)
+    }
+}
+
+impl Drop for Inner {
+    /// Stops the background indexer (it keeps what it did) before the database closes.
+    fn drop(&mut self) {
+        self.indexer.stop();
+        let thread = self
+            .indexer_thread
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -71,21 +71,6 @@ struct Inner {
     _lock: lock::StoreLock,
 }
 
-impl Drop for Inner {
-    /// Stops the background indexer (it keeps what it did) before the database closes.
-    fn drop(&mut self) {
-        self.indexer.stop();
-        let thread = self
-            .indexer_thread
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(thread) = thread {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl Store {
     /// The folder of the sled database.
     pub fn path(&self) -> &Path {
@@ -144,17 +129,6 @@ impl Store {
         inner.appended.send_replace(*next_seq - 1);
         inner.indexer.appended(*next_seq - 1);
         Ok(envelopes)
-    }
-
-    /// How far the search index is behind the log (a search folds the events it lacks).
-    pub fn search_index_progress(&self) -> IndexProgress {
-        self.inner.indexer.progress()
-    }
-
-    /// Indexes up to `max_events` of the events the search index lacks, in one batch: what the
-    /// background indexer does after appends, for tests, benchmarks and stores opened without it.
-    pub fn catch_up_search_index(&self, max_events: usize) -> Result<IndexProgress> {
-        self.inner.indexer.catch_up(max_events)
     }
 
     /// Watches the newest sequence number: wakes up whoever waits for new events.

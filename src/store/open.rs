@@ -123,7 +123,7 @@ impl Store {
             }
             None => 1,
         };
-        let indexer = Arc::new(Indexer::new(tree.clone(), &path, next_seq - 1)?);
+        let indexer = Arc::new(Indexer::new(tree.clone(), &path, next_seq - 1));
         let store = Store {
             inner: Arc::new(Inner {
                 tree,
