@@ -380,3 +380,23 @@ fn far_behind_a_search_reads_the_index_alone_and_says_so() {
     assert_eq!(page.behind, None, "a tail it can fold");
     assert_eq!(ids(&page)[0], ("late-1", MatchRank::Exact));
 }
+
+#[test]
+fn an_unreadable_watermark_means_indexing_again_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open_without_indexer(dir.path());
+        store.append(vec![company("c-1", "Acme")]).unwrap();
+        catch_up(&store);
+        store
+            .inner
+            .tree
+            .insert(keys::SEARCH_WATERMARK, &b"garbage"[..])
+            .unwrap();
+    }
+    let store = open_without_indexer(dir.path());
+    assert_eq!(store.search_index_progress().watermark, 0);
+    assert_eq!(ids(&store.search("acme", None, 5, 100).unwrap()).len(), 1);
+    catch_up(&store);
+    assert_index_matches_log(&store);
+}
