@@ -1,6 +1,7 @@
 //! Import benchmark: a 100,000-row mixed CSV (companies and people) imported into a fresh store
-//! (time and peak RSS), then the latency from a stable file landing in a watched drop folder to
-//! its intents being recorded. Prints markdown table rows for BENCHMARKS.md.
+//! (time and peak RSS) and how long the search indexer then takes to catch up with it, then the
+//! latency from a stable file landing in a watched drop folder to its intents being recorded.
+//! Prints markdown table rows for BENCHMARKS.md.
 //!
 //! Run with `cargo bench --bench import` (`CHUNK=n` overrides the rows per append, `DRY=1`
 //! measures a dry run).
@@ -81,6 +82,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         bytes as f64 / 1e6,
         elapsed.as_secs_f64(),
         peak
+    );
+    // The search index follows behind the appends, from when they pause.
+    let behind = store.search_index_progress();
+    let indexing = Instant::now();
+    while !store.search_index_progress().caught_up() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "| search index caught up after the import ({} events behind when it returned) | | | {:.2} s after it | {:.0} MB | {cores} |",
+        behind.lag(),
+        indexing.elapsed().as_secs_f64(),
+        peak_rss_mb()
     );
     drop(store);
 

@@ -1,14 +1,15 @@
 //! Store benchmarks (`cargo bench --bench store`): durable append throughput in batches and one at
-//! a time, rebuild speed, open time of a large store and bytes on disk per intent. Prints a
-//! Markdown table for BENCHMARKS.md. `STORE_BENCH_EVENTS` sets the large store's size
-//! (default 1,000,000).
+//! a time (with the search indexer running behind, as in use), how long the indexer then takes to
+//! catch up, rebuild speed (the projections; the index is derived again behind it: timed on its
+//! own), open time of a large store and bytes on disk per intent. Prints a Markdown table for
+//! BENCHMARKS.md. `STORE_BENCH_EVENTS` sets the large store's size (default 1,000,000).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use twenty_sync::clock::SystemClock;
 use twenty_sync::domain::{EntityKind, Event, Intent, IntentFields, IntentSource, PushOutcome};
-use twenty_sync::store::Store;
+use twenty_sync::store::{Store, StoreOptions, CATCH_UP_BATCH};
 use uuid::Uuid;
 
 fn intent(n: u64) -> Event {
@@ -59,6 +60,31 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// A store whose search index moves only when [`index_from_scratch`] asks.
+fn open_without_indexer(dir: &std::path::Path, clock: Arc<SystemClock>) -> Store {
+    let options = StoreOptions {
+        background_indexer: false,
+    };
+    Store::open_with_options(dir, clock, options).unwrap().0
+}
+
+/// Indexes the whole log (the watermark set back by a rebuild, or a store written before the
+/// index), batch after batch as the background indexer does; prints the rate.
+fn index_from_scratch(store: &Store, what: &str) {
+    let started = Instant::now();
+    while !store
+        .catch_up_search_index(CATCH_UP_BATCH)
+        .unwrap()
+        .caught_up()
+    {}
+    let elapsed = started.elapsed().as_secs_f64();
+    let events = store.last_seq();
+    println!(
+        "| search index derived from the start of the log, {what} | {:.0} events/s ({elapsed:.2} s), in the background | report |",
+        events as f64 / elapsed
+    );
+}
+
 fn main() {
     let large: u64 = std::env::var("STORE_BENCH_EVENTS")
         .ok()
@@ -95,12 +121,23 @@ fn main() {
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3
     );
+    // The indexer gives way to appends; once they pause it catches up.
+    let behind = store.search_index_progress();
+    let started = Instant::now();
+    while !store.search_index_progress().caught_up() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    println!(
+        "| search indexer catching up after those appends ({} events behind) | {:.2} s, of which 0.05 s waiting for the appends to pause | report |",
+        behind.lag(),
+        started.elapsed().as_secs_f64()
+    );
     drop(store);
 
     // A large store: bytes per intent, rebuild speed, open time.
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path(), clock.clone()).unwrap();
+        let store = open_without_indexer(dir.path(), clock.clone());
         for b in 0..large / 1_000 {
             store
                 .append((0..1_000).map(|i| intent(b * 1_000 + i)).collect())
@@ -113,17 +150,20 @@ fn main() {
             report.events as f64 / report.elapsed.as_secs_f64(),
             report.elapsed.as_secs_f64()
         );
+        index_from_scratch(&store, "worst case, none indexed yet");
+        store.rebuild_projections().unwrap();
+        index_from_scratch(&store, "worst case, after a rebuild (all indexed already)");
     }
     let bytes = dir_size(&dir.path().join("store"));
     println!(
-        "| bytes on disk per intent ({large} intents, projections included) | {:.0} B | report |",
+        "| bytes on disk per intent ({large} intents, projections and search index included) | {:.0} B | report |",
         bytes as f64 / large as f64
     );
     // A log shaped like real use: every record recorded, pushed, edited once and pushed again
     // (four events per record, a quarter as many records as events).
     let dir_typical = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir_typical.path(), clock.clone()).unwrap();
+        let store = open_without_indexer(dir_typical.path(), clock.clone());
         let records = large / 4;
         for b in 0..records / 250 {
             let mut events = Vec::with_capacity(1_000);
@@ -158,6 +198,9 @@ fn main() {
             report.events as f64 / report.elapsed.as_secs_f64(),
             report.elapsed.as_secs_f64()
         );
+        index_from_scratch(&store, "typical log, none indexed yet");
+        store.rebuild_projections().unwrap();
+        index_from_scratch(&store, "typical log, after a rebuild (all indexed already)");
     }
 
     let mut opens = Vec::new();

@@ -118,6 +118,10 @@ fn main() {
     {
         let store = Store::open(dir.path(), Arc::new(SystemClock)).expect("store");
         fill(&store, events);
+        // Measured as in steady use: the search index has caught up with the log.
+        while !store.search_index_progress().caught_up() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     println!("filled {events} events in {:.1?}", started.elapsed());
 

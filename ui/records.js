@@ -11,7 +11,9 @@
   const { api } = window.TwentySync;
   const { $, h, fmt, when, say, plural } = UI;
 
-  const records = { next: null, loaded: false, pages: 0, seen: new Set() };
+  /** The search below the failed records: `next` is the listing's cursor (`next_before`, no
+   *  query), `after` the search's (`next_after`): "More results". */
+  const records = { next: null, after: null, loaded: false, pages: 0, seen: new Set() };
   /** Only the failed records of one imported file (the Imports screen's link), until "Show
    *  all" or the screen is left: `{ file, keys }`. */
   let only = null;
@@ -32,7 +34,7 @@
     const body = $("records-table").tBodies[0];
     const q = $("records-q").value.trim();
     try {
-      const page = await api.records({ q, before: reset ? undefined : records.next, limit: 50 });
+      const page = await api.records(reset ? { q, limit: 50 } : { q, before: records.next || undefined, after: records.after || undefined, limit: 50 });
       if (reset) {
         body.replaceChildren();
         records.seen = new Set();
@@ -57,10 +59,18 @@
           ),
         );
       }
-      records.next = page.next_before;
+      records.next = page.next_after ? null : page.next_before;
+      records.after = page.next_after || null;
       records.loaded = true;
-      $("records-more").hidden = !page.next_before;
-      $("records-empty").hidden = body.rows.length > 0 || !!page.next_before;
+      // A search goes on through its cursor; the listing of every record, further back.
+      const more = $("records-more");
+      more.textContent = records.after ? "More results" : "Search further back";
+      more.hidden = !records.after && !records.next;
+      // What the agent says of this search: nothing matches, or the index is still being built.
+      const note = $("records-note");
+      note.textContent = page.message || "";
+      note.hidden = !page.message;
+      $("records-empty").hidden = body.rows.length > 0 || !more.hidden || !!page.message;
     } catch (error) {
       body.replaceChildren(h("tr", {}, h("td", { colspan: 6, class: "error-text" }, error.message)));
     }

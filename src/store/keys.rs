@@ -12,8 +12,10 @@
 //! | `d` | record key | what is known of a record's failure beyond Twenty's message (conflict, dismissal) |
 //! | `i` | content hash (`resume:<hash>`, `notes:<hash>`) | sequence number of the first import (of the latest checkpoint of an unfinished one, of the latest `ImportNoted`) |
 //! | `r` | intent id (16 bytes) | sequence number of an intent received as a relay |
-//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server) |
+//! | `s` | search term: class byte (`0` external id, `1` Twenty id, `2` name or e-mail, `3` later word of a name), normalised text, NUL, record key | for class `0`, what the index holds of the record (its newest name and e-mail, its Twenty id); else empty. Written by the indexer, behind the log: an older binary that ignores them leaves the store valid |
+//! | `#` | name | store metadata (format version, counters, `#config`: the persisted configuration, `#forwarded`: what the upstream relay accepted, `#servers`: what is known of each Twenty server, `#search_watermark`: the sequence number of the last event the search index holds, absent = none) |
 
+use crate::domain::projection::search::{normalise, IndexTerm, TermClass};
 use crate::domain::RecordKey;
 
 /// The name of the sled tree holding everything.
@@ -27,6 +29,7 @@ pub const FAILED: u8 = b'f';
 pub const FAILURE_DETAIL: u8 = b'd';
 pub const IMPORT: u8 = b'i';
 pub const RELAYED: u8 = b'r';
+pub const SEARCH: u8 = b's';
 
 pub const FORMAT_VERSION: &[u8] = b"#format_version";
 pub const COUNTERS: &[u8] = b"#counters";
@@ -36,6 +39,9 @@ pub const CONFIG: &[u8] = b"#config";
 pub const FORWARDED: &[u8] = b"#forwarded";
 /// What is known of each Twenty server ([`crate::domain::projection::KnownServers`]).
 pub const SERVERS: &[u8] = b"#servers";
+/// The sequence number of the last event the search index holds; written with the index's
+/// entries, in their batch.
+pub const SEARCH_WATERMARK: &[u8] = b"#search_watermark";
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + rest.len());
@@ -83,6 +89,20 @@ pub fn import(content_hash: &str) -> Vec<u8> {
 
 pub fn relayed(intent_id: &uuid::Uuid) -> Vec<u8> {
     prefixed(RELAYED, intent_id.as_bytes())
+}
+
+/// A term of the search index.
+pub fn search_term(term: &IndexTerm) -> Vec<u8> {
+    prefixed(SEARCH, &term.to_bytes())
+}
+
+/// What the search index holds of a record: its external-id term.
+pub fn search_record(key: &RecordKey) -> Vec<u8> {
+    search_term(&IndexTerm::new(
+        TermClass::ExternalId,
+        &normalise(&key.external_id),
+        key,
+    ))
 }
 
 /// The intent id in an `r` key.

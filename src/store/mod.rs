@@ -3,27 +3,35 @@
 //! Every append writes its events and their projection changes in one atomic sled batch, flushed
 //! to disk before `append` returns. This file holds the handle, `append` and the reads; opening
 //! (lock, format version, migrations, backups) is in `open`, rebuilding the projections from
-//! the log in `rebuild`.
+//! the log in `rebuild`. The search index is derived behind the appends by `indexer` (a thread
+//! the handle owns) and read, exactly up to the newest event, by `search`.
 
 pub mod codec;
 pub mod error;
+mod indexer;
 pub mod keys;
 mod lock;
 mod open;
 mod overlay;
 mod rebuild;
+mod search;
+mod tail;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use uuid::Uuid;
 
 use self::codec::decode;
 pub use self::error::{Result, StoreError};
+use self::indexer::Indexer;
+pub use self::indexer::{IndexProgress, CATCH_UP_BATCH};
 pub use self::lock::LOCK_FILE_NAME;
-pub use self::open::OpenReport;
+pub use self::open::{OpenReport, StoreOptions};
 use self::overlay::{Overlay, TreeView};
 pub use self::rebuild::RebuildReport;
+pub use self::search::{SearchCursor, SearchHit, SearchHits, MAX_TAIL_EVENTS};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
@@ -54,6 +62,12 @@ struct Inner {
     next_seq: Mutex<u64>,
     /// The newest sequence number, for whoever waits for new events (the engine, the UI).
     appended: tokio::sync::watch::Sender<u64>,
+    /// Keeps the search index behind the appends; shared with its background thread.
+    indexer: Arc<Indexer>,
+    /// What searches fold on top of the index, kept between them.
+    tail: tail::TailCache,
+    /// The background indexer, stopped and joined when the store closes.
+    indexer_thread: Mutex<Option<JoinHandle<()>>>,
     _lock: lock::StoreLock,
 }
 
@@ -80,6 +94,7 @@ impl Store {
         }
         let inner = &self.inner;
         let mut next_seq = inner.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let _appending = inner.indexer.appending();
         let now_ms = inner.clock.now_ms();
         let envelopes: Vec<Envelope> = events
             .into_iter()
@@ -101,10 +116,10 @@ impl Store {
             let delta = fold(&overlay, envelope);
             overlay.apply(delta);
         }
+        overlay.write_to(&mut batch);
         if let Some(detail) = view.take_failure() {
             return Err(self.corrupt(detail));
         }
-        overlay.write_to(&mut batch);
         inner
             .tree
             .apply_batch(batch)
@@ -112,6 +127,7 @@ impl Store {
         *next_seq += envelopes.len() as u64;
         inner.db.flush().map_err(|e| self.sled_error(e))?;
         inner.appended.send_replace(*next_seq - 1);
+        inner.indexer.appended(*next_seq - 1);
         Ok(envelopes)
     }
 
@@ -432,14 +448,7 @@ impl Store {
     }
 
     fn decode_envelope(&self, bytes: &[u8]) -> Result<Envelope> {
-        Envelope::decode(bytes).map_err(|error| match error {
-            DecodeError::TooNew { found, known } => StoreError::TooNew {
-                path: self.inner.path.clone(),
-                found: u32::from(found),
-                known: u32::from(known),
-            },
-            other => self.corrupt(other.to_string()),
-        })
+        decode_envelope(&self.inner.path, bytes)
     }
 
     fn sled_error(&self, error: sled::Error) -> StoreError {
@@ -452,6 +461,21 @@ impl Store {
             detail,
         }
     }
+}
+
+/// Decodes a stored envelope of the store in `path`.
+fn decode_envelope(path: &Path, bytes: &[u8]) -> Result<Envelope> {
+    Envelope::decode(bytes).map_err(|error| match error {
+        DecodeError::TooNew { found, known } => StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: u32::from(found),
+            known: u32::from(known),
+        },
+        other => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Opening the store: the data directory's lock, the sled database, its format version, the
-//! numbered migrations of `migrations/` (after a copy into `backups/`), and the check that the
-//! projections agree with the log. Newer and damaged stores are refused, never written over.
+//! numbered migrations of `migrations/` (after a copy into `backups/`), the check that the
+//! projections agree with the log, and the search indexer's thread. Newer and damaged stores are
+//! refused, never written over.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::{Result, StoreError};
+use super::indexer::{self, Indexer};
 use super::{keys, lock, Inner, Store, BACKUPS_DIR_NAME, STORE_DIR_NAME};
 use crate::clock::Clock;
 use crate::migrations;
@@ -22,6 +24,22 @@ pub struct OpenReport {
     pub rebuilt: bool,
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Keep the search index up with the log on a background thread (else only
+    /// [`Store::catch_up_search_index`] does: for tests and benchmarks that measure without it).
+    pub background_indexer: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            background_indexer: true,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`, taking its lock and migrating it.
     pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
@@ -29,6 +47,14 @@ impl Store {
     }
 
     pub fn open_with_report(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<(Store, OpenReport)> {
+        Store::open_with_options(data_dir, clock, StoreOptions::default())
+    }
+
+    pub fn open_with_options(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        options: StoreOptions,
+    ) -> Result<(Store, OpenReport)> {
         // Private (0700 / 0600), and tightened once when an older version left it readable.
         let tightened =
             crate::safe_fs::secure_data_dir(data_dir).map_err(|source| StoreError::DataDir {
@@ -97,6 +123,7 @@ impl Store {
             }
             None => 1,
         };
+        let indexer = Arc::new(Indexer::new(tree.clone(), &path, next_seq - 1));
         let store = Store {
             inner: Arc::new(Inner {
                 tree,
@@ -105,6 +132,9 @@ impl Store {
                 clock,
                 next_seq: Mutex::new(next_seq),
                 appended: tokio::sync::watch::Sender::new(next_seq - 1),
+                indexer: indexer.clone(),
+                tail: Default::default(),
+                indexer_thread: Mutex::new(None),
                 _lock: lock,
             }),
         };
@@ -112,6 +142,17 @@ impl Store {
             tracing::warn!("the projections disagree with the event log; rebuilding them");
             store.rebuild_projections()?;
             report.rebuilt = true;
+        }
+        if options.background_indexer {
+            let thread = indexer::spawn(indexer).map_err(|source| StoreError::Io {
+                path: store.path().to_path_buf(),
+                detail: format!("the search indexer could not start: {source}"),
+            })?;
+            *store
+                .inner
+                .indexer_thread
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(thread);
         }
         // What sled (and a backup) just created, when the process umask is not 077.
         for dir in [store.path().to_path_buf(), data_dir.join(BACKUPS_DIR_NAME)] {

@@ -1,6 +1,7 @@
 //! Rebuilding the projections: re-fold the whole log with the same fold as live appends, compare
-//! with what is stored, and write only the differences in one atomic batch. Also the cheap check
-//! at open that tells whether a rebuild is needed.
+//! with what is stored, and write only the differences in one atomic batch, which also sets the
+//! search index's watermark back to the start (the indexer derives it again, behind). Also the
+//! cheap check at open that tells whether a rebuild is needed.
 
 use std::time::{Duration, Instant};
 
@@ -158,13 +159,16 @@ impl Store {
             Some(&self.counters()?),
             Some(&rebuilt.counters),
         );
-        if corrected > 0 {
+        // The search index reads the mappings: it is derived again from the start of the log,
+        // behind this rebuild (in the background), in the same batch as the corrections.
+        self.inner.indexer.restart_with(batch, |batch| {
             self.inner
                 .tree
                 .apply_batch(batch)
                 .map_err(|e| self.sled_error(e))?;
             self.inner.db.flush().map_err(|e| self.sled_error(e))?;
-        }
+            Ok(())
+        })?;
         Ok(RebuildReport {
             events,
             corrected,

@@ -5,9 +5,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{blocking, OpError, Operation};
 use crate::app::chart::ChartData;
+use crate::app::queries::events::RecordMatch;
+use crate::app::queries::records::RecordSearch;
 use crate::app::queries::{self, EventCategory, EventPage, EventQuery, ImportRow, RecordPage};
 use crate::app::report::{self, MappingRow, StatusReport};
 use crate::app::{Live, LiveUpdate};
+use crate::store::SearchCursor;
 
 /// The most rows one page of failures or imports holds.
 pub const MAX_ROWS: usize = 1_000;
@@ -65,8 +68,11 @@ pub struct Events {
     /// Only these categories (empty: all); `"intents,pushes"` or a list.
     #[serde(alias = "category", deserialize_with = "categories")]
     pub categories: Vec<EventCategory>,
-    /// Only events about records whose external id contains this text.
+    /// Only events about the record with this external id (case and accents aside) or, when no
+    /// record has it, about records whose id contains it and imports whose file name does.
     pub record: Option<String>,
+    /// How `record` matches: `exact` or `part` (default: exact when a record has that id).
+    pub record_match: Option<RecordMatch>,
 }
 
 impl Operation for Events {
@@ -80,7 +86,15 @@ impl Operation for Events {
             categories: self.categories,
             record: self.record,
         };
-        blocking(move || Ok(queries::events_page(&store, &query)?)).await
+        let record_match = self.record_match;
+        blocking(move || {
+            Ok(queries::events::events_page_matching(
+                &store,
+                &query,
+                record_match,
+            )?)
+        })
+        .await
     }
 }
 
@@ -111,27 +125,44 @@ fn categories<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<EventCat
         .collect()
 }
 
-/// Records search: by external id, name or Twenty id.
+/// Records search: by external id, Twenty id, name or e-mail address (case and accents aside);
+/// an empty `q` lists every record.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Records {
     pub q: Option<String>,
+    /// The listing's cursor: the previous page's `next_before` (an empty `q` only).
     pub before: Option<u64>,
     pub limit: Option<usize>,
+    /// The search's cursor: the previous page's `next_after`, with the same `q`.
+    pub after: Option<String>,
 }
 
 impl Operation for Records {
     type Reply = RecordPage;
 
     async fn run(self, live: &Live) -> Result<RecordPage, OpError> {
+        let after = match self.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                SearchCursor::decode(text).ok_or_else(|| OpError::BadRequest {
+                    message: "the search cannot go on from this point; search again".to_string(),
+                    field: Some("after".to_string()),
+                })?,
+            ),
+        };
         let handle = live.handle().clone();
         blocking(move || {
             let base_url = handle.settings().base_url;
-            Ok(queries::search_records(
+            let search = RecordSearch {
+                text: self.q.as_deref().unwrap_or_default(),
+                before: self.before,
+                after: after.as_ref(),
+                limit: self.limit.unwrap_or(50),
+            };
+            Ok(queries::records::find_records(
                 handle.store(),
-                self.q.as_deref().unwrap_or_default(),
-                self.before,
-                self.limit.unwrap_or(50),
+                &search,
                 base_url.as_deref(),
             )?)
         })

@@ -1,6 +1,6 @@
-//! Records search (by external id, name or Twenty id) and the parked failures (the Records
-//! screen), each record's state read from the projections, a failure with what it collides
-//! with in Twenty.
+//! Records search (external id, Twenty id, name, e-mail: a read of the search index) and the
+//! parked failures (the Records screen), each record's state read from the projections, a
+//! failure with what it collides with in Twenty.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -9,15 +9,19 @@ use serde::{Deserialize, Serialize};
 
 use super::{CHUNK, MAX_PAGE, MAX_SCAN, SCAN_BUDGET};
 use crate::clock::format_ms;
+use crate::domain::projection::search::{normalise, MatchRank};
 use crate::domain::{Conflict, EntityKind, Event, RecordKey};
-use crate::store::{Result, Store};
+use crate::store::{IndexProgress, Result, SearchCursor, Store};
+
+/// The most index entries one page of a search reads before it returns a cursor.
+pub const MAX_INDEX_READS: usize = 2_000;
 
 /// One record for the Records screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
     pub kind: String,
     pub external_id: String,
-    /// The name of the newest intent seen for it (unknown for a record found by id only).
+    /// The name of the newest intent seen for it.
     pub name: Option<String>,
     pub twenty_id: Option<String>,
     /// The record in Twenty's web app, when the base URL allows building the link.
@@ -29,6 +33,11 @@ pub struct RecordRow {
     pub error_code: Option<String>,
     pub error: Option<String>,
     pub failed_at: Option<String>,
+    /// How a search found it: `exact` (its external or Twenty id is the query), `prefix` (an
+    /// id, the name or the e-mail address starts with it) or `other` (a later word of the name
+    /// does). Absent outside a search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<MatchRank>,
     /// For a duplicate (failed or dismissed): the value and the Twenty record it collides with.
     #[serde(default)]
     pub conflict: Option<ConflictRow>,
@@ -78,10 +87,32 @@ impl ConflictRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordPage {
     pub rows: Vec<RecordRow>,
-    /// Pass as `before` to continue the search in older events; `None` when it is complete.
+    /// The listing of every record (an empty query): pass as `before` to go on in older events;
+    /// `None` when it is complete. A search answers `next_after` instead.
     pub next_before: Option<u64>,
-    /// Events read for this page.
+    /// Events (listing) or index entries (search) read for this page.
     pub scanned: usize,
+    /// A search: pass as `after` (with the same `q`) for more matches; `None` when there are no
+    /// more.
+    #[serde(default)]
+    pub next_after: Option<String>,
+    /// What to tell the person when the first page is empty ("No record matches 'x'…") or the
+    /// search index is still being built ("Search is still indexing…").
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// What the Records screen asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordSearch<'a> {
+    /// Searched in external ids, Twenty ids, names and e-mail addresses (case and accents
+    /// aside); empty lists every record, the most recently changed first.
+    pub text: &'a str,
+    /// The listing's cursor (`next_before` of the previous page).
+    pub before: Option<u64>,
+    /// The search's cursor (`next_after` of the previous page).
+    pub after: Option<&'a SearchCursor>,
+    pub limit: usize,
 }
 
 /// The state of one record, read from the projections (four point reads).
@@ -139,14 +170,11 @@ pub fn record_row(
             .or_else(|| pending.and_then(|p| p.last_error)),
         failed_at: failed.as_ref().map(|f| format_ms(f.failed_at_ms)),
         conflict,
+        matched: None,
     })
 }
 
-/// Searches records by external id or name (case-insensitive substring; empty = every record),
-/// the most recently changed first: a scan of the log's intents, newest first, bounded by
-/// [`MAX_SCAN`] events and [`SCAN_BUDGET`], that returns a cursor to search further back. On the
-/// first page, mapped records whose external id starts with `text` are added from the mappings
-/// index even when their intents are too old for the scan (their name is then unknown).
+/// Records matching `text` (see [`find_records`]), first page or further back in the listing.
 pub fn search_records(
     store: &Store,
     text: &str,
@@ -154,8 +182,72 @@ pub fn search_records(
     limit: usize,
     base_url: Option<&str>,
 ) -> Result<RecordPage> {
-    let limit = limit.clamp(1, MAX_PAGE);
-    let needle = text.trim().to_lowercase();
+    let search = RecordSearch {
+        text,
+        before,
+        after: None,
+        limit,
+    };
+    find_records(store, &search, base_url)
+}
+
+/// A search is a bounded read of the search index (exact ids first, then values that start with
+/// the text, then later words of names; [`MAX_INDEX_READS`] entries at most, with a cursor). An
+/// empty text lists every record instead, the most recently changed first.
+pub fn find_records(
+    store: &Store,
+    search: &RecordSearch<'_>,
+    base_url: Option<&str>,
+) -> Result<RecordPage> {
+    let limit = search.limit.clamp(1, MAX_PAGE);
+    if normalise(search.text).is_empty() {
+        return list_records(store, search.before, limit, base_url);
+    }
+    let found = store.search(search.text, search.after, limit, MAX_INDEX_READS)?;
+    let mut rows = Vec::with_capacity(found.hits.len());
+    for hit in found.hits {
+        let name = hit.doc.and_then(|doc| doc.name);
+        rows.push(RecordRow {
+            matched: Some(hit.rank),
+            ..record_row(store, &hit.key, name, base_url)?
+        });
+    }
+    let message = match found.behind {
+        Some(progress) => Some(still_indexing(progress)),
+        None => (rows.is_empty() && search.after.is_none() && found.next.is_none()).then(|| {
+            format!(
+                "No record matches '{}'; try an external id, a Twenty id, an e-mail address or the start of a name.",
+                search.text.trim()
+            )
+        }),
+    };
+    Ok(RecordPage {
+        rows,
+        next_before: None,
+        scanned: found.read,
+        next_after: found.next.map(|cursor| cursor.encode()),
+        message,
+    })
+}
+
+/// What a search says while the index is far behind the log (just after an upgrade or a rebuild,
+/// during a large import): how far it got.
+fn still_indexing(progress: IndexProgress) -> String {
+    let done = (progress.watermark as f64 / progress.head.max(1) as f64 * 100.0).floor();
+    format!(
+        "Search is still indexing the records ({:.0} % done), so some may be missing here; search again in a moment.",
+        done.min(99.0)
+    )
+}
+
+/// Every record, the most recently changed first: a scan of the log's intents, newest first,
+/// bounded by [`MAX_SCAN`] events and [`SCAN_BUDGET`], that returns a cursor to go further back.
+fn list_records(
+    store: &Store,
+    before: Option<u64>,
+    limit: usize,
+    base_url: Option<&str>,
+) -> Result<RecordPage> {
     let mut seen: HashSet<RecordKey> = HashSet::new();
     let mut rows = Vec::new();
     let started = Instant::now();
@@ -173,20 +265,9 @@ pub fn search_records(
             scanned += 1;
             cursor = envelope.seq;
             if let Event::IntentRecorded(intent) = envelope.event {
-                let name = intent.fields.name.clone();
-                let hit = needle.is_empty()
-                    || intent.external_id.to_lowercase().contains(&needle)
-                    || name
-                        .as_deref()
-                        .is_some_and(|n| n.to_lowercase().contains(&needle))
-                    || intent
-                        .fields
-                        .email
-                        .as_deref()
-                        .is_some_and(|e| e.contains(&needle));
                 let key = intent.key();
-                if hit && !seen.contains(&key) {
-                    rows.push(record_row(store, &key, name, base_url)?);
+                if !seen.contains(&key) {
+                    rows.push(record_row(store, &key, intent.fields.name, base_url)?);
                     seen.insert(key);
                     if rows.len() >= limit {
                         break 'scan (cursor > 1).then_some(cursor);
@@ -198,21 +279,16 @@ pub fn search_records(
             }
         }
     };
-    if before.is_none() && !needle.is_empty() {
-        for kind in [EntityKind::Company, EntityKind::Person] {
-            let mut prefix = vec![kind.as_byte()];
-            prefix.extend_from_slice(text.trim().as_bytes());
-            for (key, _) in store.mappings_page(&prefix, None, limit)? {
-                if rows.len() < limit && seen.insert(key.clone()) {
-                    rows.push(record_row(store, &key, None, base_url)?);
-                }
-            }
-        }
-    }
+    let message = (rows.is_empty() && before.is_none() && next_before.is_none()).then(|| {
+        "No record has been recorded yet; import a file or push a record, and it is listed here."
+            .to_string()
+    });
     Ok(RecordPage {
         rows,
         next_before,
         scanned,
+        next_after: None,
+        message,
     })
 }
 

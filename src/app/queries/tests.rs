@@ -130,3 +130,50 @@ fn report_paths_stay_inside_the_report_folders() {
     assert!(report_path(dir.path(), "inbox/a.csv.errors.csv").is_none());
     assert!(report_path(dir.path(), "processed/a.csv").is_none());
 }
+
+#[test]
+fn a_search_far_behind_the_index_says_it_is_still_indexing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = crate::store::StoreOptions {
+        background_indexer: false,
+    };
+    let (store, _) =
+        Store::open_with_options(dir.path(), Arc::new(SystemClock), options).expect("store opens");
+    let drafts: Vec<_> = (0..=crate::store::MAX_TAIL_EVENTS)
+        .map(|i| {
+            (
+                EntityKind::Company,
+                IntentDraft {
+                    external_id: Some(format!("c-{i}")),
+                    fields: IntentFields {
+                        name: Some("Acme".into()),
+                        ..IntentFields::default()
+                    },
+                },
+            )
+        })
+        .collect();
+    record_intents(&store, &drafts, IntentSource::Cli).expect("recorded");
+    let search = |text| {
+        let search = records::RecordSearch {
+            text,
+            limit: 10,
+            ..records::RecordSearch::default()
+        };
+        records::find_records(&store, &search, None).expect("page")
+    };
+    let message = search("c-5").message.expect("a message");
+    assert_eq!(
+        message,
+        "Search is still indexing the records (0 % done), so some may be missing here; search again in a moment."
+    );
+    store
+        .catch_up_search_index(crate::store::CATCH_UP_BATCH)
+        .expect("indexed");
+    let page = search("c-5");
+    assert_eq!(page.message, None, "the rest is a tail a search folds");
+    assert_eq!(page.rows[0].external_id, "c-5");
+    assert!(search("nobody")
+        .message
+        .is_some_and(|m| m.starts_with("No record matches")));
+}

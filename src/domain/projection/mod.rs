@@ -9,10 +9,13 @@
 //!
 //! - `rows`: the projected rows (mapping, pending, failed, counters, stored config, relay counters).
 //! - `servers`: what is known of each Twenty server.
+//! - `search`: the search index (external id, name, e-mail, Twenty id): not folded here, but
+//!   derived from the log and the mappings by the store's indexer, behind the appends.
 //! - `memory`: [`MemoryProjections`], the fold's reference model.
 
 mod memory;
 mod rows;
+pub mod search;
 mod servers;
 
 pub use memory::MemoryProjections;
