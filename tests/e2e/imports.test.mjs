@@ -241,7 +241,7 @@ test("imports explain themselves", async (t) => {
     await page.fill("#activity-record", "resume.csv");
     await page.click("#activity-filters button[type=submit]");
     // The resumed part's notes come before its checkpoints and intents: a few pages back.
-    const resumedNote = new RegExp(`Import resumed.*import of resume\\.csv: resumed after row ${resumed.resumed_after_row}`);
+    const resumedNote = new RegExp(`Import resumed.*import of resume\\.csv: resumed after row ${n(String(resumed.resumed_after_row))}`);
     const noteShown = () => page.$$eval('#activity-table tr[data-kind="ImportNoted"]', (rows, source) => rows.some((r) => new RegExp(source).test(r.textContent)), resumedNote.source);
     await page.waitForSelector("#activity-table tbody tr");
     for (let pages = 0; !(await noteShown()) && pages < 40; pages += 1) {

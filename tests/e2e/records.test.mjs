@@ -1,5 +1,6 @@
-// The Records screen's failed records in a real browser, against the real agent and the fake
-// Twenty holding people without an externalId whose e-mails our people collide with: a
+// The Records screen's failed records in a real browser, against the real agent (set never to
+// adopt by e-mail) and the fake Twenty holding people without an externalId whose e-mails our
+// people collide with: a
 // duplicate shows the field, the value and the Twenty record it collides with (name, id, a link
 // into Twenty); Link adopts that record (the row says pending, then the fake's record carries
 // our externalId); Dismiss asks in the page, the record leaves the list and Activity says so;
@@ -66,7 +67,9 @@ test("failed records say what they collide with, and a person can act on them", 
   await t.test("three people collide with people made by hand in Twenty", async () => {
     await page.goto(world.uiUrl);
     await waitForText(page, "#hero-title", /Not set up yet/);
-    await api("saveSettings", { base_url: world.fake.url, api_key: world.fake.key });
+    // Never adopt by e-mail (match_existing external_id): each collision is parked for the
+    // person to settle, which is what this story is about.
+    await api("saveSettings", { base_url: world.fake.url, api_key: world.fake.key, match_existing: "external_id" });
     await holder("Someone", "Else", "taken@example.com");
     await holder("Other", "Person", "other@example.com");
     await holder("Third", "Holder", "third@example.com");
