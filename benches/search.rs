@@ -110,23 +110,29 @@ fn intent(i: u64) -> Intent {
 fn fill(store: &Store, records: u64) {
     let chunk = 5_000u64;
     for start in (0..records).step_by(chunk as usize) {
-        let intents: Vec<Intent> = (start..(start + chunk).min(records)).map(intent).collect();
-        let pushes: Vec<Event> = intents
-            .iter()
-            .zip(start..)
-            .map(|(intent, i)| Event::PushSucceeded {
-                intent_id: intent.id,
-                key: RecordKey::new(intent.kind, intent.external_id.clone()),
-                twenty_id: twenty_id(i),
-                outcome: PushOutcome::Created,
-                fields_hash: [7; 16],
-            })
-            .collect();
-        store
-            .append(intents.into_iter().map(Event::IntentRecorded).collect())
-            .expect("append intents");
-        store.append(pushes).expect("append pushes");
+        record_and_push(store, start..(start + chunk).min(records));
     }
+}
+
+/// Records `numbers`' intents in one append, then their pushes in another.
+fn record_and_push(store: &Store, numbers: std::ops::Range<u64>) {
+    let start = numbers.start;
+    let intents: Vec<Intent> = numbers.map(intent).collect();
+    let pushes: Vec<Event> = intents
+        .iter()
+        .zip(start..)
+        .map(|(intent, i)| Event::PushSucceeded {
+            intent_id: intent.id,
+            key: RecordKey::new(intent.kind, intent.external_id.clone()),
+            twenty_id: twenty_id(i),
+            outcome: PushOutcome::Created,
+            fields_hash: [7; 16],
+        })
+        .collect();
+    store
+        .append(intents.into_iter().map(Event::IntentRecorded).collect())
+        .expect("append intents");
+    store.append(pushes).expect("append pushes");
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -352,22 +358,7 @@ fn main() {
     // A tail of MAX_TAIL_EVENTS events after the watermark: new records and their pushes.
     let store = open_without_indexer(dir.path());
     let tail_records = MAX_TAIL_EVENTS / 2;
-    let intents: Vec<Intent> = (records..records + tail_records).map(intent).collect();
-    let pushes: Vec<Event> = intents
-        .iter()
-        .zip(records..)
-        .map(|(intent, i)| Event::PushSucceeded {
-            intent_id: intent.id,
-            key: RecordKey::new(intent.kind, intent.external_id.clone()),
-            twenty_id: twenty_id(i),
-            outcome: PushOutcome::Created,
-            fields_hash: [7; 16],
-        })
-        .collect();
-    store
-        .append(intents.into_iter().map(Event::IntentRecorded).collect())
-        .expect("append intents");
-    store.append(pushes).expect("append pushes");
+    record_and_push(&store, records..records + tail_records);
     assert_eq!(store.search_index_progress().lag(), MAX_TAIL_EVENTS);
     let (with_tail, _) = measure(&runtime, dir.path(), &store, records);
     print_table(
