@@ -44,6 +44,36 @@ fn the_format_1_fixture_store_opens_and_reads() {
     assert_eq!(cli.ok(&["status", "--json"]).json(), status);
 }
 
+/// `tests/fixtures/store-v2` was written by format 2 (see tests/fixtures/README.md): it opens
+/// without a migration, keeps its mappings and what it learned of the server, and a rebuild
+/// finds nothing to correct.
+#[test]
+fn the_format_2_fixture_store_opens_and_reads() {
+    let cli = Cli::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v2");
+    copy_dir(&fixture, &cli.data_dir());
+    let status = cli.ok(&["status", "--json"]).json();
+    assert_eq!(status["intents"], 4, "{status}");
+    assert_eq!(status["pending"], 1, "{status}");
+    assert_eq!(status["synced"], 3, "{status}");
+    assert_eq!(status["mappings"]["companies"], 1, "{status}");
+    assert_eq!(status["mappings"]["people"], 2, "{status}");
+    assert!(
+        !cli.data_dir().join("backups").exists(),
+        "a format-2 store is not migrated"
+    );
+    let events = cli.ok(&["events", "--json", "--tail", "100"]).json();
+    let learned = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "ServerLearned")
+        .count();
+    assert!(learned >= 3, "what the server taught is kept: {events}");
+    cli.ok(&["rebuild-projections"]);
+    assert_eq!(cli.ok(&["status", "--json"]).json(), status);
+}
+
 #[test]
 fn the_api_key_never_reaches_logs_files_or_output() {
     let secret = "sk-live.secret(KEY)+*value-9876";
