@@ -6,6 +6,17 @@ use twenty_sync::app::{EventRow, MappingRow, StatusReport};
 use super::Failure;
 
 pub use twenty_sync::app::report::{count, plural};
+use twenty_sync::domain::EntityKind;
+
+/// `1 company`, `2 companies`, `1 person`, `2 people`.
+fn records_of(n: u64, kind: EntityKind) -> String {
+    let noun = if n == 1 {
+        kind.as_str()
+    } else {
+        twenty_sync::twenty::wire::plural(kind)
+    };
+    format!("{} {noun}", count(n))
+}
 
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
@@ -30,9 +41,9 @@ pub fn print_status(report: &StatusReport) {
     );
     println!("unchanged:  {}", count(report.skipped_unchanged));
     println!(
-        "mapped:     {} companies, {} people",
-        count(report.mappings.companies),
-        count(report.mappings.people)
+        "mapped:     {}, {}",
+        records_of(report.mappings.companies, EntityKind::Company),
+        records_of(report.mappings.people, EntityKind::Person)
     );
     println!("intents:    {}", count(report.intents));
     println!("imports:    {}", count(report.imports));
