@@ -404,6 +404,12 @@ fn raw_json_is_checked_and_kept_canonical() {
         ok("extra", None, "{\"a\":\n1}"),
         CellValue::Json("{\"a\":1}".into())
     );
+    // Floats keep every digit, so a value read twice reads the same (found by the property test).
+    assert_eq!(ok("extra", None, "1e-81"), CellValue::Json("1e-81".into()));
+    assert_eq!(
+        ok("extra", None, "[0.1, 1.0000000000000001e-81]"),
+        CellValue::Json("[0.1,1.0000000000000001e-81]".into())
+    );
 }
 
 #[test]
