@@ -247,6 +247,7 @@ async fn per_record(fake: &FakeTwenty, scale: f64, n: usize) -> (usize, Duration
                 ),
             };
             let draft = IntentDraft {
+                values: Default::default(),
                 external_id: Some(id),
                 fields,
             };

@@ -90,6 +90,7 @@ fn intent(i: u64) -> Intent {
         }
     };
     Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind: if person {
             EntityKind::Person
@@ -122,6 +123,7 @@ fn record_and_push(store: &Store, numbers: std::ops::Range<u64>) {
         .iter()
         .zip(start..)
         .map(|(intent, i)| Event::PushSucceeded {
+            field_hashes: Default::default(),
             intent_id: intent.id,
             key: RecordKey::new(intent.kind, intent.external_id.clone()),
             twenty_id: twenty_id(i),

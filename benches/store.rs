@@ -15,6 +15,7 @@ use uuid::Uuid;
 fn intent(n: u64) -> Event {
     let person = n % 2 == 1;
     Event::IntentRecorded(Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind: if person {
             EntityKind::Person
@@ -174,6 +175,7 @@ fn main() {
                         unreachable!()
                     };
                     let success = Event::PushSucceeded {
+                        field_hashes: Default::default(),
                         intent_id: recorded.id,
                         key: recorded.key(),
                         twenty_id: format!("twenty-{}", recorded.external_id),

@@ -28,6 +28,7 @@ fn intents(records: usize, edit: &str) -> Vec<Event> {
     let mut events = Vec::new();
     for i in 0..records {
         let company = IntentDraft {
+            values: Default::default(),
             external_id: Some(format!("c{i}")),
             fields: IntentFields {
                 name: Some(format!("Company {i}{edit}")),
@@ -36,6 +37,7 @@ fn intents(records: usize, edit: &str) -> Vec<Event> {
             },
         };
         let person = IntentDraft {
+            values: Default::default(),
             external_id: Some(format!("p{i}")),
             fields: IntentFields {
                 name: Some(format!("Person Number{i}{edit}")),

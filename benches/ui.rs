@@ -24,6 +24,7 @@ fn fill(store: &Store, events: u64) {
     while n * 2 < events {
         let intents: Vec<Intent> = (n..(n + chunk).min(events / 2))
             .map(|i| Intent {
+                values: Default::default(),
                 id: Uuid::now_v7(),
                 kind: EntityKind::Company,
                 external_id: format!("ext-{i:08}"),
@@ -42,6 +43,7 @@ fn fill(store: &Store, events: u64) {
         let pushes: Vec<Event> = intents
             .iter()
             .map(|intent| Event::PushSucceeded {
+                field_hashes: Default::default(),
                 intent_id: intent.id,
                 key: RecordKey::new(intent.kind, intent.external_id.clone()),
                 twenty_id: Uuid::now_v7().to_string(),

@@ -8,6 +8,7 @@
 
 mod m0001_initial_layout;
 mod m0002_server_knowledge;
+mod m0003_field_hashes;
 
 /// One step of the on-disk format.
 pub struct Migration {
@@ -21,7 +22,8 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     m0001_initial_layout::MIGRATION,
     m0002_server_knowledge::MIGRATION,
+    m0003_field_hashes::MIGRATION,
 ];
 
 /// The format version this binary writes.
-pub const CURRENT_FORMAT: u32 = 2;
+pub const CURRENT_FORMAT: u32 = 3;

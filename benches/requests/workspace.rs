@@ -115,6 +115,7 @@ fn intent(kind: EntityKind, i: usize, edit: &str) -> Event {
 /// Record `i` of `kind` as the agent records it (its fields normalised: a website gets a scheme).
 fn recorded(kind: EntityKind, i: usize, edit: &str) -> Intent {
     let draft = IntentDraft {
+        values: Default::default(),
         external_id: Some(external_id(kind, i)),
         fields: fields(kind, i, edit),
     };

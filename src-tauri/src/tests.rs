@@ -109,6 +109,7 @@ impl Harness {
             .record(
                 twenty_sync::domain::EntityKind::Company,
                 twenty_sync::domain::IntentDraft {
+                    values: Default::default(),
                     external_id: Some(external_id.into()),
                     fields: twenty_sync::domain::IntentFields {
                         name: Some("Acme".into()),

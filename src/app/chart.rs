@@ -299,6 +299,7 @@ mod tests {
 
     fn intent(n: usize) -> Intent {
         Intent {
+            values: Default::default(),
             id: uuid::Uuid::now_v7(),
             kind: EntityKind::Company,
             external_id: format!("c-{n}"),
@@ -322,6 +323,7 @@ mod tests {
                 intents
                     .iter()
                     .map(|intent| Event::PushSucceeded {
+                        field_hashes: Default::default(),
                         intent_id: intent.id,
                         key: intent.key(),
                         twenty_id: format!("t-{}", intent.external_id),

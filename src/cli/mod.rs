@@ -165,6 +165,7 @@ impl PushRecord {
             PushRecord::Company(args) => (
                 EntityKind::Company,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(args.external_id),
                     fields: IntentFields {
                         name: Some(args.name),
@@ -176,6 +177,7 @@ impl PushRecord {
             PushRecord::Person(args) => (
                 EntityKind::Person,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(args.external_id),
                     fields: IntentFields {
                         name: Some(args.name),

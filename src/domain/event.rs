@@ -4,10 +4,15 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::fields::{DataModel, FieldHashes};
 use super::intent::{EntityKind, Intent, RecordKey};
 
-/// The schema version written into every new envelope.
-pub const SCHEMA_VERSION: u16 = 1;
+mod upcast;
+
+/// The schema version written into every new envelope. Schema 2 (issue 15): an intent carries
+/// any field (`Intent::values`) and a success the hash of each field sent
+/// (`PushSucceeded::field_hashes`); schema-1 envelopes are upcast when read ([`upcast`]).
+pub const SCHEMA_VERSION: u16 = 2;
 
 /// Decoding refuses any single envelope larger than this: a corrupt or hostile length prefix must
 /// not make us allocate gigabytes.
@@ -41,6 +46,10 @@ pub enum Event {
         twenty_id: String,
         outcome: PushOutcome,
         fields_hash: [u8; 16],
+        /// The hash of each field's value as Twenty now holds it from us (schema 2; empty when
+        /// upcast from schema 1: then every field counts as never sent, and the next update
+        /// sends them all, as schema 1 always did).
+        field_hashes: FieldHashes,
     },
     /// Nothing was sent: Twenty already holds exactly these fields.
     PushSkipped { intent_id: Uuid, key: RecordKey },
@@ -172,6 +181,9 @@ pub enum ServerFact {
     /// records are then looked up by `externalId`, e-mail or domain before they are created,
     /// until that first sync is done (`false`: created at once, a refused batch looked up).
     WorkspacePopulated { kind: EntityKind, populated: bool },
+    /// Every field of the workspace's companies and people, read from the metadata API (on
+    /// demand, `twenty-sync fields --refresh`, and when a push fails because a field changed).
+    DataModelRead(DataModel),
 }
 
 /// The metadata API that answers on a server.
@@ -351,14 +363,34 @@ fn bincode_config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_ENVELOPE_BYTES>()
 }
 
+/// What an envelope is written as: its fields, by reference, under the schema this binary
+/// writes (an envelope read from an older schema was upcast, so it is written as the newest).
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    schema_version: u16,
+    id: &'a Uuid,
+    seq: u64,
+    recorded_at_ms: i64,
+    event: &'a Event,
+}
+
 impl Envelope {
-    /// The frozen binary form stored in the log.
+    /// The frozen binary form stored in the log (always of [`SCHEMA_VERSION`]).
     pub fn encode(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode_config())
+        let out = EnvelopeOut {
+            schema_version: SCHEMA_VERSION,
+            id: &self.id,
+            seq: self.seq,
+            recorded_at_ms: self.recorded_at_ms,
+            event: &self.event,
+        };
+        bincode::serde::encode_to_vec(&out, bincode_config())
             .expect("encoding an in-memory envelope into a Vec cannot fail")
     }
 
-    /// Decodes stored bytes, refusing anything malformed, truncated, oversized or from the future.
+    /// Decodes stored bytes, refusing anything malformed, truncated, oversized or from the future;
+    /// an envelope of an older schema is upcast to the newest (its `schema_version` then says
+    /// [`SCHEMA_VERSION`]).
     pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         let (version, _) = bincode::serde::decode_from_slice::<u16, _>(bytes, bincode_config())
             .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
@@ -368,16 +400,27 @@ impl Envelope {
                 known: SCHEMA_VERSION,
             });
         }
-        let (envelope, read) =
-            bincode::serde::decode_from_slice::<Envelope, _>(bytes, bincode_config())
-                .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-        if read != bytes.len() {
-            return Err(DecodeError::TrailingBytes {
-                trailing: bytes.len() - read,
-            });
+        if version < SCHEMA_VERSION {
+            if let Some(envelope) = upcast::from_schema_1(bytes)? {
+                return Ok(envelope);
+            }
         }
+        let mut envelope: Envelope = decode_exact(bytes)?;
+        envelope.schema_version = SCHEMA_VERSION;
         Ok(envelope)
     }
+}
+
+/// Decodes exactly `bytes` as one `T`.
+fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let (value, read) = bincode::serde::decode_from_slice::<T, _>(bytes, bincode_config())
+        .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    if read != bytes.len() {
+        return Err(DecodeError::TrailingBytes {
+            trailing: bytes.len() - read,
+        });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::fields::FieldValues;
+
 /// The longest `external_id` accepted, in characters.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
 /// The longest free-text field accepted, in characters (names, titles, cities, URLs).
@@ -169,6 +171,12 @@ pub struct Intent {
     pub source: IntentSource,
     /// When the caller asked, in milliseconds since the Unix epoch.
     pub requested_at_ms: i64,
+    /// Every other field of the workspace the caller gave (typed and checked against the data
+    /// model where they were read: a file's columns, `push --field`, the relay's `fields`).
+    /// Added in schema 2; intents of schema 1 have none. Last, so the schema-1 bytes of an intent
+    /// are a prefix of its schema-2 bytes (see `event::upcast`).
+    #[serde(default)]
+    pub values: FieldValues,
 }
 
 impl Intent {
@@ -183,6 +191,10 @@ pub struct IntentDraft {
     pub external_id: Option<String>,
     #[serde(flatten)]
     pub fields: IntentFields,
+    /// The other fields, already read and checked against the data model by the input path
+    /// (never taken from JSON as they are: a front end reads `FIELD[.PART]` texts first).
+    #[serde(skip)]
+    pub values: FieldValues,
 }
 
 /// One reason an input was refused, naming the field so a person can fix it.
@@ -218,6 +230,7 @@ impl IntentDraft {
             fields,
             source,
             requested_at_ms,
+            values: self.values.clone(),
         })
     }
 

@@ -32,20 +32,36 @@ pub use projection::{
 /// A stable 128-bit hash of an intent's kind and fields: equal hashes mean "nothing to push".
 ///
 /// The encoding is explicit (length-prefixed, field by field) so it never changes with a
-/// serde or bincode upgrade; a change here would make every record look changed once.
-pub fn fields_hash(kind: EntityKind, fields: &IntentFields) -> [u8; 16] {
+/// serde or bincode upgrade; a change here would make every record look changed once. An intent
+/// without other `values` hashes exactly as before they existed, so upgrading re-sends nothing;
+/// the values are then hashed field by field in their normalised form (what Twenty is sent).
+pub fn fields_hash(
+    kind: EntityKind,
+    fields: &IntentFields,
+    values: &fields::FieldValues,
+) -> [u8; 16] {
     let mut hasher = blake3::Hasher::new();
     hasher.update(&[kind.as_byte()]);
+    let text = |hasher: &mut blake3::Hasher, text: &str| {
+        hasher.update(&(text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    };
     for value in fields.in_hash_order() {
         match value {
             None => {
                 hasher.update(&[0]);
             }
-            Some(text) => {
+            Some(value) => {
                 hasher.update(&[1]);
-                hasher.update(&(text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
+                text(&mut hasher, value);
             }
+        }
+    }
+    if !values.is_empty() {
+        hasher.update(b"values v1\0");
+        for (field, normalised) in values.normalised() {
+            text(&mut hasher, &field);
+            text(&mut hasher, &normalised);
         }
     }
     let mut out = [0u8; 16];

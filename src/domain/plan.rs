@@ -3,6 +3,7 @@
 //! must be resolved in Twenty (looked up, or upserted where the server supports it). Also what a
 //! round of the queue settled ([`RoundOutcome`]), whichever upstream took it.
 
+use super::fields::{record_values, FieldHashes, FieldValues};
 use super::fields_hash;
 use super::intent::{Intent, RecordKey};
 use super::projection::{Mapping, PendingEntry};
@@ -15,6 +16,10 @@ pub struct WorkItem {
     pub intent: Intent,
     pub mapping: Option<Mapping>,
     pub fields_hash: [u8; 16],
+    /// Every field value the record is sent with (its fixed fields and its other values).
+    pub values: FieldValues,
+    /// The hash of each of those fields, recorded with a success.
+    pub field_hashes: FieldHashes,
 }
 
 impl WorkItem {
@@ -24,14 +29,31 @@ impl WorkItem {
         intent: Intent,
         mapping: Option<Mapping>,
     ) -> WorkItem {
-        let fields_hash = fields_hash(intent.kind, &intent.fields);
+        let fields_hash = fields_hash(intent.kind, &intent.fields, &intent.values);
+        let values = record_values(intent.kind, &intent.fields, &intent.values);
+        let field_hashes = values.hashes();
         WorkItem {
             key,
             pending,
             intent,
             mapping,
             fields_hash,
+            values,
+            field_hashes,
         }
+    }
+}
+
+impl WorkItem {
+    /// For a mapped record whose fields Twenty holds from us field by field: only the fields
+    /// whose value changed since that push (an edit made in Twenty to another field survives).
+    /// `None` when every field is to be sent (not mapped, or mapped before field hashes).
+    pub fn changed_fields(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let mapping = self.mapping.as_ref()?;
+        if mapping.field_hashes.is_empty() {
+            return None;
+        }
+        Some(self.values.changed_body(&mapping.field_hashes))
     }
 }
 

@@ -28,7 +28,6 @@ mod matching;
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use self::companies::CompanyCache;
@@ -243,7 +242,7 @@ impl Pusher {
         new: NewRecords,
         company_ids: &HashMap<String, String>,
     ) -> Vec<Task> {
-        let outgoing = |item: WorkItem| Outgoing::new(body_for(&item, company_ids), item);
+        let outgoing = |item: WorkItem| outgoing(item, company_ids);
         let mut tasks = Vec::new();
         let mut changed: Vec<Outgoing> = plan.changed.into_iter().map(outgoing).collect();
         let unique = self.known.external_id_unique(kind);
@@ -425,20 +424,28 @@ fn settles(event: &Event) -> bool {
     )
 }
 
-/// The wire body of a work item (people get their company's Twenty id when it is known).
-fn body_for(item: &WorkItem, company_ids: &HashMap<String, String>) -> Value {
-    match item.key.kind {
-        EntityKind::Company => wire::company_body(&item.key.external_id, &item.intent.fields),
-        EntityKind::Person => {
-            let company_id = item
-                .intent
-                .fields
-                .company_external_id
-                .as_ref()
-                .and_then(|id| company_ids.get(id))
-                .map(String::as_str);
-            wire::person_body(&item.key.external_id, &item.intent.fields, company_id)
+/// A work item with its wire body: every field for a record not mapped yet, only the fields
+/// that changed since the last push for a mapped one (with every field kept aside); people get
+/// their company's Twenty id when it is known.
+fn outgoing(item: WorkItem, company_ids: &HashMap<String, String>) -> Outgoing {
+    let company_id = match item.key.kind {
+        EntityKind::Company => None,
+        EntityKind::Person => item
+            .intent
+            .fields
+            .company_external_id
+            .as_ref()
+            .and_then(|id| company_ids.get(id))
+            .map(String::as_str),
+    };
+    let body = |fields| wire::record_body(&item.key.external_id, fields, company_id);
+    let whole = body(item.values.body());
+    match item.changed_fields() {
+        Some(changed) => {
+            let changed = body(changed);
+            Outgoing::new(changed, Some(whole), item)
         }
+        None => Outgoing::new(whole, None, item),
     }
 }
 
@@ -449,6 +456,7 @@ fn success(item: &WorkItem, twenty_id: &str, outcome: PushOutcome) -> Event {
         twenty_id: twenty_id.to_string(),
         outcome,
         fields_hash: item.fields_hash,
+        field_hashes: item.field_hashes.clone(),
     }
 }
 

@@ -198,6 +198,7 @@ fn record(state: &RelayState, request: IntentsRequest) -> Result<IntentsResponse
         let draft = IntentDraft {
             external_id: wire.external_id.clone(),
             fields: wire.fields.clone(),
+            ..Default::default()
         };
         let source = IntentSource::Relay {
             origin: origin.clone(),

@@ -18,6 +18,7 @@ fn clock() -> Arc<dyn Clock> {
 
 fn intent(kind: EntityKind, external_id: &str, name: &str) -> Intent {
     Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind,
         external_id: external_id.into(),
@@ -182,6 +183,7 @@ fn damaged_projections_are_repaired_from_the_log() {
             .insert(
                 keys::mapping(&RecordKey::new(EntityKind::Person, "ghost")),
                 codec::encode(&Mapping {
+                    field_hashes: Default::default(),
                     twenty_id: "t".into(),
                     fields_hash: [0; 16],
                     last_synced_ms: 0,

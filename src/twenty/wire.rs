@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use crate::domain::fields::{record_values, FieldValues};
 use crate::domain::{EntityKind, IntentFields};
 
 /// The name of the custom field holding our external id in Twenty.
@@ -16,81 +17,37 @@ pub const EXTERNAL_ID_FIELD: &str = "externalId";
 /// LIKE escape `\`) are never put in an `in` list.
 const FILTER_SPECIAL: &[char] = &['(', ')', ',', '"', '\'', '[', ']', '\\'];
 
-/// The body of a company create or update:
-/// `{"externalId","name","domainName":{"primaryLinkUrl","primaryLinkLabel":"","secondaryLinks":[]}}`.
-/// `domainName` only when a website is given (already normalised by validation); absent fields
-/// are omitted, never sent as null, so values set in Twenty are not wiped.
-pub fn company_body(external_id: &str, fields: &IntentFields) -> Value {
+/// The body of a create or update: `externalId`, the given fields as Twenty takes them (see
+/// [`crate::domain::fields::FieldValues::body`]; composites always whole, absent fields omitted,
+/// never sent as null, so values set in Twenty are not wiped), and for a person `companyId` when
+/// `company_id` is `Some`.
+pub fn record_body(
+    external_id: &str,
+    fields: Map<String, Value>,
+    company_id: Option<&str>,
+) -> Value {
     let mut body = Map::new();
     body.insert(EXTERNAL_ID_FIELD.into(), json!(external_id));
-    if let Some(name) = &fields.name {
-        body.insert("name".into(), json!(name));
-    }
-    if let Some(website) = &fields.website {
-        body.insert(
-            "domainName".into(),
-            json!({"primaryLinkUrl": website, "primaryLinkLabel": "", "secondaryLinks": []}),
-        );
-    }
-    Value::Object(body)
-}
-
-/// The first and last name to send: the given ones when either is present, else `name` split on
-/// its first space (`"Ada King Lovelace"` → `"Ada"`, `"King Lovelace"`).
-pub fn split_name(fields: &IntentFields) -> Option<(String, String)> {
-    if fields.first_name.is_some() || fields.last_name.is_some() {
-        return Some((
-            fields.first_name.clone().unwrap_or_default(),
-            fields.last_name.clone().unwrap_or_default(),
-        ));
-    }
-    let name = fields.name.as_deref()?.trim();
-    if name.is_empty() {
-        return None;
-    }
-    Some(match name.split_once(' ') {
-        Some((first, last)) => (first.to_string(), last.trim().to_string()),
-        None => (name.to_string(), String::new()),
-    })
-}
-
-/// The body of a person create or update: `{"externalId","name":{"firstName","lastName"},
-/// "emails":{"primaryEmail","additionalEmails":[]},"phones":{…},"jobTitle","city","companyId"}`.
-/// Composite fields are always sent whole (partial composites lose data on some builds); absent
-/// scalars are omitted; `companyId` is sent only when `company_id` is `Some`.
-pub fn person_body(external_id: &str, fields: &IntentFields, company_id: Option<&str>) -> Value {
-    let mut body = Map::new();
-    body.insert(EXTERNAL_ID_FIELD.into(), json!(external_id));
-    if let Some((first, last)) = split_name(fields) {
-        body.insert("name".into(), json!({"firstName": first, "lastName": last}));
-    }
-    if let Some(email) = &fields.email {
-        body.insert(
-            "emails".into(),
-            json!({"primaryEmail": email.trim().to_lowercase(), "additionalEmails": []}),
-        );
-    }
-    if let Some(phone) = &fields.phone {
-        body.insert(
-            "phones".into(),
-            json!({
-                "primaryPhoneNumber": phone,
-                "primaryPhoneCountryCode": "",
-                "primaryPhoneCallingCode": "",
-                "additionalPhones": [],
-            }),
-        );
-    }
-    if let Some(job_title) = &fields.job_title {
-        body.insert("jobTitle".into(), json!(job_title));
-    }
-    if let Some(city) = &fields.city {
-        body.insert("city".into(), json!(city));
-    }
+    body.extend(fields);
     if let Some(company_id) = company_id {
         body.insert("companyId".into(), json!(company_id));
     }
     Value::Object(body)
+}
+
+/// The whole body of a company with only fixed fields:
+/// `{"externalId","name","domainName":{"primaryLinkUrl","primaryLinkLabel":"","secondaryLinks":[]}}`.
+pub fn company_body(external_id: &str, fields: &IntentFields) -> Value {
+    let values = record_values(EntityKind::Company, fields, &FieldValues::new());
+    record_body(external_id, values.body(), None)
+}
+
+/// The whole body of a person with only fixed fields: `{"externalId","name":{"firstName",
+/// "lastName"},"emails":{"primaryEmail","additionalEmails":[]},"phones":{…},"jobTitle","city",
+/// "companyId"}`.
+pub fn person_body(external_id: &str, fields: &IntentFields, company_id: Option<&str>) -> Value {
+    let values = record_values(EntityKind::Person, fields, &FieldValues::new());
+    record_body(external_id, values.body(), company_id)
 }
 
 /// The idempotency key of an intent's writes: the same for every attempt and every retry of

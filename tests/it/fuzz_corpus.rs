@@ -60,7 +60,13 @@ fn the_event_seeds_are_real_envelopes() {
             let bytes = std::fs::read(&path).unwrap();
             let envelope = twenty_sync::domain::Envelope::decode(&bytes)
                 .unwrap_or_else(|e| panic!("{name} no longer decodes: {e}"));
-            assert_eq!(envelope.encode(), bytes, "{name} does not round-trip");
+            if bytes[0] == 1 {
+                // Schema 1 (upcast when read): written again as the newest schema.
+                let again = twenty_sync::domain::Envelope::decode(&envelope.encode()).unwrap();
+                assert_eq!(again, envelope, "{name} does not round-trip");
+            } else {
+                assert_eq!(envelope.encode(), bytes, "{name} does not round-trip");
+            }
             decoded += 1;
         }
     }

@@ -17,6 +17,7 @@ fn store_with_companies(n: usize) -> (tempfile::TempDir, Store) {
             (
                 EntityKind::Company,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(format!("c-{i:04}")),
                     fields: IntentFields {
                         name: Some(format!("Company {i}")),
@@ -144,6 +145,7 @@ fn a_search_far_behind_the_index_says_it_is_still_indexing() {
             (
                 EntityKind::Company,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(format!("c-{i}")),
                     fields: IntentFields {
                         name: Some("Acme".into()),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::clock::format_ms;
-use crate::domain::{Envelope, Event, MetadataRoute, PushOutcome, ServerFact};
+use crate::domain::{EntityKind, Envelope, Event, MetadataRoute, PushOutcome, ServerFact};
 use crate::twenty::wire;
 
 /// One event for display.
@@ -56,6 +56,7 @@ fn describe(event: &Event) -> (String, Value) {
             json!({
                 "intent_id": intent.id.to_string(),
                 "fields": intent.fields,
+                "values": intent.values.to_wire(),
                 "source": intent.source.describe(),
             }),
         ),
@@ -65,6 +66,7 @@ fn describe(event: &Event) -> (String, Value) {
             twenty_id,
             outcome,
             fields_hash,
+            field_hashes,
         } => (
             format!("{} {key} in Twenty as {twenty_id}", outcome_name(*outcome)),
             json!({
@@ -72,6 +74,7 @@ fn describe(event: &Event) -> (String, Value) {
                 "twenty_id": twenty_id,
                 "outcome": outcome_name(*outcome),
                 "fields_hash": hex(fields_hash),
+                "fields_pushed": field_hashes.keys().collect::<Vec<_>>(),
             }),
         ),
         Event::PushSkipped { intent_id, key } => (
@@ -321,6 +324,11 @@ fn describe_fact(fact: &ServerFact) -> String {
         } => format!(
             "new {} are created at once (the workspace held none, or the first sync is done)",
             wire::plural(*kind)
+        ),
+        ServerFact::DataModelRead(model) => format!(
+            "its data model was read: {} of companies, {} of people",
+            plural(model.object(EntityKind::Company).len() as u64, "field"),
+            plural(model.object(EntityKind::Person).len() as u64, "field"),
         ),
     }
 }

@@ -1,9 +1,33 @@
 //! Golden tests: the stored bytes of every event kind are frozen. If one of these fails, the
 //! on-disk format changed: revert the change, or write a migration (see `migrations/`) and only
-//! then update the expected bytes.
+//! then update the expected bytes. Schema-1 bytes of every kind stay here too: they must keep
+//! decoding (upcast) as long as stores written by older versions exist.
 
 use super::*;
+use crate::domain::fields::{
+    CellValue, DataModel, Decimal, DecimalSeparator, FieldDef, FieldOption, FieldOrigin,
+    FieldTarget, FieldType, FieldValues, Part,
+};
 use crate::domain::intent::{IntentFields, IntentSource};
+
+/// The other fields of the example intent: a composite part, a list, a number, a flag.
+fn values() -> FieldValues {
+    let mut values = FieldValues::new();
+    values.set(
+        FieldTarget::new("address", Some(Part::AddressCity)),
+        CellValue::Text("Paris".into()),
+    );
+    values.set(
+        FieldTarget::new("tags", None),
+        CellValue::List(vec!["AGENCY".into(), "CAFE".into()]),
+    );
+    values.set(
+        FieldTarget::new("employees", None),
+        CellValue::Number(Decimal::parse("12", DecimalSeparator::Dot).expect("a number")),
+    );
+    values.set(FieldTarget::new("verified", None), CellValue::Boolean(true));
+    values
+}
 
 fn uuid(n: u8) -> Uuid {
     Uuid::from_bytes([n; 16])
@@ -15,7 +39,7 @@ fn key() -> RecordKey {
 
 fn envelope(event: Event) -> Envelope {
     Envelope {
-        schema_version: 1,
+        schema_version: SCHEMA_VERSION,
         id: uuid(1),
         seq: 7,
         recorded_at_ms: 1_764_000_000_000,
@@ -29,6 +53,7 @@ fn examples() -> Vec<(&'static str, Event)> {
         (
             "IntentRecorded",
             Event::IntentRecorded(Intent {
+                values: values(),
                 id: uuid(2),
                 kind: EntityKind::Person,
                 external_id: "p-1".into(),
@@ -48,6 +73,12 @@ fn examples() -> Vec<(&'static str, Event)> {
         (
             "PushSucceeded",
             Event::PushSucceeded {
+                field_hashes: [
+                    ("name".to_string(), [5; 16]),
+                    ("emails".to_string(), [6; 16]),
+                ]
+                .into_iter()
+                .collect(),
                 intent_id: uuid(2),
                 key: key(),
                 twenty_id: "af4dfae7-33f2-42bc-9e4f-1a53c7ee8c4a".into(),
@@ -221,6 +252,25 @@ fn facts() -> Vec<ServerFact> {
             kind: EntityKind::Person,
             populated: true,
         },
+        ServerFact::DataModelRead(DataModel::new(
+            vec![FieldDef {
+                id: "f-2".into(),
+                kind: EntityKind::Company,
+                name: "category".into(),
+                label: "Category".into(),
+                field_type: FieldType::Select,
+                options: vec![FieldOption {
+                    value: "AGENCY".into(),
+                    label: "Agency".into(),
+                }],
+                nullable: true,
+                unique: false,
+                active: true,
+                system: false,
+                origin: FieldOrigin::Custom,
+            }],
+            vec![],
+        )),
     ]
 }
 
@@ -231,6 +281,7 @@ const GOLDEN_FACTS: &[&str] = &[
     "0300",
     "04c8",
     "050101",
+    "0600010863617465676f727903662d32000863617465676f72790843617465676f72790653454c45435401064147454e4359064167656e637901000100010100",
 ];
 
 #[test]
@@ -255,9 +306,18 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-const ENVELOPE_PREFIX: &str = "01100101010101010101010101010101010107fd00d02f6d35030000";
+/// The envelope header of the examples; a schema-1 header differs only in its first byte.
+const ENVELOPE_PREFIX: &str = "02100101010101010101010101010101010107fd00d02f6d35030000";
 
+/// The bytes of every event kind after the header, as schema 2 writes them.
 const GOLDEN: &[(&str, &str)] = &[
+    ("IntentRecorded", "0010020202020202020202020202020202020103702d31010c416461204c6f76656c616365010f616461406578616d706c652e636f6d000103632d31000000000000020a70656f706c652e63737603fd00d02f6d350300000413616464726573732e61646472657373436974790005506172697309656d706c6f796565730202313204746167730102064147454e435904434146450876657269666965640301"),
+    ("PushSucceeded", "0110020202020202020202020202020202020103702d312461663464666165372d333366322d343262632d396534662d31613533633765653863346100090909090909090909090909090909090206656d61696c7306060606060606060606060606060606046e616d6505050505050505050505050505050505"),
+];
+
+/// The bytes of every event kind after the header, as schema 1 wrote them (before intents
+/// carried other fields and successes the hash of each field).
+const GOLDEN_SCHEMA_1: &[(&str, &str)] = &[
     ("IntentRecorded", "0010020202020202020202020202020202020103702d31010c416461204c6f76656c616365010f616461406578616d706c652e636f6d000103632d31000000000000020a70656f706c652e63737603fd00d02f6d35030000"),
     ("PushSucceeded", "0110020202020202020202020202020202020103702d312461663464666165372d333366322d343262632d396534662d3161353363376565386334610009090909090909090909090909090909"),
     ("PushSkipped", "0210020202020202020202020202020202020103702d31"),
@@ -282,12 +342,12 @@ fn every_event_kind_has_frozen_bytes() {
     let examples = examples();
     assert_eq!(
         examples.len(),
-        GOLDEN.len(),
+        GOLDEN_SCHEMA_1.len(),
         "add a golden entry for the new event kind"
     );
     let mut report = String::new();
-    for ((name, event), (golden_name, golden_hex)) in examples.into_iter().zip(GOLDEN) {
-        assert_eq!(name, *golden_name);
+    for ((name, event), (golden_name, golden_hex)) in examples.into_iter().zip(schema_2_golden()) {
+        assert_eq!(name, golden_name);
         assert_eq!(event.kind_name(), name);
         let bytes = envelope(event).encode();
         let actual = hex(&bytes);
@@ -296,7 +356,7 @@ fn every_event_kind_has_frozen_bytes() {
             "envelope header of {name} changed: {actual}"
         );
         let body = &actual[ENVELOPE_PREFIX.len()..];
-        if body != *golden_hex {
+        if body != golden_hex {
             report.push_str(&format!("    (\"{name}\", \"{body}\"),\n"));
         }
     }
@@ -304,6 +364,70 @@ fn every_event_kind_has_frozen_bytes() {
         report.is_empty(),
         "event encodings changed; write a migration first. Now:\n{report}"
     );
+}
+
+/// Schema 2's bytes: those of schema 1 but for the two events that changed.
+fn schema_2_golden() -> Vec<(&'static str, String)> {
+    GOLDEN_SCHEMA_1
+        .iter()
+        .map(|(name, schema_1)| {
+            let changed = GOLDEN.iter().find(|(changed, _)| changed == name);
+            (
+                *name,
+                changed.map_or(*schema_1, |(_, hex)| *hex).to_string(),
+            )
+        })
+        .collect()
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Every event kind as a schema-1 store holds it decodes to today's event: the intent without
+/// other values, the success without field hashes, everything else as it was.
+#[test]
+fn schema_1_bytes_of_every_kind_are_upcast() {
+    for ((name, event), (golden_name, body)) in examples().into_iter().zip(GOLDEN_SCHEMA_1) {
+        assert_eq!(name, *golden_name);
+        let bytes = unhex(&format!("01{}{body}", &ENVELOPE_PREFIX[2..]));
+        let decoded = Envelope::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected = match event {
+            Event::IntentRecorded(intent) => Event::IntentRecorded(Intent {
+                values: FieldValues::new(),
+                ..intent
+            }),
+            Event::PushSucceeded {
+                intent_id,
+                key,
+                twenty_id,
+                outcome,
+                fields_hash,
+                field_hashes: _,
+            } => Event::PushSucceeded {
+                intent_id,
+                key,
+                twenty_id,
+                outcome,
+                fields_hash,
+                field_hashes: FieldHashes::new(),
+            },
+            other => other,
+        };
+        assert_eq!(decoded, envelope(expected), "{name}");
+        // Written again, it is a schema-2 envelope that reads back the same.
+        assert_eq!(Envelope::decode(&decoded.encode()).unwrap(), decoded);
+        assert!(hex(&decoded.encode()).starts_with("02"));
+        for cut in [bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                Envelope::decode(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -335,9 +459,9 @@ fn truncated_or_padded_bytes_are_refused() {
 
 #[test]
 fn envelopes_from_a_newer_schema_are_refused_with_advice() {
-    let mut newer = envelope(Event::RetryRequested { key: key() });
-    newer.schema_version = SCHEMA_VERSION + 1;
-    let error = Envelope::decode(&newer.encode()).unwrap_err();
+    let mut newer = envelope(Event::RetryRequested { key: key() }).encode();
+    newer[0] = (SCHEMA_VERSION + 1) as u8;
+    let error = Envelope::decode(&newer).unwrap_err();
     assert!(matches!(error, DecodeError::TooNew { .. }));
     assert!(error.to_string().contains("upgrade twenty-sync"));
 }

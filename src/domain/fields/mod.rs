@@ -20,6 +20,7 @@ mod metadata;
 mod model;
 mod numbers;
 mod parts;
+mod standard;
 mod targets;
 mod text;
 mod wire;
@@ -38,6 +39,7 @@ pub use metadata::{
 pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, ObjectFields};
 pub use numbers::{Decimal, DecimalSeparator};
 pub use parts::Part;
+pub use standard::{record_values, split_name};
 pub use targets::{parse_target, MappingOverrides, OverrideTarget, TargetError};
 pub use text::{compact_header, fold};
 pub use wire::{canonical_json, changed_fields, FieldHash, FieldHashes, FieldTarget, FieldValues};

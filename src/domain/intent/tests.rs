@@ -4,6 +4,7 @@ use super::*;
 
 fn draft(external_id: &str, fields: IntentFields) -> IntentDraft {
     IntentDraft {
+        values: Default::default(),
         external_id: Some(external_id.to_string()),
         fields,
     }
@@ -164,6 +165,7 @@ fn websites_are_normalised_or_refused() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let draft = IntentDraft {
+        values: Default::default(),
         external_id: Some(String::new()),
         fields: IntentFields {
             email: Some("nope".into()),

@@ -7,6 +7,7 @@ use crate::domain::intent::{EntityKind, IntentFields, IntentSource};
 
 fn item(kind: EntityKind, id: &str, name: &str, mapped_as: Option<&str>) -> WorkItem {
     let intent = Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind,
         external_id: id.into(),
@@ -19,6 +20,7 @@ fn item(kind: EntityKind, id: &str, name: &str, mapped_as: Option<&str>) -> Work
         requested_at_ms: 0,
     };
     let mapping = mapped_as.map(|pushed_name| Mapping {
+        field_hashes: Default::default(),
         twenty_id: format!("t-{id}"),
         fields_hash: fields_hash(
             kind,
@@ -26,6 +28,7 @@ fn item(kind: EntityKind, id: &str, name: &str, mapped_as: Option<&str>) -> Work
                 name: Some(pushed_name.into()),
                 ..intent.fields.clone()
             },
+            &intent.values,
         ),
         last_synced_ms: 0,
     });

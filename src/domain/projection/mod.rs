@@ -25,6 +25,7 @@ pub use servers::*;
 use uuid::Uuid;
 
 use super::event::{Envelope, Event, PushOutcome};
+use super::fields::FieldHashes;
 use super::intent::RecordKey;
 
 /// Read access to the current projections, as of just before the event being folded.
@@ -113,6 +114,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
             twenty_id,
             outcome,
             fields_hash,
+            field_hashes,
         } => {
             if view.mapping(key).is_none() {
                 *counters.mapped_mut(key.kind) += 1;
@@ -123,6 +125,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                     twenty_id: twenty_id.clone(),
                     fields_hash: *fields_hash,
                     last_synced_ms: envelope.recorded_at_ms,
+                    field_hashes: field_hashes.clone(),
                 }),
             ));
             match outcome {
@@ -296,6 +299,7 @@ pub fn fold(view: &impl ProjectionView, envelope: &Envelope) -> ProjectionDelta 
                         twenty_id: twenty_id.clone(),
                         fields_hash: LINKED_FIELDS_HASH,
                         last_synced_ms: envelope.recorded_at_ms,
+                        field_hashes: FieldHashes::new(),
                     }),
                 ));
                 requeue(view, key, &failed, &mut delta, &mut counters);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::event::{ConfigChange, Conflict, FailureCode};
+use crate::domain::fields::FieldHashes;
 use crate::domain::intent::EntityKind;
 
 /// What we know about a record's counterpart in Twenty.
@@ -15,6 +16,10 @@ pub struct Mapping {
     /// Hash of the fields last pushed successfully (see [`crate::domain::fields_hash`]).
     pub fields_hash: [u8; 16],
     pub last_synced_ms: i64,
+    /// The hash of each field Twenty holds from our last successful push, by field name (store
+    /// format 3): an update sends only the fields whose hash differs. Empty when not known (a
+    /// record linked by hand, or pushed before format 3): the next update sends every field.
+    pub field_hashes: FieldHashes,
 }
 
 /// The latest unsynced intent of a record. Older intents of the same record were coalesced away.

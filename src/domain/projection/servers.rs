@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::event::{MetadataRoute, ServerFact};
+use crate::domain::fields::DataModel;
 use crate::domain::intent::EntityKind;
 
 /// What is known of every Twenty server this store has talked to, by normalised base URL: one
@@ -24,6 +25,8 @@ pub struct ServerKnowledge {
     /// is done ([`ServerFact::WorkspacePopulated`]).
     pub companies_populated: Option<bool>,
     pub people_populated: Option<bool>,
+    /// The workspace's fields of companies and people, as last read (store format 3).
+    pub data_model: Option<DataModel>,
 }
 
 /// The `externalId` field of one object as the metadata described it.
@@ -99,6 +102,7 @@ impl ServerKnowledge {
                 EntityKind::Company => self.companies_populated = Some(*populated),
                 EntityKind::Person => self.people_populated = Some(*populated),
             },
+            ServerFact::DataModelRead(model) => self.data_model = Some(model.clone()),
         }
     }
 }

@@ -33,6 +33,7 @@ impl Log {
     fn intent(&mut self, kind: EntityKind, external_id: &str, name: &str) -> Uuid {
         let id = Uuid::from_u128(10_000 + u128::from(self.seq));
         self.push(Event::IntentRecorded(Intent {
+            values: Default::default(),
             id,
             kind,
             external_id: external_id.into(),
@@ -48,6 +49,7 @@ impl Log {
 
     fn succeed(&mut self, intent_id: Uuid, key: &RecordKey, twenty_id: &str) {
         self.push(Event::PushSucceeded {
+            field_hashes: Default::default(),
             intent_id,
             key: key.clone(),
             twenty_id: twenty_id.into(),

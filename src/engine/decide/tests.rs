@@ -324,6 +324,7 @@ fn a_looked_up_record_holds_our_values_or_not() {
 
 fn person(id: &str, company: Option<(&str, Option<&str>)>) -> WorkItem {
     let intent = Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind: EntityKind::Person,
         external_id: id.into(),

@@ -121,6 +121,7 @@ impl Pusher {
                     name: Some(company.name.to_string()),
                     ..Default::default()
                 },
+                ..Default::default()
             };
             match draft.into_intent(
                 EntityKind::Company,

@@ -21,7 +21,10 @@ use crate::twenty::{wire, RemoteRecord, TwentyError};
 #[derive(Debug, Clone)]
 pub(super) struct Outgoing {
     pub item: WorkItem,
+    /// What is sent: every field, or for a mapped record only the fields that changed.
     pub body: Value,
+    /// Every field, when `body` holds only the changed ones (see [`Outgoing::whole`]).
+    pub whole_body: Option<Value>,
     pub matched: Option<Matched>,
 }
 
@@ -35,12 +38,28 @@ pub(super) enum Matched {
 }
 
 impl Outgoing {
-    pub(super) fn new(body: Value, item: WorkItem) -> Outgoing {
+    /// A record sent with `body`; `whole_body` when `body` holds only the fields that changed.
+    pub(super) fn new(body: Value, whole_body: Option<Value>, item: WorkItem) -> Outgoing {
         Outgoing {
             item,
             body,
+            whole_body,
             matched: None,
         }
+    }
+
+    /// The record sent with every field: for a record that is not (or no longer) the one our
+    /// mapping's hashes describe — re-created after a deletion in Twenty, found at another id.
+    pub(super) fn whole(mut self) -> Outgoing {
+        if let Some(whole) = self.whole_body.take() {
+            self.body = whole;
+        }
+        self
+    }
+
+    /// Whether only the changed fields are sent.
+    pub(super) fn is_partial(&self) -> bool {
+        self.whole_body.is_some()
     }
 
     /// The Twenty id our mapping holds (empty when not mapped).
@@ -269,8 +288,21 @@ impl Pusher {
     ) -> Result<Vec<Task>, EngineError> {
         let upsert = matches!(mode, CreateMode::Upsert { .. } | CreateMode::Matched);
         let mut events = Vec::new();
+        let mut follow_up = Vec::new();
         for (record, remote) in records.iter().zip(created) {
             let (outcome, adopted) = record.outcome(upsert, &remote.id);
+            if record.is_partial() && remote.id != record.mapped_id() {
+                // An upsert of only the changed fields came back as another record than ours
+                // (ours was deleted in Twenty, so one was created): it is patched with every
+                // field before it counts as pushed.
+                follow_up.push(Task::Update {
+                    record: record.clone().whole(),
+                    twenty_id: remote.id.clone(),
+                    tries: 0,
+                    lesson: None,
+                });
+                continue;
+            }
             if let Some(adoption) = adopted {
                 events.push(adopted_event(&record.item, adoption));
             }
@@ -286,13 +318,13 @@ impl Pusher {
         let probe = matches!(mode, CreateMode::New { .. })
             && self.upsert == UpsertSupport::Unknown
             && self.known.external_id_unique(kind);
-        match (probe, records.first(), created.first()) {
-            (true, Some(record), Some(remote)) => Ok(vec![Task::ProbeAfterCreate {
+        if let (true, Some(record), Some(remote)) = (probe, records.first(), created.first()) {
+            follow_up.push(Task::ProbeAfterCreate {
                 record: record.clone(),
                 twenty_id: remote.id.clone(),
-            }]),
-            _ => Ok(Vec::new()),
+            });
         }
+        Ok(follow_up)
     }
 
     /// Patches one record. A record gone from Twenty (deleted there) loses its mapping and is
@@ -351,13 +383,13 @@ impl Pusher {
         let found = self.find_again(kind, item, tries).await?;
         match decide::after_update_lookup(found, tries) {
             AfterUpdateLookup::UpdateAt(twenty_id) => Ok(vec![Task::Update {
-                record,
+                record: record.whole(),
                 twenty_id,
                 tries: tries + 1,
                 lesson,
             }]),
             AfterUpdateLookup::Create => {
-                let mut fresh = record;
+                let mut fresh = record.whole();
                 fresh.item.mapping = None;
                 fresh.matched = None;
                 Ok(vec![Task::Create {

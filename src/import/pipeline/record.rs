@@ -107,7 +107,10 @@ impl FileImport<'_> {
                 let key = RecordKey::new(kind, intent.external_id.clone());
                 match self.store_result(self.store.mapping(&key))? {
                     None => plan.create += 1,
-                    Some(mapping) if mapping.fields_hash == fields_hash(kind, &intent.fields) => {
+                    Some(mapping)
+                        if mapping.fields_hash
+                            == fields_hash(kind, &intent.fields, &intent.values) =>
+                    {
                         plan.unchanged += 1
                     }
                     Some(_) => plan.update += 1,

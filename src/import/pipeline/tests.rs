@@ -150,6 +150,7 @@ fn an_interrupted_import_resumes_after_its_checkpoint_recording_each_row_once() 
     let mut first_chunk: Vec<Event> = (1..=10u64)
         .map(|i| {
             let draft = IntentDraft {
+                values: Default::default(),
                 external_id: Some(format!("c{i}")),
                 fields: crate::domain::IntentFields {
                     name: Some(format!("Company {i}")),
@@ -220,6 +221,7 @@ fn a_dry_run_compares_with_the_mappings_and_records_nothing() {
     // c1 was pushed with the same fields, c2 with other fields, c3 never.
     let intent = |id: &str, name: &str| {
         let draft = IntentDraft {
+            values: Default::default(),
             external_id: Some(id.into()),
             fields: crate::domain::IntentFields {
                 name: Some(name.into()),
@@ -241,11 +243,12 @@ fn a_dry_run_compares_with_the_mappings_and_records_nothing() {
             .append(vec![
                 Event::IntentRecorded(intent.clone()),
                 Event::PushSucceeded {
+                    field_hashes: Default::default(),
                     intent_id: intent.id,
                     key: RecordKey::new(EntityKind::Company, id),
                     twenty_id: format!("t-{id}"),
                     outcome: PushOutcome::Created,
-                    fields_hash: fields_hash(EntityKind::Company, &intent.fields),
+                    fields_hash: fields_hash(EntityKind::Company, &intent.fields, &intent.values),
                 },
             ])
             .expect("append");

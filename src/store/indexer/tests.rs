@@ -89,6 +89,7 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
             Op::Intent { key, name } => {
                 let key = key_of(key);
                 let intent = Intent {
+                    values: Default::default(),
                     id: Uuid::now_v7(),
                     kind: key.kind,
                     external_id: key.external_id.clone(),
@@ -105,6 +106,7 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
             }
             Op::Succeed { intent, twenty } => {
                 events.extend(pick(intent).map(|i| Event::PushSucceeded {
+                    field_hashes: Default::default(),
                     intent_id: i.id,
                     key: i.key(),
                     twenty_id: format!("T-{twenty}"),

@@ -21,6 +21,7 @@ fn clock() -> Arc<dyn Clock> {
 
 fn intent(kind: EntityKind, external_id: &str, name: &str, email: Option<&str>) -> Intent {
     Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind,
         external_id: external_id.into(),
@@ -93,6 +94,7 @@ fn an_append_is_found_at_once_and_an_exact_id_comes_first() {
     store
         .append(vec![
             Event::PushSucceeded {
+                field_hashes: Default::default(),
                 intent_id: zoe.id,
                 key: zoe.key(),
                 twenty_id: "5f0c-TW".into(),
@@ -314,6 +316,7 @@ fn a_store_closed_with_the_index_behind_catches_up_when_it_opens_again() {
         store.catch_up_search_index(20).unwrap();
         store
             .append(vec![Event::PushSucceeded {
+                field_hashes: Default::default(),
                 intent_id: first.id,
                 key: first.key(),
                 twenty_id: "tw-k5".into(),

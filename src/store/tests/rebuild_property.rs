@@ -149,6 +149,7 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
                 Some(Event::IntentRecorded(recorded))
             }
             Op::Succeed { intent, twenty } => pick(intent).map(|i| Event::PushSucceeded {
+                field_hashes: Default::default(),
                 intent_id: i.id,
                 key: i.key(),
                 twenty_id: format!("t-{twenty}"),

@@ -119,6 +119,7 @@ impl Server {
                 (
                     EntityKind::Company,
                     IntentDraft {
+                        values: Default::default(),
                         external_id: Some(format!("{prefix}-{i}")),
                         fields: IntentFields {
                             name: Some(format!("Company {i}")),

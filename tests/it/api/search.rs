@@ -36,6 +36,7 @@ impl Server {
                 (
                     EntityKind::Person,
                     IntentDraft {
+                        values: Default::default(),
                         external_id: Some(format!("{prefix}-{i}")),
                         fields: IntentFields {
                             name: Some(name.to_string()),
@@ -71,6 +72,7 @@ async fn an_exact_id_among_100000_records_comes_first() {
                 (
                     EntityKind::Company,
                     IntentDraft {
+                        values: Default::default(),
                         external_id: Some(format!("k-{i}")),
                         fields: IntentFields {
                             name: Some(format!("Company {i}")),

@@ -44,9 +44,10 @@ fn the_format_1_fixture_store_opens_and_reads() {
     assert_eq!(cli.ok(&["status", "--json"]).json(), status);
 }
 
-/// `tests/fixtures/store-v2` was written by format 2 (see tests/fixtures/README.md): it opens
-/// without a migration, keeps its mappings and what it learned of the server, and a rebuild
-/// finds nothing to correct.
+/// `tests/fixtures/store-v2` was written by format 2 (see tests/fixtures/README.md): it is backed
+/// up and migrated to format 3 (its mappings gain empty field hashes; its schema-1 events are
+/// upcast when read), keeps its mappings and what it learned of the server, and a rebuild finds
+/// nothing to correct.
 #[test]
 fn the_format_2_fixture_store_opens_and_reads() {
     let cli = Cli::new();
@@ -58,9 +59,13 @@ fn the_format_2_fixture_store_opens_and_reads() {
     assert_eq!(status["synced"], 3, "{status}");
     assert_eq!(status["mappings"]["companies"], 1, "{status}");
     assert_eq!(status["mappings"]["people"], 2, "{status}");
+    let backups: Vec<String> = std::fs::read_dir(cli.data_dir().join("backups"))
+        .expect("a format-2 store is backed up before migration 0003")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(
-        !cli.data_dir().join("backups").exists(),
-        "a format-2 store is not migrated"
+        backups.len() == 1 && backups[0].starts_with("store-v2-"),
+        "{backups:?}"
     );
     let events = cli.ok(&["events", "--json", "--tail", "100"]).json();
     let learned = events

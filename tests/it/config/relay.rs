@@ -73,6 +73,7 @@ fn record_company(handle: &AgentHandle, id: &str) {
         .record(
             EntityKind::Company,
             IntentDraft {
+                values: Default::default(),
                 external_id: Some(id.into()),
                 fields: IntentFields {
                     name: Some(format!("Company {id}")),
@@ -106,6 +107,7 @@ async fn two_agents_through_a_relay_deliver_exactly_once_and_survive_the_relay_g
     ha.record(
         EntityKind::Person,
         IntentDraft {
+            values: Default::default(),
             external_id: Some("p1".into()),
             fields: IntentFields {
                 name: Some("Ada Lovelace".into()),

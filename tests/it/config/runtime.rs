@@ -12,6 +12,7 @@ fn company(id: &str) -> (EntityKind, IntentDraft) {
     (
         EntityKind::Company,
         IntentDraft {
+            values: Default::default(),
             external_id: Some(id.into()),
             fields: IntentFields {
                 name: Some(format!("Company {id}")),

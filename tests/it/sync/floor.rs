@@ -19,6 +19,7 @@ pub fn directory(h: &Harness, from: usize, to: usize, tag: &str) {
             drafts.push((
                 EntityKind::Company,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(format!("c{i}")),
                     fields: IntentFields {
                         name: Some(format!("Company {i}{tag}")),
@@ -30,6 +31,7 @@ pub fn directory(h: &Harness, from: usize, to: usize, tag: &str) {
             drafts.push((
                 EntityKind::Person,
                 IntentDraft {
+                    values: Default::default(),
                     external_id: Some(format!("p{i}")),
                     fields: IntentFields {
                         name: Some(format!("Person Number{i}{tag}")),

@@ -129,6 +129,7 @@ impl Harness {
 
     pub fn record(&self, kind: EntityKind, id: &str, fields: IntentFields) {
         let draft = IntentDraft {
+            values: Default::default(),
             external_id: Some(id.into()),
             fields,
         };

@@ -17,6 +17,7 @@ fn store() -> (tempfile::TempDir, Store) {
 /// Records p1 and parks it as a duplicate of `holder` (when given); returns the key.
 fn park(store: &Store, holder: Option<ConflictHolder>, mapped: bool) -> RecordKey {
     let intent = Intent {
+        values: Default::default(),
         id: Uuid::now_v7(),
         kind: EntityKind::Person,
         external_id: "p1".into(),
@@ -32,6 +33,7 @@ fn park(store: &Store, holder: Option<ConflictHolder>, mapped: bool) -> RecordKe
     let mut events = vec![Event::IntentRecorded(intent.clone())];
     if mapped {
         events.push(Event::PushSucceeded {
+            field_hashes: Default::default(),
             intent_id: intent.id,
             key: key.clone(),
             twenty_id: "t-own".into(),

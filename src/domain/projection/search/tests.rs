@@ -210,6 +210,7 @@ impl Log {
 
     fn intent(&mut self, id: &str, name: &str) -> Uuid {
         let intent = Intent {
+            values: Default::default(),
             id: Uuid::from_u128(1_000 + self.envelopes.len() as u128),
             kind: EntityKind::Company,
             external_id: id.into(),
@@ -257,6 +258,7 @@ fn the_index_holds_the_newest_name_and_the_mapped_twenty_id() {
         ]
     );
     log.push(Event::PushSucceeded {
+        field_hashes: Default::default(),
         intent_id: first,
         key: company("c-1"),
         twenty_id: "TW-9".into(),
