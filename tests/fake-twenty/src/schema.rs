@@ -103,6 +103,9 @@ pub enum FieldType {
     Select,
     Rating,
     RawJson,
+    Numeric,
+    Date,
+    Array,
 }
 
 impl FieldType {
@@ -127,6 +130,9 @@ impl FieldType {
             FieldType::Select => "SELECT",
             FieldType::Rating => "RATING",
             FieldType::RawJson => "RAW_JSON",
+            FieldType::Numeric => "NUMERIC",
+            FieldType::Date => "DATE",
+            FieldType::Array => "ARRAY",
         }
     }
 
@@ -137,7 +143,10 @@ impl FieldType {
             "TEXT" => FieldType::Text,
             "NUMBER" => FieldType::Number,
             "BOOLEAN" => FieldType::Boolean,
-            "DATE_TIME" | "DATE" => FieldType::DateTime,
+            "DATE_TIME" => FieldType::DateTime,
+            "DATE" => FieldType::Date,
+            "NUMERIC" => FieldType::Numeric,
+            "ARRAY" => FieldType::Array,
             "FULL_NAME" => FieldType::FullName,
             "EMAILS" => FieldType::Emails,
             "LINKS" => FieldType::Links,
@@ -185,10 +194,72 @@ impl FieldType {
     }
 }
 
+/// One option of a SELECT, MULTI_SELECT or RATING field, as the metadata serves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldOption {
+    pub id: String,
+    pub value: String,
+    pub label: String,
+    /// `None` for RATING options (Twenty generates them without a color).
+    pub color: Option<String>,
+    pub position: u32,
+}
+
+impl FieldOption {
+    pub fn new(value: &str, label: &str, color: Option<&str>, position: u32) -> FieldOption {
+        FieldOption {
+            id: Uuid::new_v4().to_string(),
+            value: value.into(),
+            label: label.into(),
+            color: color.map(str::to_string),
+            position,
+        }
+    }
+
+    /// `SELECT`/`MULTI_SELECT` options from `(value, label)` pairs, colored in turn.
+    pub fn list(pairs: &[(&str, &str)]) -> Vec<FieldOption> {
+        const COLORS: [&str; 8] = [
+            "green",
+            "turquoise",
+            "sky",
+            "blue",
+            "purple",
+            "pink",
+            "red",
+            "orange",
+        ];
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (value, label))| {
+                FieldOption::new(value, label, Some(COLORS[i % COLORS.len()]), i as u32)
+            })
+            .collect()
+    }
+
+    /// The five options Twenty gives a RATING field: `RATING_1` … `RATING_5`, labelled 1 … 5.
+    pub fn rating() -> Vec<FieldOption> {
+        (1..=5)
+            .map(|n| FieldOption::new(&format!("RATING_{n}"), &n.to_string(), None, n - 1))
+            .collect()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id, "value": self.value, "label": self.label, "position": self.position,
+        });
+        if let Some(color) = &self.color {
+            v["color"] = json!(color);
+        }
+        v
+    }
+}
+
 /// One field of an object.
 #[derive(Debug, Clone)]
 pub struct FieldDef {
     pub id: String,
+    /// The name in record bodies (`companyId` for the person → company relation).
     pub name: String,
     pub label: String,
     pub ftype: FieldType,
@@ -205,6 +276,39 @@ pub struct FieldDef {
     pub description: Option<String>,
     pub icon: Option<String>,
     pub created_at: String,
+    /// SELECT / MULTI_SELECT / RATING options (empty for other types).
+    pub options: Vec<FieldOption>,
+}
+
+/// The metadata `defaultValue` Twenty gives a field of this type (`generateDefaultValue` in
+/// `packages/twenty-server/src/engine/metadata-modules/field-metadata/utils/`): text parts as
+/// the SQL literal `''`, the rest null.
+pub fn meta_default(t: FieldType) -> Value {
+    let q = json!("''");
+    match t {
+        FieldType::Text => q,
+        FieldType::Boolean => json!(false),
+        FieldType::Uuid => json!("uuid"),
+        FieldType::Position => json!(0),
+        FieldType::FullName => json!({"firstName": q, "lastName": q}),
+        FieldType::Emails => json!({"primaryEmail": q, "additionalEmails": null}),
+        FieldType::Links => {
+            json!({"primaryLinkUrl": q, "primaryLinkLabel": q, "secondaryLinks": null})
+        }
+        FieldType::Phones => json!({
+            "primaryPhoneNumber": q, "primaryPhoneCountryCode": q,
+            "primaryPhoneCallingCode": q, "additionalPhones": null
+        }),
+        FieldType::Address => json!({
+            "addressStreet1": q, "addressStreet2": q, "addressCity": q, "addressPostcode": q,
+            "addressState": q, "addressCountry": q, "addressLat": null, "addressLng": null
+        }),
+        FieldType::Currency => json!({"amountMicros": null, "currencyCode": q}),
+        FieldType::Actor => {
+            json!({"source": "'MANUAL'", "name": "'System'", "workspaceMemberId": null})
+        }
+        _ => Value::Null,
+    }
 }
 
 impl FieldDef {
@@ -218,12 +322,17 @@ impl FieldDef {
             is_custom: false,
             is_system: false,
             is_nullable: true,
-            default_meta: Value::Null,
+            default_meta: meta_default(ftype),
             default_record: standard_default(ftype),
             writable: true,
             description: None,
             icon: None,
             created_at: now_iso(),
+            options: if ftype == FieldType::Rating {
+                FieldOption::rating()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -247,12 +356,52 @@ impl FieldDef {
         self
     }
 
+    fn meta_default_value(mut self, v: Value) -> Self {
+        self.default_meta = v;
+        self
+    }
+
+    fn with_options(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.options = FieldOption::list(pairs);
+        self
+    }
+
+    /// Made in the workspace (the dev seed's own fields, or a directory owner's).
+    pub fn custom(mut self) -> Self {
+        self.is_custom = true;
+        self
+    }
+
+    /// The option values a record may hold in this field.
+    pub fn option_values(&self) -> impl Iterator<Item = &str> {
+        self.options.iter().map(|o| o.value.as_str())
+    }
+
+    /// The name the metadata API gives the field: a relation is named without its join
+    /// column's `Id` (`company` for `companyId`).
+    pub fn metadata_name(&self) -> &str {
+        match self.ftype {
+            FieldType::Relation => self.name.strip_suffix("Id").unwrap_or(&self.name),
+            _ => &self.name,
+        }
+    }
+
+    /// `options` as the metadata serves it: a list for SELECT / MULTI_SELECT / RATING, else null.
+    pub fn options_json(&self) -> Value {
+        match self.ftype {
+            FieldType::Select | FieldType::MultiSelect | FieldType::Rating => {
+                Value::Array(self.options.iter().map(FieldOption::to_json).collect())
+            }
+            _ => Value::Null,
+        }
+    }
+
     /// Metadata JSON as the REST metadata API renders a field.
     pub fn to_json(&self, object_id: &str) -> Value {
         json!({
             "id": self.id,
             "type": self.ftype.as_str(),
-            "name": self.name,
+            "name": self.metadata_name(),
             "label": self.label,
             "description": self.description,
             "icon": self.icon,
@@ -262,7 +411,7 @@ impl FieldDef {
             "isNullable": self.is_nullable,
             "isUnique": self.is_unique,
             "defaultValue": self.default_meta,
-            "options": null,
+            "options": self.options_json(),
             "settings": null,
             "objectMetadataId": object_id,
             "createdAt": self.created_at,
@@ -294,6 +443,27 @@ pub fn standard_default(t: FieldType) -> Value {
     }
 }
 
+/// The options of the directory model's `category` select (and `tags` multi-select), the same
+/// values and labels as the field module's test workspace (`src/domain/fields/tests`).
+pub const CATEGORY_OPTIONS: &[(&str, &str)] = &[
+    ("AGENCY", "Agency"),
+    ("FINTECH", "Fintech"),
+    ("IN_PROGRESS", "In progress"),
+    ("CAFE", "Café"),
+    ("A_B", "A, B"),
+];
+
+/// The options of the person `seniority` select of the directory model.
+pub const SENIORITY_OPTIONS: &[(&str, &str)] =
+    &[("JUNIOR", "Junior"), ("SENIOR", "Senior"), ("LEAD", "Lead")];
+
+/// The dev seed's work-policy options (`workPolicy`, `workPreference`).
+const WORK_POLICY_OPTIONS: &[(&str, &str)] = &[
+    ("ON_SITE", "On-Site"),
+    ("HYBRID", "Hybrid"),
+    ("REMOTE_WORK", "Remote Work"),
+];
+
 /// An object and its fields.
 #[derive(Debug, Clone)]
 pub struct ObjectDef {
@@ -308,14 +478,15 @@ impl ObjectDef {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Standard fields of the Aug-2025 dev workspace (as in the captured samples).
+    /// Standard fields of the Aug-2025 dev workspace (as in the captured samples), with the dev
+    /// seed's own custom fields (`tagline`, `intro`, `workPolicy`, …) marked custom.
     pub fn standard(kind: ObjectKind, profile: Profile) -> Self {
         use FieldType as T;
         let s = FieldDef::standard;
         let mut fields = vec![
             s("id", "Id", T::Uuid).system().read_only(),
-            s("createdAt", "Creation date", T::DateTime),
-            s("updatedAt", "Last update", T::DateTime),
+            s("createdAt", "Creation date", T::DateTime).meta_default_value(json!("now")),
+            s("updatedAt", "Last update", T::DateTime).meta_default_value(json!("now")),
             s("deletedAt", "Deleted", T::DateTime),
             s("position", "Position", T::Position)
                 .system()
@@ -342,13 +513,17 @@ impl ObjectDef {
                 s("city", "City", T::Text),
                 s("avatarUrl", "Avatar", T::Text).system(),
                 s("companyId", "Company", T::Relation),
-                s("intro", "Intro", T::Text),
-                s("whatsapp", "Whatsapp", T::Phones).default_value(json!({
-                    "primaryPhoneNumber": "", "primaryPhoneCountryCode": "FR",
-                    "primaryPhoneCallingCode": "+33", "additionalPhones": null
-                })),
-                s("workPreference", "Work Preference", T::MultiSelect),
-                s("performanceRating", "Performance Rating", T::Rating),
+                s("intro", "Intro", T::Text).custom(),
+                s("whatsapp", "Whatsapp", T::Phones)
+                    .custom()
+                    .default_value(json!({
+                        "primaryPhoneNumber": "", "primaryPhoneCountryCode": "FR",
+                        "primaryPhoneCallingCode": "+33", "additionalPhones": null
+                    })),
+                s("workPreference", "Work Preference", T::MultiSelect)
+                    .custom()
+                    .with_options(WORK_POLICY_OPTIONS),
+                s("performanceRating", "Performance Rating", T::Rating).custom(),
             ]),
             ObjectKind::Companies => fields.extend([
                 s("name", "Name", T::Text),
@@ -358,10 +533,12 @@ impl ObjectDef {
                 s("address", "Address", T::Address),
                 s("idealCustomerProfile", "ICP", T::Boolean),
                 s("accountOwnerId", "Account Owner", T::Relation),
-                s("tagline", "Tagline", T::Text),
-                s("introVideo", "Intro Video", T::Links),
-                s("workPolicy", "Work Policy", T::MultiSelect),
-                s("visaSponsorship", "Visa Sponsorship", T::Boolean),
+                s("tagline", "Tagline", T::Text).custom(),
+                s("introVideo", "Intro Video", T::Links).custom(),
+                s("workPolicy", "Work Policy", T::MultiSelect)
+                    .custom()
+                    .with_options(WORK_POLICY_OPTIONS),
+                s("visaSponsorship", "Visa Sponsorship", T::Boolean).custom(),
             ]),
         }
         ObjectDef {
@@ -369,6 +546,37 @@ impl ObjectDef {
             id: Uuid::new_v4().to_string(),
             fields,
             created_at: now_iso(),
+        }
+    }
+
+    /// The custom fields a directory owner made (issue 15): on company one of every type
+    /// Twenty Sync writes, on person a select and a text.
+    pub fn directory_fields(kind: ObjectKind, profile: Profile) -> Vec<FieldDef> {
+        use FieldType as T;
+        let c = |name: &str, label: &str, t: FieldType| {
+            Self::custom_field(profile, name, label, t, false, Some(true), None)
+        };
+        let with = |mut f: FieldDef, pairs: &[(&str, &str)]| {
+            f.options = FieldOption::list(pairs);
+            f
+        };
+        match kind {
+            ObjectKind::Companies => vec![
+                with(c("category", "Category", T::Select), CATEGORY_OPTIONS),
+                with(c("tags", "Tags", T::MultiSelect), CATEGORY_OPTIONS),
+                c("listingUrl", "Listing URL", T::Links),
+                c("rating", "Rating", T::Rating),
+                c("foundedOn", "Founded on", T::Date),
+                c("lastReviewedAt", "Last reviewed at", T::DateTime),
+                c("score", "Score", T::Numeric),
+                c("aliases", "Aliases", T::Array),
+                c("extra", "Extra", T::RawJson),
+                c("verified", "Verified", T::Boolean),
+            ],
+            ObjectKind::People => vec![
+                with(c("seniority", "Seniority", T::Select), SENIORITY_OPTIONS),
+                c("nickname", "Nickname", T::Text),
+            ],
         }
     }
 
@@ -402,9 +610,14 @@ impl ObjectDef {
             }
             _ => {
                 f.is_nullable = requested_nullable.unwrap_or(true);
-                f.default_meta = requested_default.clone().unwrap_or(Value::Null);
+                f.default_meta = requested_default
+                    .clone()
+                    .unwrap_or_else(|| meta_default(ftype));
                 f.default_record = match (&requested_default, ftype) {
-                    (Some(Value::String(s)), FieldType::Text) => {
+                    (
+                        Some(Value::String(s)),
+                        FieldType::Text | FieldType::Select | FieldType::Rating,
+                    ) => {
                         json!(s.trim_matches('\''))
                     }
                     (Some(v), t) if !t.is_composite() => v.clone(),
