@@ -12,7 +12,8 @@
 //!   [`ErrorCode`] (1:1 with [`crate::domain::FailureCode`]) and the client's key redactor.
 //! - [`wire`]: request bodies, filters and response envelopes as pure functions.
 //! - [`retry`]: the retry policy, backoff with jitter and `Retry-After` parsing.
-//! - [`metadata`]: the `externalId` custom field (read, probe, create).
+//! - [`metadata`]: the workspace's data model ([`TwentyClient::read_data_model`]) and the
+//!   `externalId` custom field (read, probe, create).
 //! - `connection`: the connection test.
 //! - `target`: [`TwentyTarget`], the one conversion from the settings to a server and key.
 //!
@@ -35,7 +36,7 @@ mod target;
 pub use budget::RequestBudget;
 pub use client::{ClientConfig, RetryPolicy, TwentyClient};
 pub use error::{ErrorCode, ErrorKind, TwentyError};
-pub use metadata::{ExternalIdField, FieldRefusal, SchemaReport};
+pub use metadata::{DataModelError, ExternalIdField, FieldRefusal, SchemaReport};
 pub use target::TwentyTarget;
 
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,8 @@ use super::model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType};
 use crate::domain::intent::EntityKind;
 
 /// The properties of a field node to ask the GraphQL metadata API for (`options` is a JSON
-/// scalar: no sub-selection).
+/// scalar: no sub-selection): every query for fields uses it, and [`field_from_metadata`] reads
+/// the answer.
 pub const FIELD_NODE_SELECTION: &str =
     "id name label type options isNullable isUnique isActive isCustom isSystem";
 
@@ -29,7 +30,7 @@ pub enum MetadataError {
 }
 
 /// Items of a list that is either an array or a GraphQL connection `{"edges":[{"node":…}]}`.
-fn items(value: &Value) -> Vec<&Value> {
+pub fn metadata_items(value: &Value) -> Vec<&Value> {
     if let Some(list) = value.as_array() {
         return list.iter().collect();
     }
@@ -99,7 +100,7 @@ fn options(value: Option<&Value>) -> Vec<FieldOption> {
 
 /// One object's fields, from an array of field nodes or a fields connection.
 pub fn fields_from_metadata(kind: EntityKind, fields: &Value) -> Vec<FieldDef> {
-    items(fields)
+    metadata_items(fields)
         .into_iter()
         .filter_map(|node| field_from_metadata(kind, node))
         .collect()
@@ -114,7 +115,7 @@ pub fn data_model_from_listing(body: &Value) -> Result<DataModel, MetadataError>
     } else {
         data.get("objects").ok_or(MetadataError::NoObjects)?
     };
-    let objects = items(list);
+    let objects = metadata_items(list);
     if objects.is_empty() {
         return Err(MetadataError::NoObjects);
     }

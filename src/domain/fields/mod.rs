@@ -33,8 +33,8 @@ pub use mapping::{
     propose_mapping, ColumnMapping, ColumnTarget, MappedColumn, MappingFinding, RowValues,
 };
 pub use metadata::{
-    data_model_from_listing, field_from_metadata, fields_from_metadata, MetadataError,
-    FIELD_NODE_SELECTION,
+    data_model_from_listing, field_from_metadata, fields_from_metadata, metadata_items,
+    MetadataError, FIELD_NODE_SELECTION,
 };
 pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, ObjectFields};
 pub use numbers::{Decimal, DecimalSeparator};

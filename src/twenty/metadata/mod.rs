@@ -1,4 +1,6 @@
-//! The `externalId` custom field: reading the data model the way real Twenty pages it (GraphQL
+//! The workspace's data model and the `externalId` custom field. `model`:
+//! [`TwentyClient::read_data_model`], every active Company and Person field into a
+//! [`crate::domain::fields::DataModel`]. The `externalId` field: reading the data model the way real Twenty pages it (GraphQL
 //! `POST /metadata`, one object at a time, following the fields connection's cursors; REST
 //! `GET /rest/metadata/objects` where GraphQL does not answer), probing through the records API
 //! when the key may not read metadata, and creating the field when it is missing.
@@ -7,7 +9,9 @@
 //! whole-workspace query at about 500 fields *in total*, so only a per-object connection read to
 //! its last page, or the records API's own "does not exist", says "missing".
 //!
-//! `shapes`: the queries and answers, pure; `read`: reading the model (GraphQL, REST, probe).
+//! `shapes`: the queries and answers, pure (field nodes asked for with the domain's
+//! `FIELD_NODE_SELECTION` and read by its `field_from_metadata`); `read`: reading the model
+//! (GraphQL, REST, probe); `model`: the whole data model.
 
 use std::sync::Mutex;
 
@@ -17,6 +21,7 @@ use super::client::{Call, TwentyClient};
 use super::error::{ErrorCode, ErrorKind, TwentyError};
 use super::retry::RetryPolicy;
 use super::wire;
+use crate::domain::fields::FieldDef;
 use crate::domain::{EntityKind, MetadataRoute};
 
 /// Objects per page of the object listing.
@@ -27,16 +32,6 @@ const FIELDS_PAGE: usize = 200;
 const MAX_PAGES: usize = 100;
 
 const KINDS: [EntityKind; 2] = EntityKind::ALL;
-
-/// One field of an object, as the metadata describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldInfo {
-    pub id: String,
-    pub name: String,
-    pub field_type: String,
-    pub is_unique: Option<bool>,
-    pub is_active: Option<bool>,
-}
 
 /// The `externalId` field of one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +47,11 @@ pub struct ExternalIdField {
 }
 
 impl ExternalIdField {
-    fn from_info(info: &FieldInfo, created: bool) -> ExternalIdField {
+    fn from_info(info: &FieldDef, created: bool) -> ExternalIdField {
         ExternalIdField {
             field_id: info.id.clone(),
-            field_type: info.field_type.clone(),
-            is_unique: info.is_unique == Some(true),
+            field_type: info.field_type.as_str().to_string(),
+            is_unique: info.unique,
             created,
         }
     }
@@ -135,9 +130,12 @@ pub struct ObjectRef {
     pub name_singular: String,
 }
 
+mod model;
 mod read;
 pub mod shapes;
 
+pub use self::model::DataModelError;
+use self::read::Until;
 pub use self::shapes::*;
 
 /// What reading one object's `externalId` field found.
@@ -257,14 +255,14 @@ impl TwentyClient {
         match self.execute(call).await {
             Ok((_, answer)) => {
                 tracing::info!(object = wire::plural(kind), "created the externalId field");
-                let field = parse_created_field(&answer).unwrap_or(FieldInfo {
-                    id: String::new(),
-                    name: wire::EXTERNAL_ID_FIELD.into(),
-                    field_type: "TEXT".into(),
-                    is_unique: Some(true),
-                    is_active: Some(true),
-                });
-                Ok(Ok(ExternalIdField::from_info(&field, true)))
+                Ok(Ok(parse_created_field(kind, &answer)
+                    .map(|field| ExternalIdField::from_info(&field, true))
+                    .unwrap_or(ExternalIdField {
+                        field_id: String::new(),
+                        field_type: "TEXT".into(),
+                        is_unique: true,
+                        created: true,
+                    })))
             }
             Err(error) if is_forbidden(&error) => Ok(Err(FieldRefusal::Forbidden(
                 error.server_message().unwrap_or("Forbidden").to_string(),
@@ -276,7 +274,10 @@ impl TwentyClient {
                 );
                 let fields = match self.metadata_route() {
                     Some(MetadataRoute::Rest) => None,
-                    _ => self.graphql_fields(object_id, retry).await.ok(),
+                    _ => self
+                        .graphql_fields(kind, object_id, retry, Until::ExternalId)
+                        .await
+                        .ok(),
                 };
                 let found = match fields {
                     Some(fields) => {

@@ -6,7 +6,17 @@ use serde_json::{json, Value};
 
 use super::shapes::*;
 use super::*;
+use crate::domain::fields::FieldDef;
 use crate::twenty::client::Call;
+
+/// How far [`TwentyClient::graphql_fields`] reads an object's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Until {
+    /// Every page: the whole object.
+    LastPage,
+    /// The page holding `externalId`, else every page.
+    ExternalId,
+}
 
 impl TwentyClient {
     /// The `externalId` field of each kind: GraphQL per object, or REST where GraphQL does not
@@ -37,7 +47,11 @@ impl TwentyClient {
         }
     }
 
-    async fn graphql(&self, query: String, retry: RetryPolicy) -> Result<Value, TwentyError> {
+    pub(super) async fn graphql(
+        &self,
+        query: String,
+        retry: RetryPolicy,
+    ) -> Result<Value, TwentyError> {
         let body = json!({ "query": query });
         let call = Call::with_body(Method::POST, "/metadata".to_string(), &body, retry);
         let (status, answer) = self.execute(call).await?;
@@ -71,7 +85,10 @@ impl TwentyClient {
     }
 
     /// Every object's id and name, page by page, until company and person are seen.
-    async fn graphql_objects(&self, retry: RetryPolicy) -> Result<Vec<ObjectRef>, TwentyError> {
+    pub(super) async fn graphql_objects(
+        &self,
+        retry: RetryPolicy,
+    ) -> Result<Vec<ObjectRef>, TwentyError> {
         let mut all: Vec<ObjectRef> = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -88,12 +105,15 @@ impl TwentyClient {
         Ok(all)
     }
 
-    /// All fields of one object, following the connection's cursors to the last page.
+    /// The fields of one object of `kind`, following the connection's cursors to the last page
+    /// (or, [`Until::ExternalId`], to the page that holds `externalId`).
     pub(super) async fn graphql_fields(
         &self,
+        kind: EntityKind,
         object_id: &str,
         retry: RetryPolicy,
-    ) -> Result<Vec<FieldInfo>, TwentyError> {
+        until: Until,
+    ) -> Result<Vec<FieldDef>, TwentyError> {
         if !is_safe_literal(object_id) {
             return Err(TwentyError::unexpected(
                 200,
@@ -107,9 +127,9 @@ impl TwentyClient {
             let answer = self
                 .graphql(fields_query(object_id, after.as_deref()), retry)
                 .await?;
-            let (fields, next) = parse_fields_page(&answer)
+            let (fields, next) = parse_fields_page(kind, &answer)
                 .map_err(|why| TwentyError::unexpected(200, why, &self.redactor))?;
-            let found = external_id_in(&fields).is_some();
+            let found = until == Until::ExternalId && external_id_in(&fields).is_some();
             all.extend(fields);
             match next {
                 // The field we look for is found: the rest of the pages cannot un-find it.
@@ -130,7 +150,9 @@ impl TwentyClient {
         let mut lookups = Vec::new();
         for kind in KINDS {
             let object = find_object(&objects, kind).ok_or_else(|| no_object(self, kind))?;
-            let fields = self.graphql_fields(&object.id, retry).await?;
+            let fields = self
+                .graphql_fields(kind, &object.id, retry, Until::ExternalId)
+                .await?;
             lookups.push((
                 kind,
                 match external_id_in(&fields) {

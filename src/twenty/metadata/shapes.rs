@@ -1,21 +1,16 @@
 //! The metadata API's queries and answers, pure: GraphQL queries with inline literals, the
-//! object and field pages with their cursors, the REST listing, the field-creation body.
+//! object and field pages with their cursors, the REST listing, the field-creation body. Field
+//! nodes are asked for with [`FIELD_NODE_SELECTION`] and read by the domain's one parser,
+//! [`field_from_metadata`].
 
 use serde_json::{json, Value};
 
-use super::{FieldInfo, ObjectRef, FIELDS_PAGE, OBJECTS_PAGE};
+use super::{ObjectRef, FIELDS_PAGE, OBJECTS_PAGE};
+use crate::domain::fields::{
+    field_from_metadata, metadata_items as items, FieldDef, FIELD_NODE_SELECTION,
+};
+use crate::domain::EntityKind;
 use crate::twenty::wire;
-/// Items of a list that is either an array or a GraphQL connection `{"edges":[{"node":…}]}`.
-fn items(value: &Value) -> Vec<&Value> {
-    if let Some(list) = value.as_array() {
-        return list.iter().collect();
-    }
-    value
-        .get("edges")
-        .and_then(Value::as_array)
-        .map(|edges| edges.iter().filter_map(|edge| edge.get("node")).collect())
-        .unwrap_or_default()
-}
 
 /// The next page's cursor of a connection: `Ok(None)` on the last page, an error when the
 /// connection says there is more but gives no cursor (we must not conclude from a partial page).
@@ -44,29 +39,18 @@ pub(super) fn is_safe_literal(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "+/=_:.-".contains(c))
 }
 
-fn parse_field(field: &Value) -> Option<FieldInfo> {
-    Some(FieldInfo {
-        id: field
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        name: field.get("name")?.as_str()?.to_string(),
-        field_type: field
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("UNKNOWN")
-            .to_string(),
-        is_unique: field.get("isUnique").and_then(Value::as_bool),
-        is_active: field.get("isActive").and_then(Value::as_bool),
-    })
-}
-
 /// The active `externalId` field among `fields`.
-pub fn external_id_in(fields: &[FieldInfo]) -> Option<&FieldInfo> {
+pub fn external_id_in(fields: &[FieldDef]) -> Option<&FieldDef> {
     fields
         .iter()
-        .find(|f| f.name == wire::EXTERNAL_ID_FIELD && f.is_active != Some(false))
+        .find(|f| f.name == wire::EXTERNAL_ID_FIELD && f.active)
+}
+
+/// The kind a metadata object's `nameSingular` names, if it is one we sync.
+pub fn kind_of(name_singular: &str) -> Option<EntityKind> {
+    EntityKind::ALL
+        .into_iter()
+        .find(|kind| wire::singular(*kind) == name_singular)
 }
 
 /// The query for one page of the object listing (ids and names only).
@@ -80,15 +64,15 @@ pub fn objects_query(after: Option<&str>) -> String {
     )
 }
 
-/// The query for one page of one object's fields.
+/// The query for one page of one object's fields, each with [`FIELD_NODE_SELECTION`].
 pub fn fields_query(object_id: &str, after: Option<&str>) -> String {
     let after = after
         .map(|c| format!(", after:\"{c}\""))
         .unwrap_or_default();
     format!(
         "{{ objects(paging:{{first:1}}, filter:{{id:{{eq:\"{object_id}\"}}}}) {{ edges {{ node {{ \
-         id nameSingular fields(paging:{{first:{FIELDS_PAGE}{after}}}) {{ edges {{ node {{ id name \
-         type isUnique isActive }} }} pageInfo {{ hasNextPage endCursor }} }} }} }} }} }}"
+         id nameSingular fields(paging:{{first:{FIELDS_PAGE}{after}}}) {{ edges {{ node {{ \
+         {FIELD_NODE_SELECTION} }} }} pageInfo {{ hasNextPage endCursor }} }} }} }} }} }}"
     )
 }
 
@@ -127,8 +111,11 @@ pub fn parse_objects_page(body: &Value) -> Result<(Vec<ObjectRef>, Option<String
     Ok((objects, next_cursor(connection)?))
 }
 
-/// One page of one object's fields: the fields and the next page's cursor.
-pub fn parse_fields_page(body: &Value) -> Result<(Vec<FieldInfo>, Option<String>), &'static str> {
+/// One page of one object's fields (of `kind`): the fields and the next page's cursor.
+pub fn parse_fields_page(
+    kind: EntityKind,
+    body: &Value,
+) -> Result<(Vec<FieldDef>, Option<String>), &'static str> {
     let object = body
         .get("data")
         .and_then(|d| d.get("objects"))
@@ -140,14 +127,15 @@ pub fn parse_fields_page(body: &Value) -> Result<(Vec<FieldInfo>, Option<String>
         .ok_or("the metadata answer has no fields")?;
     let fields = items(connection)
         .into_iter()
-        .filter_map(parse_field)
+        .filter_map(|node| field_from_metadata(kind, node))
         .collect();
     Ok((fields, next_cursor(connection)?))
 }
 
 /// Reads a REST metadata listing: `{"data":{"objects":[…]}}` (older) or `{"data":[…]}` (newer).
-/// Returns each object's ref and the fields the listing shows (possibly not all of them).
-pub fn parse_rest_objects(body: &Value) -> Option<Vec<(ObjectRef, Vec<FieldInfo>)>> {
+/// Returns each object's ref and the fields the listing shows (possibly not all of them; only
+/// for company and person, the objects we sync).
+pub fn parse_rest_objects(body: &Value) -> Option<Vec<(ObjectRef, Vec<FieldDef>)>> {
     let data = body.get("data")?;
     let list = if data.is_array() {
         data
@@ -165,22 +153,26 @@ pub fn parse_rest_objects(body: &Value) -> Option<Vec<(ObjectRef, Vec<FieldInfo>
                     id: o.get("id")?.as_str()?.to_string(),
                     name_singular: o.get("nameSingular")?.as_str()?.to_string(),
                 };
-                let fields = o
-                    .get("fields")
-                    .map(items)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(parse_field)
-                    .collect();
+                let fields = match kind_of(&object.name_singular) {
+                    Some(kind) => o
+                        .get("fields")
+                        .map(items)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|node| field_from_metadata(kind, node))
+                        .collect(),
+                    None => Vec::new(),
+                };
                 Some((object, fields))
             })
             .collect(),
     )
 }
 
-/// The field a `POST /rest/metadata/fields` created: `{"data":{"createOneField":{…}}}`.
-pub fn parse_created_field(body: &Value) -> Option<FieldInfo> {
-    parse_field(body.get("data")?.get("createOneField")?)
+/// The field a `POST /rest/metadata/fields` created on `kind`:
+/// `{"data":{"createOneField":{…}}}`.
+pub fn parse_created_field(kind: EntityKind, body: &Value) -> Option<FieldDef> {
+    field_from_metadata(kind, body.get("data")?.get("createOneField")?)
 }
 
 /// The body of `POST /rest/metadata/fields` creating `externalId` on an object.

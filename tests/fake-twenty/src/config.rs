@@ -59,6 +59,12 @@ pub struct FakeConfig {
     pub port: u16,
     /// Seed the custom unique `externalId` TEXT field on people and companies.
     pub with_external_id: bool,
+    /// Seed a directory owner's custom fields (issue 15): on company `category` (SELECT),
+    /// `tags` (MULTI_SELECT), `listingUrl` (LINKS, "Listing URL"), `rating` (RATING),
+    /// `foundedOn` (DATE), `lastReviewedAt` (DATE_TIME), `score` (NUMERIC), `aliases` (ARRAY),
+    /// `extra` (RAW_JSON), `verified` (BOOLEAN); on person `seniority` (SELECT) and `nickname`
+    /// (TEXT). Off by default so that records keep the captured samples' exact shape.
+    pub with_directory_fields: bool,
     /// How long a `timeout_next` request hangs before the connection is dropped.
     pub hang_duration: Duration,
     /// Request bodies above this size are answered with 413.
@@ -78,6 +84,7 @@ impl Default for FakeConfig {
             api_key_name: "My api key".to_string(),
             port: 0,
             with_external_id: false,
+            with_directory_fields: false,
             hang_duration: Duration::from_secs(30),
             body_limit: 10 * 1024 * 1024,
             batch_cap: None,
@@ -93,6 +100,15 @@ impl FakeConfig {
         FakeConfig {
             profile,
             ..Default::default()
+        }
+    }
+
+    /// The same configuration with a directory owner's custom fields seeded
+    /// ([`FakeConfig::with_directory_fields`]).
+    pub fn directory(self) -> Self {
+        FakeConfig {
+            with_directory_fields: true,
+            ..self
         }
     }
 

@@ -8,6 +8,10 @@
 //! * `POST /__fake/config` — any of `profile`, `revoke_key`, `api_key`, `read_only`,
 //!   `can_edit_data_model`, `external_id_fields: true`, `drop_external_id_field: "people"`,
 //!   `metadata_list_shape: "flat"|"nested"`, `batch_cap: n|null`.
+//!   `directory_fields: true` (a directory owner's custom fields, see `FakeConfig`).
+//! * `PATCH /__fake/records/{people|companies}/{id}` — JSON of fields: the record edited as a
+//!   person in Twenty's UI would (checked like an API `PATCH`, not logged); 200 with the record,
+//!   400 `{"error": Twenty's message}`, 404 for an unknown object.
 //! * `GET /__fake/state`, `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/reset`.
 
 use std::time::Duration;
@@ -176,6 +180,9 @@ fn apply_config(app: &App, v: &Value) -> Result<(), String> {
             _ => return Err("metadata_list_shape must be flat|nested".into()),
         };
     }
+    if v["directory_fields"] == json!(true) {
+        world.add_directory_fields();
+    }
     if let Some(c) = v.get("batch_cap") {
         world.batch_cap_override = c.as_u64().map(|n| n as usize);
     }
@@ -209,6 +216,22 @@ pub(crate) async fn handle(app: &App, method: &Method, path: &str, bytes: &[u8])
             Ok(()) => ok(state_json(app)),
             Err(e) => bad(e),
         },
+        (Method::PATCH, r) if r.starts_with("/__fake/records/") => {
+            let rest = &r["/__fake/records/".len()..];
+            let Some((object, id)) = rest.split_once('/') else {
+                return bad("PATCH /__fake/records/{people|companies}/{id}");
+            };
+            let Some(kind) = ObjectKind::from_any(object) else {
+                return json_response(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": format!("unknown object {object:?}")}),
+                );
+            };
+            match app.world().edit_as_member(kind, id, &body) {
+                Ok(record) => ok(record),
+                Err(e) => bad(e.message()),
+            }
+        }
         (Method::POST, "/__fake/reset") => {
             crate::reset_app(app);
             ok(json!({"ok": true}))

@@ -79,6 +79,9 @@ fn new_world(config: &FakeConfig, key: &str) -> World {
             world.ensure_external_id(k);
         }
     }
+    if config.with_directory_fields {
+        world.add_directory_fields();
+    }
     world
 }
 
@@ -299,6 +302,23 @@ impl FakeTwenty {
         for k in ObjectKind::ALL {
             w.ensure_external_id(k);
         }
+    }
+
+    /// Seeds a directory owner's custom fields on both objects (idempotent); see
+    /// [`FakeConfig::with_directory_fields`].
+    pub fn add_directory_fields(&self) {
+        self.app.world().add_directory_fields();
+    }
+
+    /// Changes fields of a record as a person editing it in Twenty's UI would: the body is
+    /// checked like an API `PATCH` (only the fields given change, a composite is replaced
+    /// whole), `updatedAt` moves, and the request log stays as it was. Returns the stored record
+    /// or Twenty's refusal (`messages[0]`).
+    pub fn edit_record(&self, object_name: &str, id: &str, fields: Value) -> Result<Value, String> {
+        self.app
+            .world()
+            .edit_as_member(object(object_name), id, &fields)
+            .map_err(|e| e.message())
     }
 
     /// Removes the `externalId` field (and its values) from one object.

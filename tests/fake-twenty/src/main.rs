@@ -1,7 +1,7 @@
 //! `fake-twenty` binary: serves the fake on a port for browser/e2e tests and benchmarks.
 //!
 //! ```text
-//! fake-twenty [--port N] [--profile legacy|current] [--api-key K] [--with-external-id]
+//! fake-twenty [--port N] [--profile legacy|current] [--api-key K] [--with-external-id] [--directory-fields]
 //!             [--rate-limit N --rate-window-ms MS [--rate-time-scale F] [--rate-variant legacy|current]]
 //!             [--hang-ms MS]
 //! ```
@@ -16,7 +16,7 @@ use fake_twenty::{FakeConfig, FakeTwenty, Profile, RateLimitConfig, RateLimitVar
 fn usage(msg: &str) -> ! {
     eprintln!("fake-twenty: {msg}");
     eprintln!(
-        "usage: fake-twenty [--port N] [--profile legacy|current] [--api-key K] [--with-external-id] \
+        "usage: fake-twenty [--port N] [--profile legacy|current] [--api-key K] [--with-external-id] [--directory-fields] \
          [--rate-limit N] [--rate-window-ms MS] [--rate-time-scale F] [--rate-variant legacy|current] [--hang-ms MS]"
     );
     std::process::exit(2)
@@ -46,6 +46,7 @@ fn parse_args() -> FakeConfig {
             }
             "--api-key" => cfg.api_key = Some(val("--api-key")),
             "--with-external-id" => cfg.with_external_id = true,
+            "--directory-fields" => cfg.with_directory_fields = true,
             "--rate-limit" => {
                 rate_limit = Some(
                     val("--rate-limit")

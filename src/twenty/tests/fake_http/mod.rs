@@ -66,6 +66,7 @@ fn strings(ids: &[&str]) -> Vec<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
+mod data_model;
 mod faults;
 mod records;
 mod schema;

@@ -52,11 +52,11 @@ fn kind_of(path: &[String], object: &ObjectDef) -> Kind {
         };
     }
     match f.ftype {
-        FieldType::Text | FieldType::Select | FieldType::TsVector => Kind::Text,
+        FieldType::Text | FieldType::Select | FieldType::Rating | FieldType::TsVector => Kind::Text,
         FieldType::Uuid | FieldType::Relation => Kind::Uuid,
-        FieldType::Number | FieldType::Position => Kind::Number,
+        FieldType::Number | FieldType::Numeric | FieldType::Position => Kind::Number,
         FieldType::Boolean => Kind::Boolean,
-        FieldType::DateTime => Kind::Date,
+        FieldType::DateTime | FieldType::Date => Kind::Date,
         _ => Kind::Other,
     }
 }

@@ -88,10 +88,10 @@ fn parse_paging(args: &str) -> Result<Paging, String> {
 fn field_node(f: &crate::schema::FieldDef) -> Value {
     json!({"node": {
         "__typename": "Field",
-        "id": f.id, "name": f.name, "type": f.ftype.as_str(),
+        "id": f.id, "name": f.metadata_name(), "type": f.ftype.as_str(),
         "label": f.label, "isUnique": f.is_unique, "isCustom": f.is_custom,
         "isActive": true, "isSystem": f.is_system, "isNullable": f.is_nullable,
-        "defaultValue": f.default_meta,
+        "defaultValue": f.default_meta, "options": f.options_json(),
     }})
 }
 

@@ -16,7 +16,7 @@ pub use rest::handle_rest;
 use serde_json::Value;
 
 use crate::errors::ApiError;
-use crate::schema::{FieldType, ObjectDef};
+use crate::schema::{FieldOption, FieldType, ObjectDef};
 use crate::store::World;
 
 /// The workspace's objects that hold no records in the fake (only metadata): the seeded standard
@@ -184,6 +184,22 @@ fn create_field(world: &mut World, input: &Value) -> Result<Value, ApiError> {
         .and_then(Value::as_str)
         .map(str::to_string);
     field.icon = o.get("icon").and_then(Value::as_str).map(str::to_string);
+    if let Some(list) = o.get("options").and_then(Value::as_array) {
+        field.options = list
+            .iter()
+            .enumerate()
+            .filter_map(|(at, option)| {
+                let value = option.get("value")?.as_str()?;
+                let label = option.get("label").and_then(Value::as_str).unwrap_or(value);
+                let color = option.get("color").and_then(Value::as_str);
+                let position = option
+                    .get("position")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(at as u64);
+                Some(FieldOption::new(value, label, color, position as u32))
+            })
+            .collect();
+    }
     let field = world.add_field(kind, field)?;
     Ok(field.to_json(&world.table(kind).def.id))
 }

@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 use crate::config::Profile;
 use crate::errors::ApiError;
 use crate::schema::{FieldDef, FieldType, ObjectKind};
-use crate::util::{is_valid_uuid, parse_iso_millis};
+use crate::util::is_valid_uuid;
+
+use super::checks;
 
 use super::World;
 
@@ -96,59 +98,126 @@ impl World {
         Ok(out)
     }
 
+    /// A value Twenty's validators refuse: 2.4.0's message and code; the Aug-2025 build's
+    /// envelope (see `checks` for which words it is known to use).
+    fn args_error(&self, message: String) -> ApiError {
+        match self.profile {
+            Profile::Legacy2025 => ApiError::bad_request(message),
+            Profile::Current => ApiError::bad_request(message).with_code("INVALID_ARGS_DATA"),
+        }
+    }
+
     pub(super) fn normalize_field(
         &self,
         field: &FieldDef,
         value: &Value,
         singular: &str,
     ) -> Result<Value, ApiError> {
-        let bad = || type_error(self.profile, singular, &field.name, value);
+        let legacy = self.profile == Profile::Legacy2025;
+        // A plain type mismatch: the Aug-2025 build's message, else 2.4.0's validator's.
+        let typed = |check: Result<(), String>| -> Result<(), ApiError> {
+            check.map_err(|message| match legacy {
+                true => type_error(self.profile, singular, &field.name, value),
+                false => self.args_error(message),
+            })
+        };
+        // A value outside the field's options: Twenty's validator's message on both builds.
+        let choice = |check: Result<(), String>| -> Result<(), ApiError> {
+            check.map_err(|message| self.args_error(message))
+        };
         let t = field.ftype;
         if t.is_composite() {
+            typed(checks::composite(value, field))?;
+            let parsed;
+            let value = match value {
+                Value::String(s) => {
+                    parsed = serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+                    &parsed
+                }
+                other => other,
+            };
             let empty = Map::new();
             let obj = match value {
                 Value::Object(o) => o,
-                Value::Null => &empty,
-                _ => return Err(bad()),
+                _ => &empty,
             };
-            for k in obj.keys() {
+            for (k, v) in obj {
                 if !t.subfields().contains(&k.as_str()) {
-                    return Err(self.unknown_field_error_sub(field, k));
+                    return Err(self.args_error(checks::unknown_subfield(field, k)));
+                }
+                typed(checks::subfield(field, k, v))?;
+            }
+            return self
+                .complete_composite(field, obj)
+                .ok_or_else(|| type_error(self.profile, singular, &field.name, value));
+        }
+        let name = field.name.as_str();
+        Ok(match t {
+            FieldType::Uuid | FieldType::Relation => match value {
+                Value::Null => Value::Null,
+                Value::String(s) if is_valid_uuid(s) => json!(s.to_lowercase()),
+                Value::String(s) => {
+                    return Err(ApiError::bad_request(format!(
+                        "invalid input syntax for type uuid: \"{s}\""
+                    )))
+                }
+                _ => return Err(type_error(self.profile, singular, name, value)),
+            },
+            FieldType::Text | FieldType::TsVector => {
+                typed(checks::text(value, name))?;
+                value.clone()
+            }
+            FieldType::Number | FieldType::Position => {
+                typed(checks::number(value, name))?;
+                value.clone()
+            }
+            FieldType::Numeric => {
+                typed(checks::numeric(value, name))?;
+                match value {
+                    Value::String(s) if s.is_empty() => Value::Null,
+                    other => other.clone(),
                 }
             }
-            return self.complete_composite(field, obj).ok_or_else(bad);
-        }
-        Ok(match (t, value) {
-            (_, Value::Null) => Value::Null,
-            (FieldType::Text | FieldType::Select, Value::String(s)) => json!(s),
-            (FieldType::Number | FieldType::Position | FieldType::Rating, Value::Number(_)) => {
+            FieldType::Boolean => {
+                typed(checks::boolean(value, name))?;
                 value.clone()
             }
-            (FieldType::Rating, Value::String(_)) => value.clone(),
-            (FieldType::Boolean, Value::Bool(_)) => value.clone(),
-            (FieldType::DateTime, Value::String(s)) if parse_iso_millis(s).is_some() => {
+            FieldType::Date => {
+                typed(checks::date(value, name))?;
+                match value {
+                    // A date-time given for a DATE keeps its day.
+                    Value::String(s) if s.len() > 10 => json!(s[..10]),
+                    other => other.clone(),
+                }
+            }
+            FieldType::DateTime => {
+                typed(checks::date_time(value, name))?;
                 value.clone()
             }
-            (FieldType::Uuid | FieldType::Relation, Value::String(s)) if is_valid_uuid(s) => {
-                json!(s.to_lowercase())
+            FieldType::Select | FieldType::Rating => {
+                typed(checks::text(value, name))?;
+                choice(checks::select(value, field))?;
+                value.clone()
             }
-            (FieldType::Uuid | FieldType::Relation, Value::String(s)) => {
-                return Err(ApiError::bad_request(format!(
-                    "invalid input syntax for type uuid: \"{s}\""
-                )))
+            FieldType::MultiSelect | FieldType::Array => {
+                typed(checks::array(value, name))?;
+                if t == FieldType::MultiSelect {
+                    choice(checks::multi_select(value, field))?;
+                }
+                match value {
+                    Value::String(s) => json!([s]),
+                    other => other.clone(),
+                }
             }
-            (FieldType::MultiSelect, Value::Array(_)) => value.clone(),
-            (FieldType::RawJson, _) => value.clone(),
-            _ => return Err(bad()),
+            FieldType::RawJson => {
+                typed(checks::raw_json(value, name))?;
+                match value {
+                    Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                    other => other.clone(),
+                }
+            }
+            _ => return Err(type_error(self.profile, singular, name, value)),
         })
-    }
-
-    fn unknown_field_error_sub(&self, field: &FieldDef, sub: &str) -> ApiError {
-        ApiError::bad_request(format!(
-            "Subfield \"{sub}\" does not exist in composite field \"{}\" ({})",
-            field.name,
-            field.ftype.as_str()
-        ))
     }
 
     /// Fills a sent composite the way the server stores it. `None` on a subfield type error.

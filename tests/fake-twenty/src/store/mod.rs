@@ -4,6 +4,7 @@
 //! and normalising bodies), `profile_errors` (errors shaped by the profile), `unique` (unique
 //! constraints and upsert matching) and `write` (creating, updating and deleting records).
 
+mod checks;
 mod input;
 mod profile_errors;
 #[cfg(test)]
@@ -149,6 +150,19 @@ impl World {
                 None,
             );
             let _ = self.add_field(kind, f);
+        }
+    }
+
+    /// The custom fields of a directory owner's workspace (issue 15: a field of every type on
+    /// company, a select and a text on person), added as the metadata API adds them
+    /// (idempotent: a field already there is kept).
+    pub fn add_directory_fields(&mut self) {
+        for kind in ObjectKind::ALL {
+            for field in ObjectDef::directory_fields(kind, self.profile) {
+                if self.table(kind).def.field(&field.name).is_none() {
+                    let _ = self.add_field(kind, field);
+                }
+            }
         }
     }
 

@@ -207,6 +207,17 @@ impl World {
         Ok(rec)
     }
 
+    /// A change made by a workspace member in Twenty's UI (the control API's record edit): the
+    /// same checks and merge as an API `PATCH`, without going through the request log.
+    pub fn edit_as_member(
+        &mut self,
+        kind: ObjectKind,
+        id: &str,
+        body: &Value,
+    ) -> Result<Value, ApiError> {
+        self.update_one(kind, id, body)
+    }
+
     /// DELETE: hard unless `soft` (soft only honoured by the `Current` profile).
     pub fn delete_one(&mut self, kind: ObjectKind, id: &str, soft: bool) -> Result<(), ApiError> {
         let soft = soft && self.profile == Profile::Current;

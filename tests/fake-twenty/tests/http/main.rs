@@ -5,6 +5,8 @@
 mod control;
 mod errors;
 mod faults;
+mod field_values;
+mod fields;
 mod metadata;
 mod rate_limits;
 mod records;

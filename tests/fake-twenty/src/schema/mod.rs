@@ -7,6 +7,11 @@ use uuid::Uuid;
 use crate::config::Profile;
 use crate::util::now_iso;
 
+mod options;
+
+use options::WORK_POLICY_OPTIONS;
+pub use options::{meta_default, standard_default, FieldOption};
+
 /// The objects the fake serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
@@ -103,6 +108,9 @@ pub enum FieldType {
     Select,
     Rating,
     RawJson,
+    Numeric,
+    Date,
+    Array,
 }
 
 impl FieldType {
@@ -127,6 +135,9 @@ impl FieldType {
             FieldType::Select => "SELECT",
             FieldType::Rating => "RATING",
             FieldType::RawJson => "RAW_JSON",
+            FieldType::Numeric => "NUMERIC",
+            FieldType::Date => "DATE",
+            FieldType::Array => "ARRAY",
         }
     }
 
@@ -137,7 +148,10 @@ impl FieldType {
             "TEXT" => FieldType::Text,
             "NUMBER" => FieldType::Number,
             "BOOLEAN" => FieldType::Boolean,
-            "DATE_TIME" | "DATE" => FieldType::DateTime,
+            "DATE_TIME" => FieldType::DateTime,
+            "DATE" => FieldType::Date,
+            "NUMERIC" => FieldType::Numeric,
+            "ARRAY" => FieldType::Array,
             "FULL_NAME" => FieldType::FullName,
             "EMAILS" => FieldType::Emails,
             "LINKS" => FieldType::Links,
@@ -189,6 +203,7 @@ impl FieldType {
 #[derive(Debug, Clone)]
 pub struct FieldDef {
     pub id: String,
+    /// The name in record bodies (`companyId` for the person → company relation).
     pub name: String,
     pub label: String,
     pub ftype: FieldType,
@@ -205,6 +220,8 @@ pub struct FieldDef {
     pub description: Option<String>,
     pub icon: Option<String>,
     pub created_at: String,
+    /// SELECT / MULTI_SELECT / RATING options (empty for other types).
+    pub options: Vec<FieldOption>,
 }
 
 impl FieldDef {
@@ -218,12 +235,17 @@ impl FieldDef {
             is_custom: false,
             is_system: false,
             is_nullable: true,
-            default_meta: Value::Null,
+            default_meta: meta_default(ftype),
             default_record: standard_default(ftype),
             writable: true,
             description: None,
             icon: None,
             created_at: now_iso(),
+            options: if ftype == FieldType::Rating {
+                FieldOption::rating()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -247,12 +269,52 @@ impl FieldDef {
         self
     }
 
+    fn meta_default_value(mut self, v: Value) -> Self {
+        self.default_meta = v;
+        self
+    }
+
+    fn with_options(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.options = FieldOption::list(pairs);
+        self
+    }
+
+    /// Made in the workspace (the dev seed's own fields, or a directory owner's).
+    pub fn custom(mut self) -> Self {
+        self.is_custom = true;
+        self
+    }
+
+    /// The option values a record may hold in this field.
+    pub fn option_values(&self) -> impl Iterator<Item = &str> {
+        self.options.iter().map(|o| o.value.as_str())
+    }
+
+    /// The name the metadata API gives the field: a relation is named without its join
+    /// column's `Id` (`company` for `companyId`).
+    pub fn metadata_name(&self) -> &str {
+        match self.ftype {
+            FieldType::Relation => self.name.strip_suffix("Id").unwrap_or(&self.name),
+            _ => &self.name,
+        }
+    }
+
+    /// `options` as the metadata serves it: a list for SELECT / MULTI_SELECT / RATING, else null.
+    pub fn options_json(&self) -> Value {
+        match self.ftype {
+            FieldType::Select | FieldType::MultiSelect | FieldType::Rating => {
+                Value::Array(self.options.iter().map(FieldOption::to_json).collect())
+            }
+            _ => Value::Null,
+        }
+    }
+
     /// Metadata JSON as the REST metadata API renders a field.
     pub fn to_json(&self, object_id: &str) -> Value {
         json!({
             "id": self.id,
             "type": self.ftype.as_str(),
-            "name": self.name,
+            "name": self.metadata_name(),
             "label": self.label,
             "description": self.description,
             "icon": self.icon,
@@ -262,35 +324,12 @@ impl FieldDef {
             "isNullable": self.is_nullable,
             "isUnique": self.is_unique,
             "defaultValue": self.default_meta,
-            "options": null,
+            "options": self.options_json(),
             "settings": null,
             "objectMetadataId": object_id,
             "createdAt": self.created_at,
             "updatedAt": self.created_at,
         })
-    }
-}
-
-/// Default record value for a standard field of this type (before profile tweaks).
-pub fn standard_default(t: FieldType) -> Value {
-    match t {
-        FieldType::Text => json!(""),
-        FieldType::Boolean => json!(false),
-        FieldType::FullName => json!({"firstName": "", "lastName": ""}),
-        FieldType::Emails => json!({"primaryEmail": "", "additionalEmails": null}),
-        FieldType::Links => {
-            json!({"primaryLinkLabel": "", "primaryLinkUrl": "", "secondaryLinks": null})
-        }
-        FieldType::Phones => json!({
-            "primaryPhoneNumber": "", "primaryPhoneCountryCode": "",
-            "primaryPhoneCallingCode": "", "additionalPhones": null
-        }),
-        FieldType::Address => json!({
-            "addressStreet1": "", "addressStreet2": "", "addressCity": "", "addressPostcode": "",
-            "addressState": "", "addressCountry": "", "addressLat": null, "addressLng": null
-        }),
-        FieldType::Currency => json!({"amountMicros": null, "currencyCode": ""}),
-        _ => Value::Null,
     }
 }
 
@@ -308,14 +347,15 @@ impl ObjectDef {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Standard fields of the Aug-2025 dev workspace (as in the captured samples).
+    /// Standard fields of the Aug-2025 dev workspace (as in the captured samples), with the dev
+    /// seed's own custom fields (`tagline`, `intro`, `workPolicy`, …) marked custom.
     pub fn standard(kind: ObjectKind, profile: Profile) -> Self {
         use FieldType as T;
         let s = FieldDef::standard;
         let mut fields = vec![
             s("id", "Id", T::Uuid).system().read_only(),
-            s("createdAt", "Creation date", T::DateTime),
-            s("updatedAt", "Last update", T::DateTime),
+            s("createdAt", "Creation date", T::DateTime).meta_default_value(json!("now")),
+            s("updatedAt", "Last update", T::DateTime).meta_default_value(json!("now")),
             s("deletedAt", "Deleted", T::DateTime),
             s("position", "Position", T::Position)
                 .system()
@@ -342,13 +382,17 @@ impl ObjectDef {
                 s("city", "City", T::Text),
                 s("avatarUrl", "Avatar", T::Text).system(),
                 s("companyId", "Company", T::Relation),
-                s("intro", "Intro", T::Text),
-                s("whatsapp", "Whatsapp", T::Phones).default_value(json!({
-                    "primaryPhoneNumber": "", "primaryPhoneCountryCode": "FR",
-                    "primaryPhoneCallingCode": "+33", "additionalPhones": null
-                })),
-                s("workPreference", "Work Preference", T::MultiSelect),
-                s("performanceRating", "Performance Rating", T::Rating),
+                s("intro", "Intro", T::Text).custom(),
+                s("whatsapp", "Whatsapp", T::Phones)
+                    .custom()
+                    .default_value(json!({
+                        "primaryPhoneNumber": "", "primaryPhoneCountryCode": "FR",
+                        "primaryPhoneCallingCode": "+33", "additionalPhones": null
+                    })),
+                s("workPreference", "Work Preference", T::MultiSelect)
+                    .custom()
+                    .with_options(WORK_POLICY_OPTIONS),
+                s("performanceRating", "Performance Rating", T::Rating).custom(),
             ]),
             ObjectKind::Companies => fields.extend([
                 s("name", "Name", T::Text),
@@ -358,10 +402,12 @@ impl ObjectDef {
                 s("address", "Address", T::Address),
                 s("idealCustomerProfile", "ICP", T::Boolean),
                 s("accountOwnerId", "Account Owner", T::Relation),
-                s("tagline", "Tagline", T::Text),
-                s("introVideo", "Intro Video", T::Links),
-                s("workPolicy", "Work Policy", T::MultiSelect),
-                s("visaSponsorship", "Visa Sponsorship", T::Boolean),
+                s("tagline", "Tagline", T::Text).custom(),
+                s("introVideo", "Intro Video", T::Links).custom(),
+                s("workPolicy", "Work Policy", T::MultiSelect)
+                    .custom()
+                    .with_options(WORK_POLICY_OPTIONS),
+                s("visaSponsorship", "Visa Sponsorship", T::Boolean).custom(),
             ]),
         }
         ObjectDef {
@@ -402,9 +448,14 @@ impl ObjectDef {
             }
             _ => {
                 f.is_nullable = requested_nullable.unwrap_or(true);
-                f.default_meta = requested_default.clone().unwrap_or(Value::Null);
+                f.default_meta = requested_default
+                    .clone()
+                    .unwrap_or_else(|| meta_default(ftype));
                 f.default_record = match (&requested_default, ftype) {
-                    (Some(Value::String(s)), FieldType::Text) => {
+                    (
+                        Some(Value::String(s)),
+                        FieldType::Text | FieldType::Select | FieldType::Rating,
+                    ) => {
                         json!(s.trim_matches('\''))
                     }
                     (Some(v), t) if !t.is_composite() => v.clone(),
