@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod chart;
 pub mod connection;
+pub mod fields;
 pub mod inbox;
 pub mod live;
 pub mod ops;

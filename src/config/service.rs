@@ -9,6 +9,7 @@ use super::resolve::{check_drop_dir_against, resolve_over, setting_key, text_of,
 use super::secrets::{SecretError, SecretStore};
 use super::settings::{ConfigError, Settings};
 use super::update::SettingsUpdate;
+use crate::domain::fields::MAPPING_CONFIG_PREFIX;
 use crate::domain::{ConfigChange, Event, StoredConfig};
 use crate::store::{Store, StoreError};
 
@@ -90,7 +91,13 @@ impl ConfigContext {
     pub fn stored_layer(&self, row: Option<&StoredConfig>) -> Result<Layer, SecretError> {
         let mut layer = Layer::new();
         if let Some(row) = row {
-            layer.extend(row.values.clone());
+            // Mapping overrides share the stored row but are not settings.
+            layer.extend(
+                row.values
+                    .iter()
+                    .filter(|(key, _)| !key.starts_with(MAPPING_CONFIG_PREFIX))
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            );
             for name in &row.secrets {
                 if let Some(secret) = self.secrets.get(name)? {
                     layer.insert(name.clone(), secret.expose().to_string());

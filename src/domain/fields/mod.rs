@@ -40,7 +40,10 @@ pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, Object
 pub use numbers::{Decimal, DecimalSeparator};
 pub use parts::Part;
 pub use standard::{record_values, split_name};
-pub use targets::{parse_target, MappingOverrides, OverrideTarget, TargetError};
+pub use targets::{
+    mapping_config_key, parse_mapping_config_key, parse_target, MappingOverrides, OverrideTarget,
+    TargetError, MAPPING_CONFIG_PREFIX,
+};
 pub use text::{compact_header, fold};
 pub use wire::{canonical_json, changed_fields, FieldHash, FieldHashes, FieldTarget, FieldValues};
 

@@ -200,4 +200,56 @@ impl MappingOverrides {
     pub fn is_empty(&self) -> bool {
         self.by_kind.values().all(BTreeMap::is_empty)
     }
+
+    /// The overrides kept in the stored configuration: every value under a
+    /// [`mapping_config_key`] (`mapping:company:Listing URL` → `listingUrl`), read back in the
+    /// stored spelling ([`OverrideTarget::from_stored`]); a value that no longer reads is skipped
+    /// (the mapping then reports the column as it finds it).
+    pub fn from_config<'a>(
+        values: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) -> MappingOverrides {
+        let mut overrides = MappingOverrides::default();
+        for (key, value) in values {
+            let Some((kind, column)) = parse_mapping_config_key(key) else {
+                continue;
+            };
+            if let Some(target) = OverrideTarget::from_stored(value) {
+                overrides.set(kind, column, target);
+            }
+        }
+        overrides
+    }
+}
+
+/// The prefix of the configuration keys that hold mapping overrides; they are not settings.
+pub const MAPPING_CONFIG_PREFIX: &str = "mapping:";
+
+/// The configuration key of the override of `column` for `kind`: `mapping:company:Listing URL`.
+pub fn mapping_config_key(kind: EntityKind, column: &str) -> String {
+    format!("{MAPPING_CONFIG_PREFIX}{}:{}", kind.as_str(), column.trim())
+}
+
+/// The kind and column of a [`mapping_config_key`]; `None` for any other key.
+pub fn parse_mapping_config_key(key: &str) -> Option<(EntityKind, &str)> {
+    let rest = key.strip_prefix(MAPPING_CONFIG_PREFIX)?;
+    let (kind, column) = rest.split_once(':')?;
+    let kind = EntityKind::parse(kind)?;
+    (!column.trim().is_empty()).then_some((kind, column))
+}
+
+impl OverrideTarget {
+    /// The stored spelling of the target: `ignore`, a record column (`external_id`), or
+    /// `field` / `field.part` by wire names, as [`std::fmt::Display`] writes it.
+    pub fn from_stored(text: &str) -> Option<OverrideTarget> {
+        let text = text.trim();
+        if text == "ignore" {
+            return Some(OverrideTarget::Ignore);
+        }
+        if let Some(column) = RecordColumn::parse(text) {
+            return Some(OverrideTarget::Record(column));
+        }
+        FieldTarget::try_from(text.to_string())
+            .ok()
+            .map(OverrideTarget::Field)
+    }
 }

@@ -422,3 +422,54 @@ fn a_row_reports_every_bad_cell_and_keeps_the_good_ones() {
     assert!(row.errors.is_empty());
     assert_eq!(row.fields.len(), 1);
 }
+
+#[test]
+fn overrides_are_kept_as_configuration_values_and_read_back() {
+    let key = mapping_config_key(EntityKind::Company, " Listing URL ");
+    assert_eq!(key, "mapping:company:Listing URL");
+    assert_eq!(
+        parse_mapping_config_key(&key),
+        Some((EntityKind::Company, "Listing URL"))
+    );
+    assert_eq!(parse_mapping_config_key("base_url"), None);
+    assert_eq!(parse_mapping_config_key("mapping:planet:x"), None);
+    assert_eq!(parse_mapping_config_key("mapping:person:"), None);
+    let stored: std::collections::BTreeMap<String, String> = [
+        (key.clone(), "listingUrl.primaryLinkUrl".to_string()),
+        ("mapping:person:Town".into(), "address.addressCity".into()),
+        ("mapping:person:Notes".into(), "ignore".into()),
+        ("mapping:person:Ref".into(), "external_id".into()),
+        ("mapping:person:Broken".into(), "a.notAPart".into()),
+        ("drop_dir".into(), "/tmp/drop".into()),
+    ]
+    .into_iter()
+    .collect();
+    let overrides = MappingOverrides::from_config(&stored);
+    assert_eq!(
+        overrides.get(EntityKind::Company, "listing-url"),
+        Some(&OverrideTarget::Field(FieldTarget::new(
+            "listingUrl",
+            Some(Part::PrimaryLinkUrl)
+        )))
+    );
+    assert_eq!(
+        overrides.get(EntityKind::Person, "notes"),
+        Some(&OverrideTarget::Ignore)
+    );
+    assert_eq!(
+        overrides.get(EntityKind::Person, "ref"),
+        Some(&OverrideTarget::Record(RecordColumn::ExternalId))
+    );
+    assert_eq!(overrides.get(EntityKind::Person, "Broken"), None);
+    for (kind, column, target) in [
+        (
+            EntityKind::Company,
+            "Listing URL",
+            "listingUrl.primaryLinkUrl",
+        ),
+        (EntityKind::Person, "Ref", "external_id"),
+    ] {
+        let shown = overrides.get(kind, column).unwrap().to_string();
+        assert_eq!(shown, target, "stored as it is shown");
+    }
+}
