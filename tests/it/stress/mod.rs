@@ -5,6 +5,7 @@
 
 mod crash;
 mod crash_heal;
+mod crash_migration;
 mod faults;
 mod invariants;
 mod soak;
