@@ -81,7 +81,7 @@ fn values(n: u64) -> FieldValues {
     );
     set("rating", None, text(format!("RATING_{}", n % 5 + 1)));
     set("foundedOn", None, text("2019-04-01".into()));
-    set("verified", None, CellValue::Boolean(n % 2 == 0));
+    set("verified", None, CellValue::Boolean(n.is_multiple_of(2)));
     values
 }
 
