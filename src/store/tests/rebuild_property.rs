@@ -144,12 +144,26 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
         let event = match op.clone() {
             Op::Intent { key, person, name } => {
                 let key = key_of(key, person);
-                let recorded = intent(key.kind, &key.external_id, &format!("name-{name}"));
+                let mut recorded = intent(key.kind, &key.external_id, &format!("name-{name}"));
+                if name > 0 {
+                    // Other fields too (schema 2), some shared between intents.
+                    recorded.values.set(
+                        crate::domain::fields::FieldTarget::new(
+                            "address",
+                            Some(crate::domain::fields::Part::AddressCity),
+                        ),
+                        crate::domain::fields::CellValue::Text(format!("city-{}", name % 2)),
+                    );
+                }
                 intents.push(recorded.clone());
                 Some(Event::IntentRecorded(recorded))
             }
             Op::Succeed { intent, twenty } => pick(intent).map(|i| Event::PushSucceeded {
-                field_hashes: Default::default(),
+                field_hashes: crate::domain::fields::record_values(i.kind, &i.fields, &i.values)
+                    .hashes()
+                    .into_iter()
+                    .filter(|_| twenty > 0)
+                    .collect(),
                 intent_id: i.id,
                 key: i.key(),
                 twenty_id: format!("t-{twenty}"),
