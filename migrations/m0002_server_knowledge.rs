@@ -5,7 +5,6 @@
 
 use super::Migration;
 use crate::domain::projection::KnownServers;
-use crate::domain::{Envelope, Event};
 use crate::store::{codec, keys};
 
 pub const MIGRATION: Migration = Migration {
@@ -16,16 +15,7 @@ pub const MIGRATION: Migration = Migration {
 
 fn apply(db: &sled::Db) -> Result<(), sled::Error> {
     let tree = db.open_tree(keys::TREE)?;
-    let mut servers = KnownServers::default();
-    for entry in tree.range(keys::event(0)..=keys::event(u64::MAX)) {
-        let (_, bytes) = entry?;
-        let envelope = Envelope::decode(&bytes).map_err(|error| {
-            sled::Error::Unsupported(format!("an event cannot be read: {error}"))
-        })?;
-        if let Event::ServerLearned { server, fact } = envelope.event {
-            servers.servers.entry(server).or_default().learn(&fact);
-        }
-    }
+    let servers = super::servers_from_log(&tree)?;
     if servers == KnownServers::default() {
         tree.remove(keys::SERVERS)?;
     } else {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::Migration;
 use crate::domain::fields::FieldHashes;
 use crate::domain::projection::KnownServers;
-use crate::domain::{Envelope, Event, Mapping};
+use crate::domain::Mapping;
 use crate::store::{codec, keys};
 
 pub const MIGRATION: Migration = Migration {
@@ -48,16 +48,7 @@ fn apply(db: &sled::Db) -> Result<(), sled::Error> {
             )));
         }
     }
-    let mut servers = KnownServers::default();
-    for entry in tree.range(keys::event(0)..=keys::event(u64::MAX)) {
-        let (_, bytes) = entry?;
-        let envelope = Envelope::decode(&bytes).map_err(|error| {
-            sled::Error::Unsupported(format!("an event cannot be read: {error}"))
-        })?;
-        if let Event::ServerLearned { server, fact } = envelope.event {
-            servers.servers.entry(server).or_default().learn(&fact);
-        }
-    }
+    let servers = super::servers_from_log(&tree)?;
     if servers == KnownServers::default() {
         batch.remove(keys::SERVERS);
     } else {

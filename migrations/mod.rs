@@ -27,3 +27,23 @@ pub const MIGRATIONS: &[Migration] = &[
 
 /// The format version this binary writes.
 pub const CURRENT_FORMAT: u32 = 3;
+
+/// What is known of each server, folded from the log's `ServerLearned` events with the live
+/// fold's `learn` (for the migrations whose `#servers` row changed shape: 0002, 0003).
+fn servers_from_log(
+    tree: &sled::Tree,
+) -> Result<crate::domain::projection::KnownServers, sled::Error> {
+    use crate::domain::{Envelope, Event};
+    use crate::store::keys;
+    let mut servers = crate::domain::projection::KnownServers::default();
+    for entry in tree.range(keys::event(0)..=keys::event(u64::MAX)) {
+        let (_, bytes) = entry?;
+        let envelope = Envelope::decode(&bytes).map_err(|error| {
+            sled::Error::Unsupported(format!("an event cannot be read: {error}"))
+        })?;
+        if let Event::ServerLearned { server, fact } = envelope.event {
+            servers.servers.entry(server).or_default().learn(&fact);
+        }
+    }
+    Ok(servers)
+}

@@ -6,7 +6,7 @@
 
 use crate::config::{validate_base_url, Settings};
 use crate::domain::fields::{DataModel, MappingOverrides};
-use crate::domain::{Event, ServerFact};
+use crate::domain::ServerFact;
 use crate::store::{Store, StoreError};
 use crate::twenty::{DataModelError, TwentyClient};
 
@@ -68,18 +68,12 @@ pub async fn refresh_data_model(
     client: &TwentyClient,
 ) -> Result<DataModel, RefreshError> {
     let model = client.read_data_model().await?;
-    let server = client.base_url().to_string();
-    let known = store.server(&server)?;
-    let news = known.news(vec![ServerFact::DataModelRead(model.clone())]);
-    if !news.is_empty() {
-        store.append(
-            news.into_iter()
-                .map(|fact| Event::ServerLearned {
-                    server: server.clone(),
-                    fact,
-                })
-                .collect(),
-        )?;
-    }
+    let server = client.base_url();
+    let known = store.server(server)?;
+    store.learn_server_facts(
+        server,
+        &known,
+        vec![ServerFact::DataModelRead(model.clone())],
+    )?;
     Ok(model)
 }

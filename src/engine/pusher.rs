@@ -319,22 +319,12 @@ impl Pusher {
 
     /// Remembers `fact` of this server (when it is news) for every later round and process.
     fn learn(&mut self, fact: ServerFact) -> Result<(), EngineError> {
-        let news = self.known.news(vec![fact]);
-        if news.is_empty() {
-            return Ok(());
-        }
+        let news =
+            self.store
+                .learn_server_facts(self.client.base_url(), &self.known, vec![fact])?;
         for fact in &news {
             self.known.learn(fact);
         }
-        let server = self.client.base_url().to_string();
-        self.store.append(
-            news.into_iter()
-                .map(|fact| Event::ServerLearned {
-                    server: server.clone(),
-                    fact,
-                })
-                .collect(),
-        )?;
         Ok(())
     }
 

@@ -56,17 +56,7 @@ pub fn remember_schema(
         })
         .collect();
     facts.extend(report.route.map(ServerFact::MetadataRoute));
-    let events: Vec<Event> = known
-        .news(facts)
-        .into_iter()
-        .map(|fact| Event::ServerLearned {
-            server: server.to_string(),
-            fact,
-        })
-        .collect();
-    if !events.is_empty() {
-        store.append(events)?;
-    }
+    store.learn_server_facts(server, known, facts)?;
     Ok(())
 }
 

@@ -37,7 +37,7 @@ use crate::domain::event::DecodeError;
 use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
 use crate::domain::{
     fold, Counters, EntityKind, Envelope, Event, FailedEntry, FailureDetail, ForwardCounters,
-    Intent, Mapping, PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
+    Intent, Mapping, PendingEntry, RecordKey, ServerFact, StoredConfig, SCHEMA_VERSION,
 };
 
 /// The folder inside the data directory that holds the sled database.
@@ -249,6 +249,28 @@ impl Store {
     /// What is known of the Twenty server at `base_url` (normalised); empty when nothing is.
     pub fn server(&self, base_url: &str) -> Result<ServerKnowledge> {
         Ok(self.servers()?.servers.remove(base_url).unwrap_or_default())
+    }
+
+    /// Records the facts among `facts` that are news to `known` (what is known of `server`) as
+    /// `ServerLearned` events, in one append; returns them (nothing is appended when none is).
+    pub fn learn_server_facts(
+        &self,
+        server: &str,
+        known: &ServerKnowledge,
+        facts: Vec<ServerFact>,
+    ) -> Result<Vec<ServerFact>> {
+        let news = known.news(facts);
+        if !news.is_empty() {
+            self.append(
+                news.iter()
+                    .map(|fact| Event::ServerLearned {
+                        server: server.to_string(),
+                        fact: fact.clone(),
+                    })
+                    .collect(),
+            )?;
+        }
+        Ok(news)
     }
 
     /// The sequence number of an intent received as a relay with this id, if any.

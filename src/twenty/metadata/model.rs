@@ -2,10 +2,9 @@
 //! [`DataModel`], the way real Twenty pages it (GraphQL one object at a time to the last page of
 //! its fields connection; REST `GET /rest/metadata/objects` where GraphQL does not answer).
 
-use super::shapes::{kind_of, parse_rest_objects};
+use super::shapes::kind_of;
 use super::*;
 use crate::domain::fields::{DataModel, FieldDef};
-use crate::twenty::client::Call;
 
 /// Why the data model could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,17 +97,10 @@ impl TwentyClient {
     /// The REST listing, as complete as it is (it is the fallback of servers whose GraphQL
     /// metadata API does not answer).
     async fn rest_data_model(&self, retry: RetryPolicy) -> Result<DataModel, DataModelError> {
-        let (status, body) = self
-            .execute(Call::get("/rest/metadata/objects".to_string(), retry))
+        let objects = self
+            .rest_objects(retry)
             .await
             .map_err(DataModelError::from_read)?;
-        let objects = parse_rest_objects(&body).ok_or_else(|| {
-            TwentyError::unexpected(
-                status,
-                "the metadata listing has no objects",
-                &self.redactor,
-            )
-        })?;
         let fields_of = |kind: EntityKind| {
             objects
                 .iter()

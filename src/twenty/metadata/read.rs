@@ -166,20 +166,29 @@ impl TwentyClient {
         Ok(Model::Read(lookups))
     }
 
-    /// `GET /rest/metadata/objects` (no query string: the Aug-2025 build refuses one). A REST
-    /// listing may not show every field, so a field it does not show is confirmed missing
-    /// through the records API before it counts as missing.
-    async fn read_rest_model(&self, retry: RetryPolicy) -> Result<Model, TwentyError> {
+    /// The objects of `GET /rest/metadata/objects` (no query string: the Aug-2025 build refuses
+    /// one) with their fields, as complete as the listing is.
+    pub(super) async fn rest_objects(
+        &self,
+        retry: RetryPolicy,
+    ) -> Result<Vec<(ObjectRef, Vec<FieldDef>)>, TwentyError> {
         let (status, body) = self
             .execute(Call::get("/rest/metadata/objects".to_string(), retry))
             .await?;
-        let objects = parse_rest_objects(&body).ok_or_else(|| {
+        parse_rest_objects(&body).ok_or_else(|| {
             TwentyError::unexpected(
                 status,
                 "the metadata listing has no objects",
                 &self.redactor,
             )
-        })?;
+        })
+    }
+
+    /// The `externalId` fields from the REST listing. A REST
+    /// listing may not show every field, so a field it does not show is confirmed missing
+    /// through the records API before it counts as missing.
+    async fn read_rest_model(&self, retry: RetryPolicy) -> Result<Model, TwentyError> {
+        let objects = self.rest_objects(retry).await?;
         let mut lookups = Vec::new();
         for kind in KINDS {
             let (object, fields) = objects

@@ -4,19 +4,7 @@
 use std::path::Path;
 
 use super::support::*;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::support::copy_dir;
 
 /// `tests/fixtures/store-v1` was written by format 1 (see tests/fixtures/README.md). Opening it
 /// must keep working for as long as format 1 is supported, through any migration.

@@ -10,6 +10,7 @@ use twenty_sync::domain::EntityKind;
 
 use super::invariants::*;
 use super::support::*;
+use crate::support::copy_dir;
 
 fn fast_agent(fake: &Fake) -> Agent {
     let mut agent = Agent::new(Some(fake));
@@ -246,18 +247,5 @@ fn kill_during_store_creation_and_first_open() {
         let done = agent.sync_until_idle();
         assert_eq!(done.code, Some(0), "{}", done.stderr);
         check_invariants(&agent, &fake, &ledger, 0);
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }

@@ -15,6 +15,7 @@ use twenty_sync::store::{codec, keys, Store};
 use uuid::Uuid;
 
 use super::support::*;
+use crate::support::copy_dir;
 
 /// Records in the prepared store (each recorded and pushed: two events, one mapping).
 const RECORDS: u64 = 20_000;
@@ -77,19 +78,6 @@ fn format_2_store(data_dir: &Path) {
     tree.insert(keys::FORMAT_VERSION, &2u32.to_be_bytes())
         .unwrap();
     db.flush().unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
