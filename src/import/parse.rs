@@ -66,7 +66,13 @@ pub struct Row {
 pub struct Headers {
     names: Vec<String>,
     index: HashMap<String, usize>,
+    /// Keys met after [`MAX_JSON_KEYS`] different ones (ignored).
+    pub ignored_keys: u64,
 }
+
+/// The most different keys the objects of one JSON file may use; later ones are ignored (with
+/// a warning), so a file of ever-new keys cannot make each row remap the file.
+pub const MAX_JSON_KEYS: usize = 1_000;
 
 impl Headers {
     /// The headers of a CSV file (repeats kept: each is its own column).
@@ -74,6 +80,7 @@ impl Headers {
         Headers {
             names: names.into_iter().map(Into::into).collect(),
             index: HashMap::new(),
+            ignored_keys: 0,
         }
     }
 
@@ -89,15 +96,19 @@ impl Headers {
         self.names.is_empty()
     }
 
-    /// The column of a JSON key, added when first met.
-    pub(crate) fn key(&mut self, key: &str) -> usize {
+    /// The column of a JSON key, added when first met; `None` past [`MAX_JSON_KEYS`].
+    pub(crate) fn key(&mut self, key: &str) -> Option<usize> {
         if let Some(&index) = self.index.get(key) {
-            return index;
+            return Some(index);
+        }
+        if self.names.len() >= MAX_JSON_KEYS {
+            self.ignored_keys += 1;
+            return None;
         }
         let index = self.names.len();
         self.names.push(key.to_string());
         self.index.insert(key.to_string(), index);
-        index
+        Some(index)
     }
 }
 

@@ -31,6 +31,8 @@ struct PassEnd {
     hash: String,
     replaced: bool,
     mapping: FileMapping,
+    /// JSON keys ignored past the most different keys one file may use.
+    ignored_keys: u64,
     format: parse::Format,
 }
 
@@ -390,6 +392,7 @@ impl<'a> FileImport<'a> {
         if !csv && any {
             check_columns(file, &mapping, self.file_kind)?;
         }
+        let ignored_keys = rows.headers().ignored_keys;
         let format = rows.format();
         let mut decoding = rows.into_reader().into_inner();
         // Drain what the parser did not need (text after the last record) so the hash covers it.
@@ -403,6 +406,7 @@ impl<'a> FileImport<'a> {
             hash: decoding.get_ref().hash_hex(),
             replaced: decoding.had_replacements(),
             mapping,
+            ignored_keys,
             format,
         })
     }
@@ -417,6 +421,13 @@ impl PassEnd {
     /// What the person should know about the columns and the decoding.
     fn warnings(&self) -> Vec<String> {
         let mut warnings = self.mapping.warnings();
+        if self.ignored_keys > 0 {
+            warnings.push(format!(
+                "the objects use more than {} different keys; {} values under the keys after those were ignored",
+                parse::MAX_JSON_KEYS,
+                self.ignored_keys
+            ));
+        }
         if self.replaced {
             warnings.push(
                 "some characters could not be decoded and were replaced with �; check the file's encoding"

@@ -366,4 +366,10 @@ fn json_keys_met_later_are_mapped_when_they_appear() {
     headers.key("name");
     file.sync(&headers);
     assert!(file.has_fixed(Fixed::Name));
+    // A file of ever-new keys stops growing its columns.
+    for n in 0..crate::import::parse::MAX_JSON_KEYS + 5 {
+        headers.key(&format!("key {n}"));
+    }
+    assert_eq!(headers.len(), crate::import::parse::MAX_JSON_KEYS);
+    assert_eq!(headers.ignored_keys, 7);
 }

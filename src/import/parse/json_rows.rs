@@ -217,7 +217,9 @@ impl<R: Read> JsonRows<R> {
                 serde_json::Value::Object(parts) if parts.is_empty() => continue,
                 nested => Cell::Json(nested),
             };
-            cells.push((self.headers.key(&key), cell));
+            if let Some(column) = self.headers.key(&key) {
+                cells.push((column, cell));
+            }
         }
         Ok(cells)
     }
