@@ -4,7 +4,8 @@
 //! Prints markdown table rows for BENCHMARKS.md.
 //!
 //! Run with `cargo bench --bench import` (`CHUNK=n` overrides the rows per append, `DRY=1`
-//! measures a dry run).
+//! measures a dry run; `FIELDS=1` instead imports a 100,000-row companies CSV with 20 mapped
+//! fields against a directory's data model).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use twenty_sync::clock::SystemClock;
-use twenty_sync::import::{self, DropOutcome, ImportOptions, WatchConfig};
+use twenty_sync::domain::fields::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType};
+use twenty_sync::domain::EntityKind;
+use twenty_sync::import::{self, DropOutcome, ImportFields, ImportOptions, WatchConfig};
 use twenty_sync::store::Store;
 
 fn peak_rss_mb() -> f64 {
@@ -54,7 +57,117 @@ fn write_csv(path: &Path, rows: u64) -> std::io::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
+/// A directory's data model: Twenty's standard fields and the custom ones of issue 15.
+fn directory_model() -> DataModel {
+    use EntityKind::Company as C;
+    let standard = DataModel::standard();
+    let custom =
+        |name: &str, label: &str, field_type: FieldType, options: &[(&str, &str)]| FieldDef {
+            id: format!("id-{name}"),
+            kind: C,
+            name: name.into(),
+            label: label.into(),
+            field_type,
+            options: options
+                .iter()
+                .map(|(value, label)| FieldOption {
+                    value: value.to_string(),
+                    label: label.to_string(),
+                })
+                .collect(),
+            nullable: true,
+            unique: false,
+            active: true,
+            system: false,
+            origin: FieldOrigin::Custom,
+        };
+    let categories = [
+        ("AGENCY", "Agency"),
+        ("FINTECH", "Fintech"),
+        ("CAFE", "Café"),
+    ];
+    let mut companies: Vec<FieldDef> = standard.object(C).iter().cloned().collect();
+    companies.extend([
+        custom("category", "Category", FieldType::Select, &categories),
+        custom("tags", "Tags", FieldType::MultiSelect, &categories),
+        custom("listingUrl", "Listing URL", FieldType::Links, &[]),
+        custom("rating", "Rating", FieldType::Rating, &[]),
+        custom("foundedOn", "Founded on", FieldType::Date, &[]),
+        custom("score", "Score", FieldType::Numeric, &[]),
+        custom("aliases", "Aliases", FieldType::Array, &[]),
+        custom("verified", "Verified", FieldType::Boolean, &[]),
+    ]);
+    let people: Vec<FieldDef> = standard
+        .object(EntityKind::Person)
+        .iter()
+        .cloned()
+        .collect();
+    DataModel::new(companies, people)
+}
+
+/// `rows` companies with 20 mapped fields besides their id.
+fn write_fields_csv(path: &Path, rows: u64) -> std::io::Result<u64> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "id,name,website,Address Street 1,Address Street 2,Address City,Address Postcode,Address State,Address Country,linkedinLink,xLink,Employees,ARR,ARR Currency,Category,Tags,Listing URL,Rating,Founded on,Score,Verified"
+    )?;
+    for i in 0..rows {
+        writeln!(
+            out,
+            "c{i},Company {i},c{i}.example.com,{i} Main Street,Floor {},Lyon,69{:03},Rhône,France,https://linkedin.com/company/c{i},https://x.com/c{i},{},{}.50,EUR,{},\"Agency, Café\",https://dir.example/c{i},{},2001-04-{:02},{}.25,{}",
+            i % 9,
+            i % 1000,
+            i % 5000,
+            i * 10,
+            ["Agency", "fintech", "Café"][(i % 3) as usize],
+            i % 5 + 1,
+            i % 28 + 1,
+            i % 100,
+            ["yes", "no"][(i % 2) as usize]
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// `FIELDS=1`: the issue-15 target, 100,000 rows × 20 mapped fields in ≤ 4 s at ≤ 200 MB.
+fn fields_bench() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("companies-fields-100k.csv");
+    let bytes = write_fields_csv(&csv, 100_000)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let store = Store::open(&dir.path().join("data"), Arc::new(SystemClock))?;
+    let options = ImportOptions {
+        fields: Arc::new(ImportFields {
+            model: directory_model(),
+            overrides: Default::default(),
+        }),
+        dry_run: std::env::var("DRY").is_ok(),
+        ..ImportOptions::default()
+    };
+    let started = Instant::now();
+    let outcome = import::import_file(&store, &csv, &options)?;
+    let elapsed = started.elapsed();
+    assert_eq!(outcome.invalid, 0, "{:?}", outcome.problems.first());
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert!(options.dry_run || outcome.recorded == 100_000);
+    println!("| benchmark | rows | file | time | peak RSS | cores |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| import 100k-row companies CSV, 20 mapped fields | {} | {:.1} MB | {:.2} s | {:.0} MB | {cores} |",
+        outcome.valid,
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        peak_rss_mb()
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var("FIELDS").is_ok() {
+        return fields_bench();
+    }
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("bench-100k.csv");
     let bytes = write_csv(&csv, 100_000)?;

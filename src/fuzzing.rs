@@ -28,11 +28,15 @@ pub fn import_file_bytes(data: &[u8]) -> usize {
         return 0;
     };
     let mut read = 0;
+    let fields = std::sync::Arc::new(crate::import::ImportFields::default());
+    let mut mapping =
+        crate::import::mapping::FileMapping::new(fields, Some(EntityKind::Company), rows.headers());
     while let Ok(Some(row)) = rows.next_row() {
         read += 1;
+        mapping.sync(rows.headers());
         if let Ok(cells) = &row.cells {
-            let _ = draft::draft_from_cells(cells, Some(EntityKind::Company), rows.columns());
-            let _ = draft::check_columns("fuzz.csv", rows.columns(), Some(EntityKind::Person));
+            let _ = draft::draft_from_cells(cells, Some(EntityKind::Company), &mapping);
+            let _ = draft::check_columns("fuzz.csv", &mapping, Some(EntityKind::Person));
         }
         if read > 100_000 {
             break;

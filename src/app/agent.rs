@@ -174,6 +174,11 @@ async fn watch_drop_folder(
         let mut config = crate::import::watch::WatchConfig::new(drop_dir(&current, &store));
         config.stability_delay = std::time::Duration::from_millis(current.stability_delay_ms);
         config.board = Some(board.clone());
+        let for_fields = settings.clone();
+        config.fields = Some(crate::import::watch::FieldsSource(Arc::new(move |store| {
+            let settings = for_fields.borrow().clone();
+            crate::app::fields::fields_in_force(store, &settings).map(|f| f.for_import())
+        })));
         let watched = (config.drop_dir.clone(), current.stability_delay_ms);
         if current.drop_dir.is_some() {
             // Set by a flag, the environment, `config set` or the UI: say what it holds.

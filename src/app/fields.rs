@@ -20,6 +20,16 @@ pub struct FieldsInForce {
     pub read_from: Option<String>,
 }
 
+impl FieldsInForce {
+    /// What an import maps a file's columns against.
+    pub fn for_import(self) -> crate::import::ImportFields {
+        crate::import::ImportFields {
+            model: self.model,
+            overrides: self.overrides,
+        }
+    }
+}
+
 /// The fields in force for `settings`' server (see the module doc).
 pub fn fields_in_force(store: &Store, settings: &Settings) -> Result<FieldsInForce, StoreError> {
     let overrides = store

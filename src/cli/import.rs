@@ -1,5 +1,7 @@
-//! `twenty-sync import FILE... [--dry-run] [--json]`: imports named files with the same
-//! processing as the drop folder (the files are not moved). Exit 0 when every row was used, 3
+//! `twenty-sync import FILE... [--dry-run] [--json] [--map COLUMN=FIELD[.PART]]...`: imports
+//! named files with the same processing as the drop folder (the files are not moved), their
+//! columns mapped to the fields in force (the data model last read, the stored overrides, then
+//! this run's `--map`). Exit 0 when every row was used, 3
 //! when some rows were invalid, 2 when nothing could be used, 1 when the store failed.
 //!
 //! The command opens the store itself, or, while an agent holds it, asks that agent to read the
@@ -15,9 +17,11 @@ use std::time::Duration;
 use clap::Args;
 use serde::Serialize;
 use twenty_sync::api::client::AgentClient;
-use twenty_sync::app::ops;
+use twenty_sync::app::{fields, ops};
+use twenty_sync::config::Settings;
 use twenty_sync::import::{
-    self, FileProgress, ImportError, ImportOptions, ImportOutcome, ImportResult, ReadProgress,
+    self, FileProgress, ImportError, ImportFields, ImportOptions, ImportOutcome, ImportResult,
+    ReadProgress,
 };
 use twenty_sync::store::Store;
 
@@ -37,6 +41,10 @@ pub struct ImportArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+    /// For this run, map a column to a field (or `ignore`), over the stored mapping:
+    /// `--map "Listing URL=listingUrl"`, `--map "Town=address.addressCity"`. Repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD[.PART]")]
+    pub map: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,12 +56,16 @@ struct Summary {
 
 pub fn run(args: ImportArgs, data_dir: &Path) -> Result<(), Failure> {
     let door = Door::open(data_dir)?;
+    let fields = if door.is_agent() {
+        None
+    } else {
+        Some(Arc::new(fields_here(&door, &args.map)?))
+    };
     let mut results = Vec::new();
     for path in &args.files {
-        let result = if door.is_agent() {
-            import_through_agent(&door, path, args.dry_run)?
-        } else {
-            import_here(&door.store()?, path, args.dry_run)
+        let result = match &fields {
+            None => import_through_agent(&door, path, args.dry_run, &args.map)?,
+            Some(fields) => import_here(&door.store()?, path, args.dry_run, fields.clone()),
         };
         if !args.json {
             print_text(&result, args.dry_run);
@@ -93,8 +105,30 @@ fn final_word(exit_code: u8, dry_run: bool) -> Result<(), Failure> {
     })
 }
 
+/// The fields in force for this store's configured server, with this run's `--map` on top.
+fn fields_here(door: &Door, map: &[String]) -> Result<ImportFields, Failure> {
+    let settings = Settings {
+        base_url: door.base_url(),
+        ..Settings::default()
+    };
+    let store = door.store()?;
+    fields::fields_in_force(&store, &settings)
+        .map_err(|e| Failure::other(format!("cannot read the mapping of fields: {e}")))?
+        .for_import()
+        .with_one_run_map(map)
+        .map_err(|e| Failure {
+            message: e.to_string(),
+            exit_code: 2,
+        })
+}
+
 /// Imports one file with this process's store, a progress bar on a terminal.
-fn import_here(store: &Store, path: &Path, dry_run: bool) -> ImportResult {
+fn import_here(
+    store: &Store,
+    path: &Path,
+    dry_run: bool,
+    fields: Arc<ImportFields>,
+) -> ImportResult {
     let progress = Arc::new(ReadProgress::new(
         path,
         "command",
@@ -104,6 +138,7 @@ fn import_here(store: &Store, path: &Path, dry_run: bool) -> ImportResult {
     let options = ImportOptions {
         dry_run,
         progress: Some(progress.clone()),
+        fields,
         ..ImportOptions::default()
     };
     let bar = Bar::start(path, move || Some(progress.snapshot()));
@@ -114,7 +149,12 @@ fn import_here(store: &Store, path: &Path, dry_run: bool) -> ImportResult {
 
 /// Asks the running agent to import one file and waits for its result (a progress bar on a
 /// terminal). A file this process cannot read is refused here, as without an agent.
-fn import_through_agent(door: &Door, path: &Path, dry_run: bool) -> Result<ImportResult, Failure> {
+fn import_through_agent(
+    door: &Door,
+    path: &Path,
+    dry_run: bool,
+    map: &[String],
+) -> Result<ImportResult, Failure> {
     {
         if let Some(refusal) = refusal_here(path) {
             return Ok(ImportResult::new(path, Err(refusal)));
@@ -136,6 +176,7 @@ fn import_through_agent(door: &Door, path: &Path, dry_run: bool) -> Result<Impor
             ops::StartImport {
                 path: text.to_string(),
                 dry_run,
+                map: map.to_vec(),
             },
             timeout,
         )?;

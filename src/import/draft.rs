@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::columns::{Column, ColumnSet};
-use super::parse::{self, Row};
+use super::mapping::{FileMapping, Fixed};
+use super::parse::{self, Cell, Row};
 use super::ImportError;
+use crate::domain::fields::RecordColumn;
 use crate::domain::{EntityKind, IntentDraft, IntentFields};
 
 /// One problem for the error report.
@@ -17,72 +18,62 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Turns a row's recognised cells into a draft and its kind. `fallback` is the kind the file
-/// name implies; a `type` cell overrides it.
-pub fn draft_from_cells(
-    cells: &[(Column, String)],
-    fallback: Option<EntityKind>,
-    columns: &ColumnSet,
-) -> Result<(EntityKind, IntentDraft), Vec<Problem>> {
-    let mut draft = IntentDraft::default();
-    let mut kind_cell: Option<&str> = None;
-    for (column, value) in cells {
-        if value.trim().is_empty() {
-            continue;
-        }
-        let fields = &mut draft.fields;
-        let slot = match column {
-            Column::Type => {
-                kind_cell.get_or_insert(value.as_str());
-                continue;
-            }
-            Column::ExternalId => &mut draft.external_id,
-            Column::Name => &mut fields.name,
-            Column::FirstName => &mut fields.first_name,
-            Column::LastName => &mut fields.last_name,
-            Column::Email => &mut fields.email,
-            Column::Website => &mut fields.website,
-            Column::Phone => &mut fields.phone,
-            Column::JobTitle => &mut fields.job_title,
-            Column::City => &mut fields.city,
-            Column::CompanyExternalId => &mut fields.company_external_id,
-            Column::CompanyName => &mut fields.company_name,
-        };
-        if slot.is_none() {
-            *slot = Some(value.clone());
+impl From<crate::domain::fields::CellError> for Problem {
+    fn from(error: crate::domain::fields::CellError) -> Problem {
+        Problem {
+            column: error.column,
+            value: parse::truncate(&error.value),
+            message: error.problem,
         }
     }
-    let kind = match kind_cell {
+}
+
+/// A row's kind and draft, and the cells that could not be read for their fields.
+pub type RowDraft = (EntityKind, IntentDraft, Vec<Problem>);
+
+/// Turns a row's cells into a draft and its kind, through the file's mapping. `fallback` is the
+/// kind the file name implies; a `type` cell overrides it. Cells that cannot be read for their
+/// field are returned beside the draft (every one of them): the row is invalid.
+pub fn draft_from_cells(
+    cells: &[(usize, Cell)],
+    fallback: Option<EntityKind>,
+    mapping: &FileMapping,
+) -> Result<RowDraft, Vec<Problem>> {
+    let kind = match mapping.kind_cell(cells) {
         Some(text) => EntityKind::parse(text).ok_or_else(|| {
             vec![Problem {
-                column: columns.header_of(Column::Type).to_string(),
+                column: mapping.type_header().to_string(),
                 value: parse::truncate(text),
                 message: "must be company or person".to_string(),
             }]
         })?,
         None => fallback.ok_or_else(|| {
             vec![Problem {
-                column: columns.header_of(Column::Type).to_string(),
+                column: mapping.type_header().to_string(),
                 value: String::new(),
                 message: "is empty; write company or person".to_string(),
             }]
         })?,
     };
+    let row = mapping.draft(kind, cells);
+    let problems = row.errors.into_iter().map(Problem::from).collect();
+    let mut draft = row.draft;
     // A companies file whose names are in a `company` column: that column is the name.
-    if kind == EntityKind::Company && draft.fields.name.is_none() && !columns.has(Column::Name) {
+    if kind == EntityKind::Company && draft.fields.name.is_none() && !mapping.has_fixed(Fixed::Name)
+    {
         draft.fields.name = draft.fields.company_name.take();
     }
-    Ok((kind, draft))
+    Ok((kind, draft, problems))
 }
 
 /// Refuses files whose columns cannot describe a valid row.
 pub fn check_columns(
     file: &str,
-    columns: &ColumnSet,
+    mapping: &FileMapping,
     file_kind: Option<EntityKind>,
 ) -> Result<(), ImportError> {
-    if !columns.any_recognised() {
-        let mut found = columns.all_headers().join(", ");
+    if !mapping.any_mapped() {
+        let mut found = mapping.headers().join(", ");
         if found.chars().count() > 200 {
             found = parse::truncate(&found);
         }
@@ -101,22 +92,23 @@ pub fn check_columns(
             hint,
         })
     };
-    if !columns.has(Column::ExternalId) {
+    if !mapping.has_record(RecordColumn::ExternalId) {
         return missing(
             "external_id",
             "every row needs your own stable id for the record: add an external_id (or id) column",
         );
     }
-    let typed = columns.has(Column::Type);
+    let typed = mapping.typed();
     if !typed && file_kind.is_none() {
         return Err(ImportError::UnknownKind {
             file: file.to_string(),
         });
     }
-    let person_names = columns.has(Column::FirstName) || columns.has(Column::LastName);
-    let has_name = columns.has(Column::Name);
+    let person_names = mapping.has_fixed(Fixed::FirstName) || mapping.has_fixed(Fixed::LastName);
+    let has_name = mapping.has_fixed(Fixed::Name);
+    let company_name = mapping.has_record(RecordColumn::CompanyName);
     match (typed, file_kind) {
-        (false, Some(EntityKind::Company)) if !has_name && !columns.has(Column::CompanyName) => {
+        (false, Some(EntityKind::Company)) if !has_name && !company_name => {
             return missing("name", "every company needs a name: add a name column")
         }
         (false, Some(EntityKind::Person)) if !has_name && !person_names => {
@@ -125,13 +117,13 @@ pub fn check_columns(
                 "every person needs a name: add a name column (or first_name and last_name)",
             )
         }
-        (false, Some(EntityKind::Person)) if !columns.has(Column::Email) => {
+        (false, Some(EntityKind::Person)) if !mapping.has_fixed(Fixed::Email) => {
             return missing(
                 "email",
                 "every person needs an email address: add an email column",
             )
         }
-        (true, _) if !has_name && !person_names && !columns.has(Column::CompanyName) => {
+        (true, _) if !has_name && !person_names && !company_name => {
             return missing(
                 "name",
                 "every record needs a name: add a name column (people may use first_name and last_name)",
@@ -154,7 +146,7 @@ pub struct ValidRow {
 pub fn validate_row(
     row: &Row,
     fallback: Option<EntityKind>,
-    columns: &ColumnSet,
+    mapping: &FileMapping,
 ) -> Result<ValidRow, Vec<Problem>> {
     let cells = row.cells.as_ref().map_err(|issue| {
         vec![Problem {
@@ -163,17 +155,25 @@ pub fn validate_row(
             message: issue.message.clone(),
         }]
     })?;
-    let (kind, draft) = draft_from_cells(cells, fallback, columns)?;
-    let (external_id, fields) = draft.validate(kind).map_err(|errors| {
+    let (kind, draft, mut problems) = draft_from_cells(cells, fallback, mapping)?;
+    let validated = draft.validate(kind).map_err(|errors| {
         errors
             .into_iter()
             .map(|e| Problem {
-                column: columns.header_of_field(e.field).to_string(),
+                column: mapping.header_of_field(kind, e.field).to_string(),
                 value: e.value,
                 message: e.message,
             })
             .collect::<Vec<_>>()
-    })?;
+    });
+    let (external_id, fields) = match validated {
+        Ok(valid) if problems.is_empty() => valid,
+        Ok(_) => return Err(problems),
+        Err(mut invalid) => {
+            invalid.append(&mut problems);
+            return Err(invalid);
+        }
+    };
     Ok(ValidRow {
         kind,
         external_id,
@@ -186,11 +186,19 @@ pub fn validate_row(
 pub fn identity_of_invalid(
     row: &Row,
     fallback: Option<EntityKind>,
-    columns: &ColumnSet,
+    mapping: &FileMapping,
 ) -> Option<(EntityKind, String)> {
     let cells = row.cells.as_ref().ok()?;
-    let (kind, draft) = draft_from_cells(cells, fallback, columns).ok()?;
-    let external_id = draft.external_id?.trim().to_string();
+    let kind = match mapping.kind_cell(cells) {
+        Some(text) => EntityKind::parse(text)?,
+        None => fallback?,
+    };
+    let external_id = mapping
+        .draft(kind, cells)
+        .draft
+        .external_id?
+        .trim()
+        .to_string();
     (!external_id.is_empty() && !external_id.chars().any(char::is_control))
         .then_some((kind, external_id))
 }

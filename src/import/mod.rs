@@ -3,7 +3,10 @@
 //! watched drop folder (`twenty-sync run`).
 //!
 //! # Layout
-//! - [`columns`]: header normalisation and aliases; the kind a file name implies.
+//! - [`columns`]: the kind a file name implies.
+//! - [`mapping`]: a file's headers mapped to the fields in force ([`ImportFields`]: the data
+//!   model and the overrides, with one run's `--map`), and the split of each target between the
+//!   intent's fixed fields and its typed other values (read with `parse_cell`).
 //! - [`decode`]: encoding detection (UTF-8 ± BOM, UTF-16 with BOM, else Windows-1252 with a
 //!   warning), binary refusal, content hash, streaming decode.
 //! - [`parse`]: streaming CSV (sniffed delimiter, quotes, CRLF), JSON arrays and NDJSON, with a
@@ -44,6 +47,7 @@ pub mod draft;
 pub mod drop;
 pub mod findings;
 pub mod ledger;
+pub mod mapping;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
@@ -62,6 +66,7 @@ pub use decode::TextEncoding;
 
 pub use drop::DropOutcome;
 pub use findings::RowProblem;
+pub use mapping::{ImportFields, MapError};
 pub use progress::{FileProgress, ProgressBoard, ReadProgress};
 pub use watch::{watch_drop_folder, DropReport, WatchConfig};
 
@@ -96,6 +101,8 @@ pub struct ImportOptions {
     pub chunk_rows: usize,
     /// Where the pipeline shows how far it got (rows and bytes).
     pub progress: Option<Arc<ReadProgress>>,
+    /// What the file's columns are mapped against (Twenty's standard fields by default).
+    pub fields: Arc<ImportFields>,
 }
 
 impl Default for ImportOptions {
@@ -106,6 +113,7 @@ impl Default for ImportOptions {
             max_rows: 2_000_000,
             chunk_rows: 1_000,
             progress: None,
+            fields: Arc::new(ImportFields::default()),
         }
     }
 }
@@ -118,6 +126,7 @@ impl std::fmt::Debug for ImportOptions {
             .field("max_rows", &self.max_rows)
             .field("chunk_rows", &self.chunk_rows)
             .field("progress", &self.progress.is_some())
+            .field("overrides", &self.fields.overrides)
             .finish()
     }
 }

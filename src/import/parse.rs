@@ -9,8 +9,10 @@ mod json_rows;
 use std::io::{BufRead, BufReader, Read};
 
 pub use self::csv_rows::{sniff_delimiter, CsvRows};
+pub(crate) use self::json_rows::json_type;
 pub use self::json_rows::JsonRows;
-use super::columns::{Column, ColumnSet};
+use std::collections::HashMap;
+
 use super::ImportError;
 
 /// The format of a file, sniffed from its first non-blank character.
@@ -40,13 +42,74 @@ pub struct RowIssue {
     pub message: String,
 }
 
-/// One data row: its number (from 1) and its recognised cells, or why it cannot be read.
+/// One non-empty cell: text (a CSV cell, a JSON string, number or true/false), or a JSON list
+/// or object given as it is (for list and composite fields; what it fills decides how it reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+/// One data row: its number (from 1) and its non-empty cells by column (the index of the
+/// header in [`Headers`]), or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub number: u64,
     /// The line (from 1) the row starts on.
     pub line: u64,
-    pub cells: Result<Vec<(Column, String)>, RowIssue>,
+    pub cells: Result<Vec<(usize, Cell)>, RowIssue>,
+}
+
+/// The columns of a file as it names them, in order: a CSV file's header line, or the keys of
+/// a JSON file's objects in the order they were first met (so the list only grows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    /// Keys met after [`MAX_JSON_KEYS`] different ones (ignored).
+    pub ignored_keys: u64,
+}
+
+/// The most different keys the objects of one JSON file may use; later ones are ignored (with
+/// a warning), so a file of ever-new keys cannot make each row remap the file.
+pub const MAX_JSON_KEYS: usize = 1_000;
+
+impl Headers {
+    /// The headers of a CSV file (repeats kept: each is its own column).
+    pub fn of(names: impl IntoIterator<Item = impl Into<String>>) -> Headers {
+        Headers {
+            names: names.into_iter().map(Into::into).collect(),
+            index: HashMap::new(),
+            ignored_keys: 0,
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The column of a JSON key, added when first met; `None` past [`MAX_JSON_KEYS`].
+    pub(crate) fn key(&mut self, key: &str) -> Option<usize> {
+        if let Some(&index) = self.index.get(key) {
+            return Some(index);
+        }
+        if self.names.len() >= MAX_JSON_KEYS {
+            self.ignored_keys += 1;
+            return None;
+        }
+        let index = self.names.len();
+        self.names.push(key.to_string());
+        self.index.insert(key.to_string(), index);
+        Some(index)
+    }
 }
 
 /// The rows of a file.
@@ -103,10 +166,10 @@ impl<R: Read> Rows<R> {
     }
 
     /// The columns seen so far (all of them for CSV; the keys met so far for JSON).
-    pub fn columns(&self) -> &ColumnSet {
+    pub fn headers(&self) -> &Headers {
         match self {
-            Rows::Csv(rows) => &rows.columns,
-            Rows::Json(rows) => &rows.columns,
+            Rows::Csv(rows) => &rows.headers,
+            Rows::Json(rows) => &rows.headers,
         }
     }
 

@@ -13,10 +13,11 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-use super::columns::{kind_from_file_name, ColumnSet};
+use super::columns::kind_from_file_name;
 use super::decode::{self, DecodingReader, HashingReader, NotText, Scan};
 use super::draft::{check_columns, identity_of_invalid, key_hash, validate_row, Repeats};
 use super::findings::{CompanyRefs, ProblemList};
+use super::mapping::FileMapping;
 use super::parse::{self, Row, Rows};
 use super::progress::{ImportStep, ReadProgress};
 use super::report::{ReportWriter, StagedReport};
@@ -29,7 +30,9 @@ use crate::store::{Store, StoreError};
 struct PassEnd {
     hash: String,
     replaced: bool,
-    columns: ColumnSet,
+    mapping: FileMapping,
+    /// JSON keys ignored past the most different keys one file may use.
+    ignored_keys: u64,
     format: parse::Format,
 }
 
@@ -275,9 +278,9 @@ impl<'a> FileImport<'a> {
         let mut repeats = Repeats::default();
         let mut problems = ProblemList::default();
         let mut companies = CompanyRefs::default();
-        let end = self.pass(ImportStep::Validating, |row, columns| {
+        let end = self.pass(ImportStep::Validating, |row, mapping| {
             outcome.rows_read += 1;
-            match validate_row(&row, self.file_kind, columns) {
+            match validate_row(&row, self.file_kind, mapping) {
                 Ok(valid) => {
                     let (kind, external_id) = (valid.kind, &valid.external_id);
                     if let (Some(company), None) = (
@@ -300,7 +303,7 @@ impl<'a> FileImport<'a> {
                 Err(found) => {
                     outcome.invalid += 1;
                     if let Some((EntityKind::Company, external_id)) =
-                        identity_of_invalid(&row, self.file_kind, columns)
+                        identity_of_invalid(&row, self.file_kind, mapping)
                     {
                         companies.invalid_company(&external_id, row.number);
                     }
@@ -354,7 +357,7 @@ impl<'a> FileImport<'a> {
     fn pass(
         &self,
         step: ImportStep,
-        mut on_row: impl FnMut(Row, &ColumnSet) -> Result<(), ImportError>,
+        mut on_row: impl FnMut(Row, &FileMapping) -> Result<(), ImportError>,
     ) -> Result<PassEnd, ImportError> {
         let (handle, file) = (self.handle, self.file);
         let mut rewind = handle;
@@ -372,8 +375,10 @@ impl<'a> FileImport<'a> {
         let mut rows: Rows<TextReader<'_, 'a>> =
             parse::open(text, file, self.options.max_record_bytes)?;
         let csv = matches!(rows, Rows::Csv(_));
+        let mut mapping =
+            FileMapping::new(self.options.fields.clone(), self.file_kind, rows.headers());
         if csv {
-            check_columns(file, rows.columns(), self.file_kind)?;
+            check_columns(file, &mapping, self.file_kind)?;
         }
         let mut any = false;
         while let Some(row) = rows.next_row()? {
@@ -381,12 +386,13 @@ impl<'a> FileImport<'a> {
             if let Some(progress) = progress {
                 progress.row(row.number);
             }
-            on_row(row, rows.columns())?;
+            mapping.sync(rows.headers());
+            on_row(row, &mapping)?;
         }
-        let columns = rows.columns().clone();
         if !csv && any {
-            check_columns(file, &columns, self.file_kind)?;
+            check_columns(file, &mapping, self.file_kind)?;
         }
+        let ignored_keys = rows.headers().ignored_keys;
         let format = rows.format();
         let mut decoding = rows.into_reader().into_inner();
         // Drain what the parser did not need (text after the last record) so the hash covers it.
@@ -399,7 +405,8 @@ impl<'a> FileImport<'a> {
         Ok(PassEnd {
             hash: decoding.get_ref().hash_hex(),
             replaced: decoding.had_replacements(),
-            columns,
+            mapping,
+            ignored_keys,
             format,
         })
     }
@@ -413,7 +420,14 @@ impl<'a> FileImport<'a> {
 impl PassEnd {
     /// What the person should know about the columns and the decoding.
     fn warnings(&self) -> Vec<String> {
-        let mut warnings = self.columns.warnings();
+        let mut warnings = self.mapping.warnings();
+        if self.ignored_keys > 0 {
+            warnings.push(format!(
+                "the objects use more than {} different keys; {} values under the keys after those were ignored",
+                parse::MAX_JSON_KEYS,
+                self.ignored_keys
+            ));
+        }
         if self.replaced {
             warnings.push(
                 "some characters could not be decoded and were replaced with �; check the file's encoding"

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::drop::{process_drop, DropDirs, DropOutcome, Entry};
 use super::progress::{ProgressBoard, ReadProgress};
 use super::stability::{Signature, StabilityTracker};
-use super::{display_name, ImportError, ImportOptions, DROP_DIR_ENV};
+use super::{display_name, ImportError, ImportFields, ImportOptions, DROP_DIR_ENV};
 use crate::domain::Event;
 use crate::store::Store;
 
@@ -40,6 +40,24 @@ pub struct WatchConfig {
     pub reports: Option<mpsc::UnboundedSender<DropReport>>,
     /// Where each file being read is shown with its progress (the agent's board).
     pub board: Option<Arc<ProgressBoard>>,
+    /// The fields in force, read again for each file (they can change while the agent runs);
+    /// `None`: [`ImportOptions::fields`] as given.
+    pub fields: Option<FieldsSource>,
+}
+
+/// Reads the fields a file is mapped against, from the store (the agent's settings name the
+/// server whose data model counts).
+#[derive(Clone)]
+pub struct FieldsSource(pub Arc<FieldsReader>);
+
+/// The function behind a [`FieldsSource`].
+pub type FieldsReader =
+    dyn Fn(&Store) -> Result<ImportFields, crate::store::StoreError> + Send + Sync;
+
+impl std::fmt::Debug for FieldsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FieldsSource")
+    }
 }
 
 impl WatchConfig {
@@ -53,6 +71,7 @@ impl WatchConfig {
             import: ImportOptions::default(),
             reports: None,
             board: None,
+            fields: None,
         }
     }
 
@@ -244,6 +263,7 @@ pub async fn watch_drop_folder(
                     let outcome = {
                         let (store, dirs, path, mut options) =
                             (store.clone(), dirs.clone(), path.clone(), config.import.clone());
+                        let fields = config.fields.clone();
                         let shown = config.board.as_ref().map(|board| {
                             let progress = Arc::new(ReadProgress::new(&path, "drop_folder", false, store.clock().now_ms()));
                             options.progress = Some(progress.clone());
@@ -251,6 +271,15 @@ pub async fn watch_drop_folder(
                         });
                         tokio::task::spawn_blocking(move || {
                             let _shown = shown;
+                            if let Some(fields) = fields {
+                                match (fields.0)(&store) {
+                                    Ok(fields) => options.fields = Arc::new(fields),
+                                    Err(error) => return DropOutcome::Retrying {
+                                        message: format!("the mapping of fields could not be read: {error}"),
+                                        changed: false,
+                                    },
+                                }
+                            }
                             process_drop(&store, &dirs, &path, &options)
                         })
                             .await

@@ -141,7 +141,7 @@ test("imports explain themselves", async (t) => {
 
   await t.test("a file's warning shows in Imports and in Activity", async () => {
     await world.screen("imports");
-    assert.match(await text(page, `${row("changes.csv")} .warnings`), /ignored column not used by twenty-sync: favourite_colour/);
+    assert.match(await text(page, `${row("changes.csv")} .warnings`), /column 'favourite_colour' matches no field and is ignored/);
     assert.equal(await page.$$eval(`${row("first.csv")} .warnings`, (lists) => lists.length), 0, "no warning, no list");
     await world.screen("activity");
     for (const category of ["intents", "pushes", "failures", "config"]) await page.uncheck(`input[name="category"][value="${category}"]`);
@@ -150,7 +150,7 @@ test("imports explain themselves", async (t) => {
     const warned = await page.$$eval(noted, (rows) => rows.filter((r) => /favourite_colour/.test(r.textContent)).map((r) => r.textContent));
     assert.equal(warned.length, 1);
     assert.match(warned[0], /Import warning/);
-    assert.match(warned[0], /import of changes\.csv: warning: ignored column not used by twenty-sync: favourite_colour/);
+    assert.match(warned[0], /import of changes\.csv: warning: column 'favourite_colour' matches no field and is ignored/);
     await world.shot("activity-import-warning");
     await page.setViewportSize(NARROW);
     await page.waitForTimeout(300);

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{OpError, Operation};
 use crate::app::Live;
-use crate::import::{self, FileProgress, ImportError, ImportOptions, ImportResult, ReadProgress};
+use crate::import::{
+    self, FileProgress, ImportError, ImportFields, ImportOptions, ImportResult, ReadProgress,
+};
 
 /// How long a finished job's result waits to be read.
 const KEEP_RESULTS: Duration = Duration::from_secs(600);
@@ -31,6 +33,9 @@ pub struct StartImport {
     /// Record nothing: count what would be created, updated or left unchanged.
     #[serde(default)]
     pub dry_run: bool,
+    /// This run's column choices over the stored mapping: `COLUMN=FIELD[.PART]` each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub map: Vec<String>,
 }
 
 /// The job that imports the file.
@@ -61,6 +66,7 @@ impl Operation for StartImport {
                 field: Some("path".into()),
             });
         }
+        let fields = import_fields(handle.store(), &handle.settings(), &self.map)?;
         let progress = Arc::new(ReadProgress::new(
             &path,
             "command",
@@ -76,6 +82,7 @@ impl Operation for StartImport {
             let options = ImportOptions {
                 dry_run,
                 progress: Some(progress),
+                fields: Arc::new(fields),
                 ..ImportOptions::default()
             };
             let result = import::import_file(handle.store(), &path, &options);
@@ -84,6 +91,21 @@ impl Operation for StartImport {
         drop(work);
         Ok(ImportStarted { job })
     }
+}
+
+/// The fields in force for the agent's settings, with one run's `--map` on top.
+pub fn import_fields(
+    store: &crate::store::Store,
+    settings: &crate::config::Settings,
+    map: &[String],
+) -> Result<ImportFields, OpError> {
+    crate::app::fields::fields_in_force(store, settings)?
+        .for_import()
+        .with_one_run_map(map)
+        .map_err(|e| OpError::BadRequest {
+            message: e.to_string(),
+            field: Some("map".into()),
+        })
 }
 
 /// Whether `path` is directly inside `folder` (both resolved, links followed).

@@ -64,18 +64,3 @@ fn file_names_imply_kinds() {
     );
     assert_eq!(kind_from_file_name("export.csv"), None);
 }
-
-#[test]
-fn column_set_remembers_unknown_and_repeated_headers() {
-    let mut set = ColumnSet::default();
-    assert_eq!(set.classify("E-mail"), Some(Column::Email));
-    assert_eq!(set.classify("email"), Some(Column::Email));
-    assert_eq!(set.classify("Notes"), None);
-    assert_eq!(set.classify("Notes"), None);
-    assert_eq!(set.unknown, vec!["Notes".to_string()]);
-    assert_eq!(set.repeated, vec![("email".to_string(), Column::Email)]);
-    assert_eq!(set.header_of(Column::Email), "E-mail");
-    assert_eq!(set.header_of_field("email"), "E-mail");
-    assert_eq!(set.header_of(Column::Name), "name");
-    assert!(set.has(Column::Email) && !set.has(Column::Name));
-}

@@ -4,9 +4,8 @@
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 
-use super::super::columns::{Column, ColumnSet};
 use super::super::ImportError;
-use super::{truncate, Row, RowIssue};
+use super::{truncate, Cell, Headers, Row, RowIssue};
 
 /// Why the guard stopped reading.
 #[derive(Debug)]
@@ -131,9 +130,8 @@ pub struct CsvRows<R: Read> {
     file: String,
     limit: usize,
     line_offset: u64,
-    header_columns: Vec<Option<Column>>,
     header_len: usize,
-    pub(super) columns: ColumnSet,
+    pub(super) headers: Headers,
     number: u64,
     record: csv::StringRecord,
 }
@@ -223,20 +221,14 @@ impl<R: Read> CsvRows<R> {
             .map_err(|e| csv_error(file, skipped_lines, limit, e))?
             .clone();
         csv.get_mut().take_record_line();
-        let mut columns = ColumnSet::default();
-        let header_columns = headers
-            .iter()
-            .map(|header| columns.classify(header))
-            .collect();
         Ok(CsvRows {
             reader: csv,
             delimiter,
             file: file.to_string(),
             limit,
             line_offset: skipped_lines,
-            header_columns,
             header_len: headers.len(),
-            columns,
+            headers: Headers::of(headers.iter()),
             number: 0,
             record: csv::StringRecord::new(),
         })
@@ -306,8 +298,10 @@ impl<R: Read> CsvRows<R> {
             let cells = self
                 .record
                 .iter()
-                .zip(&self.header_columns)
-                .filter_map(|(value, column)| Some(((*column)?, value.to_string())))
+                .take(self.header_len)
+                .enumerate()
+                .filter(|(_, value)| !value.trim().is_empty())
+                .map(|(column, value)| (column, Cell::Text(value.to_string())))
                 .collect();
             return Ok(Some(Row {
                 number: self.number,

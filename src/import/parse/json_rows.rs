@@ -3,9 +3,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::super::columns::{Column, ColumnSet};
 use super::super::ImportError;
-use super::{truncate, Row, RowIssue};
+use super::{truncate, Cell, Headers, Row, RowIssue};
 
 /// JSON objects, one at a time, from an array (`[{…}, {…}]`) or NDJSON (`{…}\n{…}`).
 pub struct JsonRows<R: Read> {
@@ -17,7 +16,7 @@ pub struct JsonRows<R: Read> {
     started: bool,
     done: bool,
     number: u64,
-    pub(super) columns: ColumnSet,
+    pub(super) headers: Headers,
     value: Vec<u8>,
 }
 
@@ -38,7 +37,7 @@ impl<R: Read> JsonRows<R> {
             started: false,
             done: false,
             number: 0,
-            columns: ColumnSet::default(),
+            headers: Headers::default(),
             value: Vec::new(),
         }
     }
@@ -205,32 +204,29 @@ impl<R: Read> JsonRows<R> {
     fn cells(
         &mut self,
         map: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Vec<(Column, String)>, RowIssue> {
+    ) -> Result<Vec<(usize, Cell)>, RowIssue> {
         let mut cells = Vec::with_capacity(map.len());
         for (key, value) in map {
-            let Some(column) = self.columns.classify(&key) else {
-                continue;
-            };
-            let text = match value {
+            let cell = match value {
                 serde_json::Value::Null => continue,
-                serde_json::Value::String(text) => text,
-                serde_json::Value::Number(number) => number.to_string(),
-                serde_json::Value::Bool(flag) => flag.to_string(),
-                other => {
-                    return Err(RowIssue {
-                        column: key,
-                        value: truncate(&other.to_string()),
-                        message: format!("holds {}; expected text or a number", json_type(&other)),
-                    })
-                }
+                serde_json::Value::String(text) if text.trim().is_empty() => continue,
+                serde_json::Value::String(text) => Cell::Text(text),
+                serde_json::Value::Number(number) => Cell::Text(number.to_string()),
+                serde_json::Value::Bool(flag) => Cell::Text(flag.to_string()),
+                serde_json::Value::Array(items) if items.is_empty() => continue,
+                serde_json::Value::Object(parts) if parts.is_empty() => continue,
+                nested => Cell::Json(nested),
             };
-            cells.push((column, text));
+            if let Some(column) = self.headers.key(&key) {
+                cells.push((column, cell));
+            }
         }
         Ok(cells)
     }
 }
 
-fn json_type(value: &serde_json::Value) -> &'static str {
+/// What a JSON value is, in words.
+pub(crate) fn json_type(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a true/false value",

@@ -9,8 +9,8 @@ use super::{summary, Chosen, FileImport};
 use crate::domain::event::{ImportCheckpoint, ImportNotes};
 use crate::domain::projection::{import_notes_key, import_resume_key};
 use crate::domain::{fields_hash, EntityKind, Event, Intent, IntentSource, RecordKey};
-use crate::import::columns::ColumnSet;
 use crate::import::draft::{draft_from_cells, key_hash};
+use crate::import::mapping::FileMapping;
 use crate::import::parse::Row;
 use crate::import::progress::ImportStep;
 use crate::import::{DryRunPlan, ImportError, ImportOutcome};
@@ -95,8 +95,8 @@ impl FileImport<'_> {
         } else {
             ImportStep::Recording
         };
-        let end = self.pass(step, |row, columns| {
-            let Some((kind, intent)) = self.chosen_intent(&row, columns, &chosen.rows, now_ms)
+        let end = self.pass(step, |row, mapping| {
+            let Some((kind, intent)) = self.chosen_intent(&row, mapping, &chosen.rows, now_ms)
             else {
                 return Ok(());
             };
@@ -160,12 +160,15 @@ impl FileImport<'_> {
     fn chosen_intent(
         &self,
         row: &Row,
-        columns: &ColumnSet,
+        mapping: &FileMapping,
         chosen: &HashMap<[u8; 16], u64>,
         now_ms: i64,
     ) -> Option<(EntityKind, Intent)> {
         let cells = row.cells.as_ref().ok()?;
-        let (kind, draft) = draft_from_cells(cells, self.file_kind, columns).ok()?;
+        let (kind, draft, problems) = draft_from_cells(cells, self.file_kind, mapping).ok()?;
+        if !problems.is_empty() {
+            return None;
+        }
         let source = IntentSource::Import {
             file: self.file.to_string(),
             row: row.number,

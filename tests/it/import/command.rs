@@ -148,7 +148,7 @@ fn valid_rows_are_recorded_and_invalid_ones_reported_escaped() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("ignored column not used by twenty-sync: Notes"),
+        stdout.contains("column 'Notes' matches no field and is ignored"),
         "{stdout}"
     );
     assert_eq!(case.intents(), 2);

@@ -52,7 +52,7 @@ fn warnings_are_recorded_and_listed_in_the_history_and_activity() {
     let run = folder.run(&["import", "contacts.csv"]);
     assert_eq!(run.code, 3, "{}", said(&run));
     let expected = [
-        "ignored column not used by twenty-sync: notes",
+        "column 'notes' matches no field and is ignored",
         "read as Windows-1252",
         "company c-9 (row 1) is invalid and 1 person names it as their company (row 2): they will be pushed without a company",
     ];
@@ -76,7 +76,7 @@ fn warnings_are_recorded_and_listed_in_the_history_and_activity() {
         dropped
             .warnings
             .iter()
-            .any(|w| w.contains("ignored column not used by twenty-sync: shoe size")),
+            .any(|w| w.contains("column 'shoe size' matches no field and is ignored")),
         "{dropped:?}"
     );
     let row = history_row(&agent, "contacts.csv").expect("the command's import is listed");
