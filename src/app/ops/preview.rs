@@ -617,7 +617,7 @@ fn json_array(text: &str, complete: bool) -> Result<Vec<Ordered>, String> {
                 rest = rest[stream.byte_offset()..].trim_start();
                 if let Some(after) = rest.strip_prefix(',') {
                     rest = after.trim_start();
-                } else if !rest.starts_with(']') && !(rest.is_empty() && !complete) {
+                } else if !rest.starts_with(']') && !rest.is_empty() {
                     return Err(format!(
                         "object {} is not followed by a comma or ]",
                         objects.len()
