@@ -508,13 +508,17 @@
     if (file) choose(file);
     event.target.value = "";
   });
+  // A file dropped anywhere on the Imports screen is taken (the drop zone lights up).
   const zone = $("dropzone");
-  zone.addEventListener("dragover", (event) => {
+  const screen = $("screen-imports");
+  screen.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("over");
   });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (event) => {
+  screen.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget || !screen.contains(event.relatedTarget)) zone.classList.remove("over");
+  });
+  screen.addEventListener("drop", (event) => {
     event.preventDefault();
     zone.classList.remove("over");
     if (!UI.reachable) return;

@@ -156,4 +156,32 @@ test("the mapping table drives one import", async (t) => {
     assert.equal(of("d-3").details.values.category, "CAFE");
     assert.equal(of("d-2"), undefined, "the Fintek row is a row error, not an intent");
   });
+
+  await t.test("a JSON file dropped on the screen shows its keys with the saved mapping", async () => {
+    const json = JSON.stringify([
+      { ID: "d-4", Name: "Dune", Sector: "Retail", Tags: ["Fintech", "Agency"] },
+      { ID: "d-5", Name: "Echo", Sector: "In progress", Tags: ["Nope"] },
+    ]);
+    const dataTransfer = await page.evaluateHandle((content) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([content], "companies-more.json", { type: "application/json" }));
+      return transfer;
+    }, json);
+    await page.dispatchEvent("#h-imports", "drop", { dataTransfer });
+    await page.waitForSelector(`${column("Tags")}`);
+    assert.equal(await text(page, "#mapping-file"), "companies-more.json");
+    assert.match(await text(page, "#mapping-summary"), /^JSON, the file name says companies; 2 rows;/);
+    const headers = await page.$$eval("#mapping-table tbody tr", (rows) => rows.map((r) => r.dataset.column));
+    assert.deepEqual(headers, ["ID", "Name", "Sector", "Tags"]);
+    assert.equal(await target("Sector"), "category");
+    assert.match(await text(page, `${column("Sector")} .mapping-target`), /saved mapping/);
+    // Retail is no option of this workspace's Category; a list comes as a list.
+    assert.match(await text(page, `${column("Sector")} li.bad`), /Retail/);
+    assert.match(await text(page, `${column("Tags")} .mapping-values`), /Fintech, Agency/);
+    assert.match(await text(page, `${column("Tags")} li.bad`), /Nope/);
+    await page.click("#mapping-close");
+    assert.ok(await page.isHidden("#mapping-panel"));
+    assert.equal(await page.evaluate(() => document.activeElement.id), "file-input");
+    assert.deepEqual(page.errors, []);
+  });
 });

@@ -27,7 +27,7 @@ pub const PREVIEW_ROWS: usize = 20;
 
 /// The mapping table of a file: its first bytes as text (the browser reads them), the kind
 /// chosen on the screen, and the screen's unsaved choices.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImportPreview {
     pub file_name: String,
@@ -43,6 +43,19 @@ pub struct ImportPreview {
     /// Choices not saved yet, applied over the stored overrides.
     #[serde(default)]
     pub overrides: Vec<ColumnChoice>,
+}
+
+/// The file's text is not shown (a request may be logged): only its length.
+impl std::fmt::Debug for ImportPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportPreview")
+            .field("file_name", &self.file_name)
+            .field("text_bytes", &self.text.len())
+            .field("complete", &self.complete)
+            .field("kind", &self.kind)
+            .field("overrides", &self.overrides)
+            .finish()
+    }
 }
 
 /// One column's chosen destination: `FIELD[.PART]`, a record column, or `ignore`.

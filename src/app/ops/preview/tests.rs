@@ -290,6 +290,10 @@ fn requests_come_by_their_op_names() {
     }))
     .unwrap();
     assert!(matches!(request, super::super::Request::ImportPreview(_)));
+    assert!(
+        !format!("{request:?}").contains("name\\n"),
+        "the text is not shown"
+    );
     let request = super::super::Request::from_json(serde_json::json!({
         "op": "mapping_set", "kind": "company", "column": "Town", "target": "address.city"
     }))
