@@ -317,7 +317,7 @@
     $("mapping-file").textContent = file.name;
     $("mapping-panel").hidden = false;
     say($("mapping-message"), "", "");
-    await preview();
+    await preview(true);
     $("h-mapping").focus();
   }
 
@@ -328,7 +328,7 @@
   }
 
   /** Asks the agent for the table with the unsaved choices applied. */
-  async function preview() {
+  async function preview(first) {
     if (!chosen) return;
     const asked = chosen;
     try {
@@ -338,6 +338,7 @@
         complete: asked.complete,
         kind: asked.kind,
         overrides: [...asked.choices].map(([column, target]) => ({ column, target })),
+        read_data_model: first === true,
       });
       if (chosen !== asked) return;
       asked.reply = reply;

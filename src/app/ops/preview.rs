@@ -43,6 +43,10 @@ pub struct ImportPreview {
     /// Choices not saved yet, applied over the stored overrides.
     #[serde(default)]
     pub overrides: Vec<ColumnChoice>,
+    /// Read the workspace's data model from Twenty first when none was read yet (the screen
+    /// asks so when a file is first shown).
+    #[serde(default)]
+    pub read_data_model: bool,
 }
 
 /// The file's text is not shown (a request may be logged): only its length.
@@ -54,6 +58,7 @@ impl std::fmt::Debug for ImportPreview {
             .field("complete", &self.complete)
             .field("kind", &self.kind)
             .field("overrides", &self.overrides)
+            .field("read_data_model", &self.read_data_model)
             .finish()
     }
 }
@@ -187,30 +192,48 @@ impl Operation for ImportPreview {
             let settings = settings.clone();
             blocking(move || Ok(fields_in_force(&store, &settings)?)).await?
         };
-        // The data model is read once, the first time a mapping needs it.
-        let in_force = if in_force.read_from.is_none() {
-            match TwentyTarget::from_settings(&settings)
-                .ok()
-                .and_then(|t| TwentyClient::new(ClientConfig::for_target(t), handle.budget()).ok())
-            {
-                Some(client) => match refresh_data_model(handle.store(), &client).await {
-                    Ok(model) => FieldsInForce {
-                        model,
-                        read_from: Some(client.base_url().to_string()),
-                        ..in_force
-                    },
-                    Err(error) => {
-                        tracing::info!(%error, "the data model could not be read for a preview");
-                        in_force
-                    }
-                },
-                None => in_force,
-            }
+        // The data model is read once, when a file is first shown and none was read from the
+        // configured server yet (re-asking after each choice does not wait for Twenty again).
+        let in_force = if in_force.read_from.is_none() && self.read_data_model {
+            read_model(&handle, &settings).await.unwrap_or(in_force)
         } else {
             in_force
         };
         Ok(preview(&self, &in_force)?)
     }
+}
+
+/// How long a preview waits for Twenty's data model before it uses what it has.
+const READ_MODEL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The fields in force with the data model read from the configured server now; `None` when
+/// no server is configured or it did not answer in time (said in the log).
+async fn read_model(
+    handle: &crate::app::agent::AgentHandle,
+    settings: &crate::config::Settings,
+) -> Option<FieldsInForce> {
+    let target = TwentyTarget::from_settings(settings).ok()?;
+    let client = TwentyClient::new(ClientConfig::for_target(target), handle.budget()).ok()?;
+    let read = tokio::time::timeout(READ_MODEL_WAIT, refresh_data_model(handle.store(), &client));
+    match read.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => {
+            tracing::info!(%error, "the data model could not be read for an import preview");
+            return None;
+        }
+        Err(_) => {
+            tracing::info!(
+                "Twenty did not answer in time with the data model for an import preview"
+            );
+            return None;
+        }
+    }
+    let store = handle.store().clone();
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || fields_in_force(&store, &settings).ok())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The mapping table of `request` against the fields in force (no I/O).
