@@ -6,7 +6,9 @@
 # settings: what Save stores, the actions' answers, checks not run, unsaved changes; imports:
 # the progress bar of a 60,000-row file, warnings in Imports and Activity, each file's outcome in
 # Twenty with its failed records, a dry run beside the agent, an import killed and resumed;
-# records: failed records a person can act on, a duplicate's Twenty record, Link, Dismiss).
+# records: failed records a person can act on, a duplicate's Twenty record, Link, Dismiss;
+# mapping: a chosen file's columns → fields table, a column changed, a wrong value marked,
+# Save mapping, Import this file, a JSON file dropped).
 # Screenshots of every screen, wide and 420 px, land in tests/e2e/artifacts/.
 #
 #   scripts/test-e2e.sh

@@ -1,4 +1,6 @@
-// The Imports screen: drop or choose a file to copy it into the drop folder, then follow it
+// The Imports screen: drop or choose a file to see its columns → fields table (the proposed
+// field of each column, a choice of every field and part, the first values read and checked;
+// changes saved as the mapping), import it to copy it into the drop folder, then follow it
 // until the history shows what became of it (imported, already imported, refused: the message
 // under the drop zone says so); a progress bar for every file being read (live updates carry
 // them); the history with counts, warnings, durations (a resumed import's whole duration),
@@ -284,23 +286,245 @@
     }
   }
 
+  // ---- the mapping table of a chosen or dropped file ----------------------------------------------
+  /** How much of a file the preview reads (the agent takes at most 256 KiB). */
+  const PREVIEW_BYTES = 250 * 1024;
+  /** The values shown per column, and the invalid ones shown beyond them. */
+  const SHOWN_VALUES = 5;
+  const MORE_INVALID = 3;
+  const MATCHED = {
+    Override: "saved mapping",
+    RecordColumn: "the record's own column",
+    FieldName: "same name as the field",
+    FieldPart: "field and part named",
+    Alias: "a usual name of the field",
+    PartName: "the part's name",
+  };
+
+  /** The file shown: { file, text, complete, kind, choices (unsaved: column → target), proposed
+   *  (what each column fills without them), reply }. */
+  let chosen = null;
+
+  async function choose(file) {
+    say($("upload-message"), "", "");
+    let text = "";
+    try {
+      text = await file.slice(0, PREVIEW_BYTES).text();
+    } catch (error) {
+      /* shown as a file that cannot be read */
+    }
+    chosen = { file, text, complete: file.size <= PREVIEW_BYTES, kind: null, choices: new Map(), proposed: new Map(), reply: null };
+    $("mapping-file").textContent = file.name;
+    $("mapping-panel").hidden = false;
+    say($("mapping-message"), "", "");
+    await preview(true);
+    $("h-mapping").focus();
+  }
+
+  function close() {
+    chosen = null;
+    $("mapping-panel").hidden = true;
+    $("mapping-table").tBodies[0].replaceChildren();
+  }
+
+  /** Asks the agent for the table with the unsaved choices applied. */
+  async function preview(first) {
+    if (!chosen) return;
+    const asked = chosen;
+    try {
+      const reply = await api.importPreview({
+        file_name: asked.file.name,
+        text: asked.text,
+        complete: asked.complete,
+        kind: asked.kind,
+        overrides: [...asked.choices].map(([column, target]) => ({ column, target })),
+        read_data_model: first === true,
+      });
+      if (chosen !== asked) return;
+      asked.reply = reply;
+      render(reply);
+    } catch (error) {
+      if (chosen !== asked) return;
+      asked.reply = null;
+      $("mapping-summary").textContent = "";
+      $("mapping-findings").replaceChildren();
+      $("mapping-kind-row").hidden = true;
+      $("mapping-table").tBodies[0].replaceChildren();
+      say($("mapping-message"), `The columns cannot be shown: ${error.message}. Import this file anyway to see what the import says.`, "error");
+      updateButtons();
+    }
+  }
+
+  function targetSelect(column, reply, index) {
+    const id = `mapping-target-${index}`;
+    const current = column.target || "ignore";
+    const groups = [
+      ["ignore", null],
+      ["record", "The record"],
+      ["field", reply.kind === "person" ? "Person fields" : "Company fields"],
+    ];
+    const option = (target) => h("option", { value: target.value, selected: target.value === current }, target.label);
+    const select = h("select", {
+      id,
+      class: "mapping-select",
+      "data-column": column.header,
+      "aria-describedby": `mapping-how-${index}`,
+      onchange: (event) => choice(column.header, event.target.value),
+    });
+    for (const [group, label] of groups) {
+      const targets = reply.targets.filter((t) => t.group === group);
+      if (!label) select.append(...targets.map(option));
+      else select.append(h("optgroup", { label }, ...targets.map(option)));
+    }
+    if (!reply.targets.some((t) => t.value === current)) select.append(h("option", { value: current, selected: true }, current));
+    return [
+      h("label", { class: "visually-hidden", for: id }, `Import column ${column.header} as`),
+      select,
+    ];
+  }
+
+  /** How the column's target was found, in words. */
+  function how(column) {
+    if (chosen && chosen.choices.has(column.header)) return "changed, not saved yet";
+    if (!column.target) return column.saved === "ignore" ? "saved: not imported" : "no matching field: not imported";
+    return MATCHED[column.matched_by] || "";
+  }
+
+  function valueItem(cell, number) {
+    const shown = cell.value === "" ? h("span", { class: "muted" }, "(empty)") : h("span", { class: "mapping-value" }, cell.value);
+    if (cell.valid) return h("li", { class: "ok" }, shown);
+    const problem = cell.problem || "cannot be sent";
+    return h("li", { class: "bad", title: problem, "data-row": number },
+      h("span", { class: "mapping-mark", "aria-hidden": "true" }, "✗ "),
+      h("span", { class: "visually-hidden" }, "Invalid: "),
+      shown,
+      h("span", { class: "mapping-problem" }, `row ${number}: ${problem}`),
+    );
+  }
+
+  function valuesCell(reply, index) {
+    const cells = reply.rows.map((row) => [row.cells[index], row.number]);
+    const invalid = cells.filter(([cell]) => !cell.valid);
+    const first = cells.slice(0, SHOWN_VALUES);
+    const beyond = invalid.filter(([, n]) => !first.some(([, m]) => m === n)).slice(0, MORE_INVALID);
+    const items = [...first, ...beyond].map(([cell, number]) => valueItem(cell, number));
+    const td = h("td", { class: "mapping-values-cell", "data-label": "First values" },
+      h("ul", { class: "mapping-values", "aria-label": `First values of ${reply.columns[index].header}` }, ...items));
+    if (invalid.length) {
+      td.append(h("p", { class: "small error-text mapping-count" },
+        `${plural(invalid.length, "value", "values")} of the first ${plural(cells.length, "row", "rows")} cannot be sent`));
+    } else if (cells.length && reply.columns[index].target) {
+      td.append(h("p", { class: "small ok-text mapping-count" }, `the first ${plural(cells.length, "value reads", "values read")} well`));
+    }
+    return td;
+  }
+
+  function render(reply) {
+    for (const column of reply.columns) {
+      if (!chosen.choices.has(column.header)) chosen.proposed.set(column.header, column.target || "ignore");
+    }
+    const model = reply.model_from ? `the fields of ${reply.model_from}` : "Twenty's standard fields (the workspace's own are read once it is connected)";
+    const rows = reply.rows_read > reply.rows.length
+      ? `the first ${fmt(reply.rows.length)} of ${plural(reply.rows_read, "row", "rows")} read`
+      : plural(reply.rows.length, "row", "rows");
+    $("mapping-summary").textContent = `${reply.format.toUpperCase()}, ${reply.kind_note}; ${rows}${reply.partial ? " from the beginning of the file" : ""}; matched against ${model}.`;
+    const kindRow = $("mapping-kind-row");
+    kindRow.hidden = reply.kinds.length < 2;
+    const kindSelect = $("mapping-kind");
+    kindSelect.replaceChildren(...reply.kinds.map((k) => h("option", { value: k, selected: k === reply.kind }, k === "person" ? "people" : "companies")));
+    $("mapping-findings").replaceChildren(...reply.findings.map((finding) => h("li", {}, finding)));
+    $("mapping-table").tBodies[0].replaceChildren(...reply.columns.map((column, index) =>
+      h("tr", { "data-column": column.header, "data-target": column.target || "ignore", class: chosen.choices.has(column.header) ? "changed" : "" },
+        h("td", { class: "wrap mapping-header", "data-label": "Column" }, h("strong", {}, column.header)),
+        h("td", { class: "mapping-target", "data-label": "Imported as" },
+          ...targetSelect(column, reply, index),
+          h("div", { class: "small muted", id: `mapping-how-${index}` }, how(column)),
+          column.error ? h("div", { class: "small error-text mapping-error" }, column.error) : null,
+        ),
+        valuesCell(reply, index),
+      )));
+    updateButtons();
+  }
+
+  function updateButtons() {
+    const unsaved = chosen ? chosen.choices.size : 0;
+    const save = $("mapping-save");
+    save.disabled = unsaved === 0 || !chosen.reply;
+    save.textContent = unsaved ? `Save mapping (${plural(unsaved, "change", "changes")})` : "Save mapping";
+  }
+
+  /** A select changed: the choice is kept (until saved) and the table asked again. */
+  function choice(column, target) {
+    if (chosen.proposed.get(column) === target) chosen.choices.delete(column);
+    else chosen.choices.set(column, target);
+    say($("mapping-message"), "", "");
+    preview();
+  }
+
+  /** Keeps the unsaved choices as the mapping of the kind shown; true when all were kept. */
+  async function save() {
+    if (!chosen || !chosen.reply) return true;
+    const kind = chosen.reply.kind;
+    const kept = [];
+    try {
+      for (const [column, target] of [...chosen.choices]) {
+        await api.mappingSet(kind, column, target);
+        chosen.choices.delete(column);
+        kept.push(column);
+      }
+    } catch (error) {
+      say($("mapping-message"), `Not saved: ${error.message}`, "error");
+      await preview();
+      return false;
+    }
+    say($("mapping-message"), `Saved: ${kept.map((c) => `'${c}'`).join(", ")} ${kept.length === 1 ? "is" : "are"} imported as chosen from now on, for every ${kind === "person" ? "people" : "companies"} file.`, "ok");
+    await preview();
+    return true;
+  }
+
+  async function importChosen() {
+    if (!chosen) return;
+    if (chosen.choices.size && !(await save())) return;
+    const file = chosen.file;
+    close();
+    await upload(file);
+  }
+
+  $("mapping-save").addEventListener("click", () => save());
+  $("mapping-import").addEventListener("click", () => importChosen());
+  $("mapping-close").addEventListener("click", () => {
+    close();
+    $("file-input").focus();
+  });
+  $("mapping-kind").addEventListener("change", (event) => {
+    if (!chosen) return;
+    chosen.kind = event.target.value;
+    chosen.choices.clear();
+    chosen.proposed.clear();
+    preview();
+  });
+
   $("file-input").addEventListener("change", (event) => {
     const file = event.target.files && event.target.files[0];
-    if (file) upload(file);
+    if (file) choose(file);
     event.target.value = "";
   });
+  // A file dropped anywhere on the Imports screen is taken (the drop zone lights up).
   const zone = $("dropzone");
-  zone.addEventListener("dragover", (event) => {
+  const screen = $("screen-imports");
+  screen.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("over");
   });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (event) => {
+  screen.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget || !screen.contains(event.relatedTarget)) zone.classList.remove("over");
+  });
+  screen.addEventListener("drop", (event) => {
     event.preventDefault();
     zone.classList.remove("over");
     if (!UI.reachable) return;
     const file = event.dataTransfer && event.dataTransfer.files[0];
-    if (file) upload(file);
+    if (file) choose(file);
   });
 
   // The history follows the agent: read again after every import, and (at most every 2 s)

@@ -33,6 +33,8 @@
     retryAll: ["retry_all"],
     imports: ["imports"],
     readingImports: ["reading_imports"],
+    importPreview: ["import_preview", (request) => request],
+    mappingSet: ["mapping_set", (kind, column, target) => ({ kind, column, target })],
     settings: ["show_settings"],
     saveSettings: ["save_settings", (update) => update],
     checkDropDir: ["check_drop_dir", (path) => ({ path })],

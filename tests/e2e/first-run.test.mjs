@@ -9,7 +9,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, brokenWords as harnessBrokenWords } from "./harness.mjs";
+import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, importFile, brokenWords as harnessBrokenWords } from "./harness.mjs";
 
 const world = new World("first-run");
 let page;
@@ -36,7 +36,7 @@ const brokenWords = (selector) => harnessBrokenWords(page, selector);
 
 async function upload(name, content) {
   await world.screen("imports");
-  await page.setInputFiles("#file-input", { name, mimeType: "text/csv", buffer: Buffer.from(content) });
+  await importFile(page, { name, mimeType: "text/csv", buffer: Buffer.from(content) });
 }
 
 test("a new user goes from first start to in sync, and the screens stay honest", async (t) => {
@@ -111,7 +111,7 @@ test("a new user goes from first start to in sync, and the screens stay honest",
   await t.test("a refused file says it was refused, not that it will be imported", async () => {
     const binary = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(512, 0)]);
     await world.screen("imports");
-    await page.setInputFiles("#file-input", { name: "photo.csv", mimeType: "text/csv", buffer: binary });
+    await importFile(page, { name: "photo.csv", mimeType: "text/csv", buffer: binary });
     await waitForText(page, "#upload-message", /photo\.csv was refused/);
     const message = await text(page, "#upload-message");
     assert.doesNotMatch(message, /will be imported|importing/);

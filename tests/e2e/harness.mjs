@@ -184,6 +184,13 @@ export class World {
   }
 }
 
+/** Chooses a file in Imports (its columns → fields table opens) and imports it as shown. */
+export async function importFile(page, file) {
+  await page.setInputFiles("#file-input", file);
+  await page.waitForSelector("#mapping-panel:not([hidden])");
+  await page.click("#mapping-import");
+}
+
 /** The text of an element, trimmed. */
 export const text = async (page, selector) => ((await page.textContent(selector)) || "").trim();
 

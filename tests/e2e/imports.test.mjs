@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, brokenWords } from "./harness.mjs";
+import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, importFile, brokenWords } from "./harness.mjs";
 
 const world = new World("imports");
 let page;
@@ -33,7 +33,7 @@ after(() => world.close());
 
 async function upload(name, content) {
   await world.screen("imports");
-  await page.setInputFiles("#file-input", { name, mimeType: "text/csv", buffer: Buffer.from(content) });
+  await importFile(page, { name, mimeType: "text/csv", buffer: Buffer.from(content) });
 }
 
 /** A CSV of `rows` companies `prefix-0` … */

@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText } from "./harness.mjs";
+import { World, STEP_MS, WIDE, NARROW, CSV_HEADER, text, waitForText, importFile } from "./harness.mjs";
 
 const world = new World("records-search");
 let page;
@@ -54,7 +54,7 @@ test("search finds: an exact id first, accents aside, and says when nothing matc
     const rows = [CSV_HEADER];
     for (let i = 0; i < COMPANIES; i += 1) rows.push(`company,k-${i},Company ${i},,,`);
     rows.push("person,z-1,Zoë Ødegaard,zoe@example.com,,");
-    await page.setInputFiles("#file-input", {
+    await importFile(page, {
       name: "directory.csv",
       mimeType: "text/csv",
       buffer: Buffer.from(rows.join("\n") + "\n"),

@@ -20,12 +20,15 @@
 //!   (`push`, the stored configuration, `test-connection`, `sync --until-idle`).
 //! - [`imports`]: a named file imported by the agent (a job: its progress, then its result),
 //!   and the files the agent is reading now.
+//! - [`preview`]: the Imports screen's mapping table of a file's first rows, and one column's
+//!   mapping kept as an override.
 
 pub mod actions;
 pub mod commands;
 pub mod failures;
 pub mod files;
 pub mod imports;
+pub mod preview;
 pub mod reads;
 pub mod settings;
 pub mod until_idle;
@@ -50,6 +53,10 @@ pub use failures::{DismissFailure, FailureList, LinkRecord, ListFailures};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use imports::{
     ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
+};
+pub use preview::{
+    ColumnChoice, ImportPreview, MappingSet, MappingStored, PreviewCell, PreviewColumn,
+    PreviewReply, PreviewRow, TargetChoice,
 };
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
@@ -125,6 +132,8 @@ operations! {
     ListFailures,
     DismissFailure,
     LinkRecord,
+    ImportPreview,
+    MappingSet,
 }
 
 impl Request {
