@@ -28,6 +28,8 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::TestConnection(args) => test_connection(data_dir, args.json, !args.no_create),
         Command::RetryFailed => retry_failed(data_dir),
         Command::Failures(command) => super::failures::run(command, data_dir),
+        Command::Fields(args) => super::fields::fields(args, data_dir),
+        Command::Mapping { command } => super::fields::mapping(command, data_dir),
     }
 }
 

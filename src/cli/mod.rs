@@ -7,6 +7,7 @@ mod agent_api;
 mod commands;
 mod config;
 mod failures;
+mod fields;
 mod import;
 mod local;
 mod output;
@@ -75,6 +76,14 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: config::ConfigCommand,
+    },
+    /// List the workspace's fields of companies and people: the data model last read from
+    /// Twenty (Twenty's standard fields until it is read: use --refresh).
+    Fields(fields::FieldsArgs),
+    /// Show or change which field each column of an import fills (the overrides).
+    Mapping {
+        #[command(subcommand)]
+        command: fields::MappingCommand,
     },
 }
 

@@ -199,7 +199,7 @@ impl Operation for CheckConnection {
 }
 
 /// A kind as its lower-case name (`company`, `person`), as everywhere in the API.
-mod kind_name {
+pub(crate) mod kind_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::domain::EntityKind;

@@ -14,6 +14,8 @@
 //! - [`settings`]: the settings, saving a change, the drop-folder check, Test connection,
 //!   Create field.
 //! - [`failures`]: parked failures with what they collide with; dismiss one, link one.
+//! - [`fields`]: the workspace's fields (read again from Twenty when asked) and the mapping
+//!   overrides: show, set, unset.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
 //! - [`commands`], [`until_idle`]: what the CLI's own commands need beside a running agent
@@ -24,6 +26,7 @@
 pub mod actions;
 pub mod commands;
 pub mod failures;
+pub mod fields;
 pub mod files;
 pub mod imports;
 pub mod reads;
@@ -47,6 +50,10 @@ pub use commands::{
     CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
 };
 pub use failures::{DismissFailure, FailureList, LinkRecord, ListFailures};
+pub use fields::{
+    FieldRow, Fields, FieldsReport, KindFields, MappingReport, MappingSet, MappingShow,
+    MappingUnset, OverrideRow,
+};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use imports::{
     ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
@@ -125,6 +132,10 @@ operations! {
     ListFailures,
     DismissFailure,
     LinkRecord,
+    Fields,
+    MappingShow,
+    MappingSet,
+    MappingUnset,
 }
 
 impl Request {
