@@ -55,15 +55,19 @@ fn open_waiting(data_dir: &Path) -> Result<Store, Failure> {
 }
 
 fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
-    let (kind, draft) = record.into_draft();
-    // Validate before touching the store, so invalid input never needs a data dir.
-    if let Err(errors) = draft.validate(kind) {
-        return Err(Failure::usage(
-            RecordError::Invalid { kind, errors }.to_string(),
-        ));
+    let input = record.into_input();
+    // Validate before touching the store, so invalid input never needs a data dir (values
+    // given with --field are read against the workspace's fields, which the store holds).
+    if input.fields.is_empty() {
+        if let Err(errors) = input.draft.validate(input.kind) {
+            let kind = input.kind;
+            return Err(Failure::usage(
+                RecordError::Invalid { kind, errors }.to_string(),
+            ));
+        }
     }
     let recorded = Door::open(data_dir)?.run(ops::RecordIntents {
-        intents: vec![ops::IntentInput { kind, draft }],
+        intents: vec![input],
     })?;
     for intent in recorded.intents {
         println!(

@@ -61,7 +61,8 @@ impl Local for ops::RetryAll {
 
 impl Local for ops::RecordIntents {
     fn on_store(self, door: &Door) -> Result<ops::Recorded, Failure> {
-        Ok(self.record(&door.store()?)?)
+        let settings = door.effective()?.settings.clone();
+        Ok(self.record(&door.store()?, &settings)?)
     }
 }
 
