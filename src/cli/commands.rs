@@ -66,7 +66,12 @@ fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
             ));
         }
     }
-    let recorded = Door::open(data_dir)?.run(ops::RecordIntents {
+    let door = Door::open(data_dir)?;
+    if !input.fields.is_empty() {
+        // The values are read against the fields of the configured server, on both paths.
+        door.effective()?;
+    }
+    let recorded = door.run(ops::RecordIntents {
         intents: vec![input],
     })?;
     for intent in recorded.intents {

@@ -64,7 +64,11 @@ fn parse_kind(text: &str) -> Result<EntityKind, String> {
 }
 
 pub fn fields(args: FieldsArgs, data_dir: &Path) -> Result<(), Failure> {
-    let report = Door::open(data_dir)?.run(Fields {
+    let door = Door::open(data_dir)?;
+    // The settings name the server whose fields are in force: checked (and their warning
+    // said) on both paths.
+    door.effective()?;
+    let report = door.run(Fields {
         kind: args.kind.map(|kind| kind.as_str().to_string()),
         refresh: args.refresh,
     })?;
@@ -104,6 +108,7 @@ pub fn mapping(command: MappingCommand, data_dir: &Path) -> Result<(), Failure> 
             column,
             target,
         } => {
+            door.effective()?;
             let row = door.run(MappingSet {
                 kind,
                 column,

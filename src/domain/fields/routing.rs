@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::cells::{parse_cell, parse_items, CellValue, ReadHints};
+use super::known_columns::RecordColumn;
 use super::model::{FieldType, ObjectFields};
 use super::parts::Part;
 use super::targets::{parse_target, OverrideTarget};
@@ -23,8 +24,8 @@ pub struct FieldInputError {
 
 /// Reads `key → value` pairs for a record of `fields.kind`: strings as cells, arrays of strings
 /// as a list's items, numbers and booleans by their JSON text, objects (for RAW_JSON) as JSON.
-/// Fixed targets land in `fixed` (a value already there is kept); the rest in the returned
-/// values. Every pair is read, so all errors are reported at once.
+/// Fixed targets and the company link (`company_external_id`, `company_name`) land in `fixed`
+/// (a value already there is kept); the rest in the returned values. Every pair is read, so all errors are reported at once.
 pub fn read_field_inputs<'a>(
     fields: &ObjectFields,
     inputs: impl IntoIterator<Item = (&'a str, &'a Value)>,
@@ -41,11 +42,23 @@ pub fn read_field_inputs<'a>(
         let target = match parse_target(key, fields) {
             Ok(OverrideTarget::Field(target)) => target,
             Ok(OverrideTarget::Record(column)) => {
-                errors.push(fail(format!(
-                    "{} is not a field; give it as the record's {} instead",
-                    column.as_str(),
-                    column.as_str()
-                )));
+                let text = text_of(value).trim().to_string();
+                let slot = match column {
+                    RecordColumn::CompanyExternalId => &mut fixed.company_external_id,
+                    RecordColumn::CompanyName => &mut fixed.company_name,
+                    RecordColumn::ExternalId | RecordColumn::Kind => {
+                        errors.push(fail(format!(
+                            "{} says which record this is, not a field; give it as the \
+                             record's own {} instead",
+                            column.as_str(),
+                            column.as_str()
+                        )));
+                        continue;
+                    }
+                };
+                if !text.is_empty() {
+                    slot.get_or_insert(text);
+                }
                 continue;
             }
             Ok(OverrideTarget::Ignore) => continue,
