@@ -16,7 +16,7 @@ use super::{Command, Failure};
 
 pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
     match command {
-        Command::Push { record } => push(data_dir, record),
+        Command::Push { record } => push(data_dir, *record),
         Command::Status(flag) => status(data_dir, flag.json),
         Command::Events { tail, json } => events(data_dir, tail, json.json),
         Command::Mappings(flag) => mappings(data_dir, flag.json),

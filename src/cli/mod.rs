@@ -38,7 +38,7 @@ pub enum Command {
     /// Record an upsert of a company or a person (flushed to disk before this returns).
     Push {
         #[command(subcommand)]
-        record: PushRecord,
+        record: Box<PushRecord>,
     },
     /// Show the sync state and counts.
     Status(JsonFlag),
