@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{blocking, OpError, Operation};
 use crate::app::connection::ConnectionError;
-use crate::app::fields::fields_in_force;
+use crate::app::fields::{fields_in_force, FieldsInForce};
 use crate::app::{record_intents, Live, RecordError};
 use crate::config::{SaveError, Settings, SettingsUpdate};
 use crate::domain::fields::{read_field_inputs, FieldInputError, ReadHints};
@@ -65,8 +65,8 @@ impl RecordIntents {
     /// Reads every intent's `fields` against the fields in force for `settings`' server, then
     /// validates and records them all, or none.
     pub fn record(self, store: &Store, settings: &Settings) -> Result<Recorded, OpError> {
-        let model = if self.intents.iter().any(|input| !input.fields.is_empty()) {
-            Some(fields_in_force(store, settings)?.model)
+        let in_force = if self.intents.iter().any(|input| !input.fields.is_empty()) {
+            Some(fields_in_force(store, settings)?)
         } else {
             None
         };
@@ -77,14 +77,14 @@ impl RecordIntents {
                 mut draft,
                 fields,
             } = input;
-            if let Some(model) = &model {
+            if let Some(in_force) = &in_force {
                 draft.values = read_field_inputs(
-                    model.object(kind),
+                    in_force.model.object(kind),
                     fields.iter().map(|(key, value)| (key.as_str(), value)),
                     ReadHints::default(),
                     &mut draft.fields,
                 )
-                .map_err(|errors| invalid_values(kind, &errors))?;
+                .map_err(|errors| invalid_values(kind, &errors, in_force))?;
             }
             drafts.push((kind, draft));
         }
@@ -108,7 +108,11 @@ impl Operation for RecordIntents {
 }
 
 /// Values that do not read for their fields, said as every front end of `push` says it.
-pub fn invalid_values(kind: EntityKind, errors: &[FieldInputError]) -> OpError {
+pub fn invalid_values(
+    kind: EntityKind,
+    errors: &[FieldInputError],
+    in_force: &FieldsInForce,
+) -> OpError {
     let list = errors
         .iter()
         .map(|error| format!("{}: {}", error.key, error.message))
@@ -116,8 +120,9 @@ pub fn invalid_values(kind: EntityKind, errors: &[FieldInputError]) -> OpError {
         .join("; ");
     OpError::BadRequest {
         message: format!(
-            "invalid {kind}: {list}; fix the value{} and try again (nothing was recorded)",
-            if errors.len() > 1 { "s" } else { "" }
+            "invalid {kind}: {list}{}; fix the value{} and try again (nothing was recorded)",
+            super::fields::standard_hint(in_force),
+            if errors.len() > 1 { "s" } else { "" },
         ),
         field: errors.first().map(|error| error.key.clone()),
     }

@@ -133,6 +133,16 @@ impl Fields {
     }
 }
 
+/// What a refusal against Twenty's standard fields adds: the workspace's own were not read.
+pub fn standard_hint(in_force: &FieldsInForce) -> &'static str {
+    if in_force.read_from.is_none() {
+        " (these are Twenty's standard fields: the workspace's were not read yet; read them with \
+         `twenty-sync fields --refresh`)"
+    } else {
+        ""
+    }
+}
+
 /// The Twenty client of `settings` on `budget`, refused naming the missing setting.
 pub fn client_of(settings: &Settings, budget: Arc<RequestBudget>) -> Result<TwentyClient, OpError> {
     let target =
@@ -283,13 +293,14 @@ impl MappingSet {
         by: &str,
     ) -> Result<OverrideRow, OpError> {
         let column = check_column(&self.column)?;
-        let model = fields_in_force(store, settings)?.model;
-        let target = parse_target(&self.target, model.object(self.kind)).map_err(|error| {
-            OpError::BadRequest {
-                message: error.to_string(),
-                field: Some("target".into()),
-            }
-        })?;
+        let in_force = fields_in_force(store, settings)?;
+        let target =
+            parse_target(&self.target, in_force.model.object(self.kind)).map_err(|error| {
+                OpError::BadRequest {
+                    message: format!("{error}{}", standard_hint(&in_force)),
+                    field: Some("target".into()),
+                }
+            })?;
         let stored = target.to_string();
         let mut values: Vec<(String, Option<String>)> = keys_of(store, self.kind, column)?
             .into_iter()
