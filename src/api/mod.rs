@@ -18,7 +18,9 @@
 //! `GET /api/imports/report?path=` (CSV), `POST /api/imports/upload?name=` (raw body),
 //! `GET|PUT /api/settings`, `GET /api/settings/drop-dir?path=` (a drop folder checked before it
 //! is saved), `POST /api/settings/test-connection`,
-//! `POST /api/settings/create-field`, `POST /api/sync-now`, `POST /api/pause`,
+//! `POST /api/settings/create-field`, `GET /api/fields?kind=` (`POST` with `{"refresh": true}`
+//! reads the data model again), `GET|PUT /api/field-mapping` (the overrides; set one),
+//! `POST /api/field-mapping/unset`, `POST /api/sync-now`, `POST /api/pause`,
 //! `POST /api/resume`.
 
 mod assets;

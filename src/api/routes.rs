@@ -119,6 +119,15 @@ pub(crate) fn router(state: AppState) -> Router {
             post(from_body::<TestConnection>),
         )
         .route("/api/settings/create-field", post(from_body::<CreateField>))
+        .route(
+            "/api/fields",
+            get(from_query::<Fields>).post(from_body::<Fields>),
+        )
+        .route(
+            "/api/field-mapping",
+            get(from_query::<MappingShow>).put(from_body::<MappingSet>),
+        )
+        .route("/api/field-mapping/unset", post(from_body::<MappingUnset>))
         .route("/api/sync-now", post(from_body::<SyncNow>))
         .route("/api/pause", post(pause))
         .route("/api/resume", post(resume))

@@ -16,7 +16,7 @@ use super::{Command, Failure};
 
 pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
     match command {
-        Command::Push { record } => push(data_dir, record),
+        Command::Push { record } => push(data_dir, *record),
         Command::Status(flag) => status(data_dir, flag.json),
         Command::Events { tail, json } => events(data_dir, tail, json.json),
         Command::Mappings(flag) => mappings(data_dir, flag.json),
@@ -28,6 +28,8 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::TestConnection(args) => test_connection(data_dir, args.json, !args.no_create),
         Command::RetryFailed => retry_failed(data_dir),
         Command::Failures(command) => super::failures::run(command, data_dir),
+        Command::Fields(args) => super::fields::fields(args, data_dir),
+        Command::Mapping { command } => super::fields::mapping(command, data_dir),
     }
 }
 
@@ -53,15 +55,24 @@ fn open_waiting(data_dir: &Path) -> Result<Store, Failure> {
 }
 
 fn push(data_dir: &Path, record: super::PushRecord) -> Result<(), Failure> {
-    let (kind, draft) = record.into_draft();
-    // Validate before touching the store, so invalid input never needs a data dir.
-    if let Err(errors) = draft.validate(kind) {
-        return Err(Failure::usage(
-            RecordError::Invalid { kind, errors }.to_string(),
-        ));
+    let input = record.into_input();
+    // Validate before touching the store, so invalid input never needs a data dir (values
+    // given with --field are read against the workspace's fields, which the store holds).
+    if input.fields.is_empty() {
+        if let Err(errors) = input.draft.validate(input.kind) {
+            let kind = input.kind;
+            return Err(Failure::usage(
+                RecordError::Invalid { kind, errors }.to_string(),
+            ));
+        }
     }
-    let recorded = Door::open(data_dir)?.run(ops::RecordIntents {
-        intents: vec![ops::IntentInput { kind, draft }],
+    let door = Door::open(data_dir)?;
+    if !input.fields.is_empty() {
+        // The values are read against the fields of the configured server, on both paths.
+        door.effective()?;
+    }
+    let recorded = door.run(ops::RecordIntents {
+        intents: vec![input],
     })?;
     for intent in recorded.intents {
         println!(

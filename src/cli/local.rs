@@ -61,7 +61,14 @@ impl Local for ops::RetryAll {
 
 impl Local for ops::RecordIntents {
     fn on_store(self, door: &Door) -> Result<ops::Recorded, Failure> {
-        Ok(self.record(&door.store()?)?)
+        // The settings name the server whose fields `--field` values are read against; a push
+        // without any does not resolve them (nor say where secrets are kept).
+        let settings = if self.intents.iter().any(|input| !input.fields.is_empty()) {
+            door.effective()?.settings.clone()
+        } else {
+            twenty_sync::config::Settings::default()
+        };
+        Ok(self.record(&door.store()?, &settings)?)
     }
 }
 

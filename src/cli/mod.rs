@@ -7,6 +7,7 @@ mod agent_api;
 mod commands;
 mod config;
 mod failures;
+mod fields;
 mod import;
 mod local;
 mod output;
@@ -37,7 +38,7 @@ pub enum Command {
     /// Record an upsert of a company or a person (flushed to disk before this returns).
     Push {
         #[command(subcommand)]
-        record: PushRecord,
+        record: Box<PushRecord>,
     },
     /// Show the sync state and counts.
     Status(JsonFlag),
@@ -75,6 +76,14 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: config::ConfigCommand,
+    },
+    /// List the workspace's fields of companies and people: the data model last read from
+    /// Twenty (Twenty's standard fields until it is read: use --refresh).
+    Fields(fields::FieldsArgs),
+    /// Show or change which field each column of an import fills (the overrides).
+    Mapping {
+        #[command(subcommand)]
+        command: fields::MappingCommand,
     },
 }
 
@@ -124,11 +133,44 @@ pub struct CompanyArgs {
     /// Your id for the company (unique among your companies).
     #[arg(long, value_name = "ID")]
     pub external_id: String,
+    /// The company's name (or `--field name=…`).
     #[arg(long)]
-    pub name: String,
+    pub name: Option<String>,
     /// The company's website or domain (acme.com or https://acme.com).
     #[arg(long, value_name = "URL")]
     pub website: Option<String>,
+    #[command(flatten)]
+    pub values: FieldFlags,
+}
+
+/// Any field of the workspace, as `twenty-sync fields` lists them.
+#[derive(Debug, Args)]
+pub struct FieldFlags {
+    /// A field's value: FIELD=VALUE or FIELD.PART=VALUE (category=Fintech, address.city=Paris,
+    /// tags=a,b); repeatable. Checked against the workspace's fields before anything is recorded.
+    #[arg(long = "field", value_name = "FIELD[.PART]=VALUE", value_parser = parse_field_flag)]
+    pub fields: Vec<(String, String)>,
+}
+
+fn parse_field_flag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!(
+            "'{text}' is not FIELD=VALUE; write e.g. --field category=Fintech or --field address.city=Paris"
+        )),
+    }
+}
+
+impl FieldFlags {
+    /// The values as the `fields` of a recorded intent (a key given twice keeps the last value).
+    pub fn into_inputs(self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        self.fields
+            .into_iter()
+            .map(|(key, value)| (key, serde_json::Value::String(value)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -138,9 +180,9 @@ pub struct PersonArgs {
     pub external_id: String,
     /// The full name; split on the first space unless --first-name/--last-name are given.
     #[arg(long)]
-    pub name: String,
+    pub name: Option<String>,
     #[arg(long)]
-    pub email: String,
+    pub email: Option<String>,
     /// The external id of the person's company.
     #[arg(long, value_name = "ID")]
     pub company_external_id: Option<String>,
@@ -157,31 +199,36 @@ pub struct PersonArgs {
     pub job_title: Option<String>,
     #[arg(long)]
     pub city: Option<String>,
+    #[command(flatten)]
+    pub values: FieldFlags,
 }
 
 impl PushRecord {
-    pub fn into_draft(self) -> (EntityKind, IntentDraft) {
+    /// The draft and the `--field` values (read where the intent is recorded).
+    pub fn into_input(self) -> twenty_sync::app::ops::IntentInput {
         match self {
-            PushRecord::Company(args) => (
-                EntityKind::Company,
-                IntentDraft {
+            PushRecord::Company(args) => twenty_sync::app::ops::IntentInput {
+                kind: EntityKind::Company,
+                fields: args.values.into_inputs(),
+                draft: IntentDraft {
                     values: Default::default(),
                     external_id: Some(args.external_id),
                     fields: IntentFields {
-                        name: Some(args.name),
+                        name: args.name,
                         website: args.website,
                         ..IntentFields::default()
                     },
                 },
-            ),
-            PushRecord::Person(args) => (
-                EntityKind::Person,
-                IntentDraft {
+            },
+            PushRecord::Person(args) => twenty_sync::app::ops::IntentInput {
+                kind: EntityKind::Person,
+                fields: args.values.into_inputs(),
+                draft: IntentDraft {
                     values: Default::default(),
                     external_id: Some(args.external_id),
                     fields: IntentFields {
-                        name: Some(args.name),
-                        email: Some(args.email),
+                        name: args.name,
+                        email: args.email,
                         company_external_id: args.company_external_id,
                         company_name: args.company_name,
                         first_name: args.first_name,
@@ -192,7 +239,7 @@ impl PushRecord {
                         ..IntentFields::default()
                     },
                 },
-            ),
+            },
         }
     }
 }

@@ -208,3 +208,33 @@ impl ConfigContext {
         })
     }
 }
+
+/// Stores mapping overrides (`mapping:<kind>:<column>` keys, see
+/// `domain::fields::mapping_config_key`) in one `ConfigChanged` event stamped with `by`: each
+/// value the target's stored text, `None` to forget it. They are not settings: nothing is
+/// validated or resolved here (the caller checked the targets against the fields in force).
+pub fn save_mapping_values(
+    store: &Store,
+    values: Vec<(String, Option<String>)>,
+    by: &str,
+) -> Result<(), StoreError> {
+    debug_assert!(values
+        .iter()
+        .all(|(key, _)| key.starts_with(MAPPING_CONFIG_PREFIX)));
+    if values.is_empty() {
+        return Ok(());
+    }
+    let row = store.config()?;
+    let now = store.clock().now_ms();
+    store.append(vec![Event::ConfigChanged(ConfigChange {
+        values,
+        secrets: Vec::new(),
+        created_by: row
+            .as_ref()
+            .map_or_else(|| by.to_string(), |r| r.created_by.clone()),
+        updated_by: by.to_string(),
+        created_at_ms: row.as_ref().map_or(now, |r| r.created_at_ms),
+        updated_at_ms: now,
+    })])?;
+    Ok(())
+}

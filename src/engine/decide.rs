@@ -61,6 +61,46 @@ fn names_missing_external_id(error: &TwentyError) -> bool {
             .any(|phrase| message.contains(phrase))
 }
 
+/// The field Twenty names when it refuses a record because of one of its fields (deleted or
+/// renamed, an option removed, a type or its parts changed): `Invalid value 'X' for field
+/// "category"…`, `Invalid subfield nope for links field "listingUrl"`, `Object person doesn't
+/// have any "nickname" field.`, `Field metadata for field "nickname" is missing in object
+/// metadata person`. A subfield (`address.addressCity`) names its field. `None` for any other
+/// refusal, and for `externalId` (that is the schema, see [`disposition`]).
+pub fn refused_field(error: &TwentyError) -> Option<String> {
+    if error.code() != ErrorCode::ValidationError || names_missing_external_id(error) {
+        return None;
+    }
+    let message = error.server_message()?;
+    let quoted_after = |phrase: &str| -> Option<&str> {
+        let at = message.find(phrase)? + phrase.len();
+        let rest = &message[at..];
+        rest.find('"').map(|end| &rest[..end])
+    };
+    let named = if message.starts_with("Invalid ") {
+        quoted_after("field \"")
+    } else {
+        quoted_after("doesn't have any \"").or_else(|| {
+            quoted_after("Field metadata for field \"")
+                .filter(|_| message.contains("is missing in object metadata"))
+        })
+    }?;
+    // `"tags - Array values need to be string"`, `"address.addressCity"`.
+    let field = named.split(" - ").next()?.split('.').next()?.trim();
+    (!field.is_empty()).then(|| field.to_string())
+}
+
+/// What a record refused because of `field` is parked with: the field, what may have happened,
+/// and what to do; then Twenty's own words.
+pub fn field_refusal_message(kind: crate::domain::EntityKind, field: &str, said: &str) -> String {
+    format!(
+        "Twenty refused this {kind}'s field '{field}' (deleted, renamed or changed in Twenty, or \
+         the value does not fit it); the data model was read again: see the field with \
+         `twenty-sync fields {kind} --refresh`, fix the mapping (`twenty-sync mapping set {kind} \
+         COLUMN FIELD`) or the value, then retry (`twenty-sync retry-failed`). Twenty said: {said}"
+    )
+}
+
 /// The round-stopping error a failed call becomes: only the server and the network mean
 /// "unreachable" (go offline, try again); a refusal of the request itself (a 400 to a lookup)
 /// needs a person, as a refused key does.

@@ -64,6 +64,8 @@ pub struct Pusher {
     /// Objects whose new records this process looked up first because the workspace held
     /// records before: their first sync is done once none is pending.
     first_syncs: HashSet<EntityKind>,
+    /// Twenty refused a record because of a field this round: read the data model again.
+    model_stale: bool,
     settled: usize,
 }
 
@@ -82,6 +84,7 @@ impl Pusher {
             companies: CompanyCache::default(),
             known_absent: HashSet::new(),
             first_syncs: HashSet::new(),
+            model_stale: false,
             settled: 0,
         }
     }
@@ -144,11 +147,12 @@ impl Pusher {
         for (key, pending) in window {
             items.extend(self.work_item(key, pending)?);
         }
-        match kind {
-            EntityKind::Company => self.push_companies(items).await?,
-            EntityKind::Person => self.push_people(items).await?,
-        }
-        Ok(RoundOutcome::settled(self.settled))
+        let pushed = match kind {
+            EntityKind::Company => self.push_companies(items).await,
+            EntityKind::Person => self.push_people(items).await,
+        };
+        self.refresh_stale_model().await;
+        pushed.map(|()| RoundOutcome::settled(self.settled))
     }
 
     /// Loads the intent and mapping of a pending record.
@@ -362,9 +366,11 @@ impl Pusher {
         }
     }
 
-    /// Parks a record whose push failed for a reason retrying will not fix.
+    /// Parks a record whose push failed for a reason retrying will not fix (one refused
+    /// because of a field says which and what to do, see `collisions`).
     fn park(&mut self, item: &WorkItem, error: &TwentyError) -> Result<(), EngineError> {
-        self.record(vec![failure(item, error, false)])
+        let event = self.parked_failure(item, error);
+        self.record(vec![event])
     }
 
     /// The error that stops the round so the engine can back off, after counting a failed

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use super::wire::{
-    Acceptance, IntentsRequest, IntentsResponse, WireIntent, HEALTH_PATH, INTENTS_PATH,
+    Acceptance, IntentsRequest, IntentsResponse, WireFields, WireIntent, HEALTH_PATH, INTENTS_PATH,
 };
 use crate::config::{Secret, Settings};
+use crate::domain::fields::inputs_of;
 use crate::domain::plan::RoundOutcome;
 use crate::domain::{Event, FailureCode};
 use crate::logging::redact;
@@ -126,7 +127,7 @@ impl Forwarder {
                         id: intent.id,
                         kind: intent.kind.as_str().to_string(),
                         external_id: Some(intent.external_id.clone()),
-                        fields: intent.fields.clone(),
+                        fields: wire_fields(intent),
                         requested_at_ms: Some(intent.requested_at_ms),
                     })
                     .collect(),
@@ -231,4 +232,20 @@ fn origin_name() -> String {
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "twenty-sync agent".into())
+}
+
+/// An intent's fields as the relay reads them: the fixed ones, then every other value by its
+/// `FIELD[.PART]` key (a key the fixed fields hold already is theirs: they win, as when pushed).
+fn wire_fields(intent: &crate::domain::Intent) -> WireFields {
+    let fixed = intent.fields.clone();
+    let taken = |key: &str| match key {
+        "name" => fixed.name.is_some(),
+        "city" => fixed.city.is_some(),
+        _ => false,
+    };
+    let values = inputs_of(&intent.values)
+        .into_iter()
+        .filter(|(key, _)| !taken(key))
+        .collect();
+    WireFields { fixed, values }
 }

@@ -19,7 +19,8 @@ use super::wire::{
     Acceptance, IntentResult, IntentsRequest, IntentsResponse, WireFieldError, HEALTH_PATH,
     INTENTS_PATH, MAX_BODY_BYTES, MAX_INTENTS_PER_REQUEST,
 };
-use crate::config::Settings;
+use crate::config::{validate_base_url, Settings};
+use crate::domain::fields::{read_field_inputs, DataModel, DateOrder, DecimalSeparator, ReadHints};
 use crate::domain::{EntityKind, Event, IntentDraft, IntentSource};
 use crate::store::{Store, StoreError};
 
@@ -167,12 +168,32 @@ fn origin_of(request: &IntentsRequest) -> String {
     }
 }
 
+/// Values from other agents are machine-written: `.` is the decimal mark, dates are ISO.
+const MACHINE_HINTS: ReadHints = ReadHints {
+    decimal: DecimalSeparator::Dot,
+    dates: DateOrder::Auto,
+};
+
+/// The data model the relay reads values against: the one last read from its own Twenty server,
+/// else Twenty's standard fields (as `app::fields::fields_in_force`, which the relay may not use).
+fn model_in_force(store: &Store, settings: &Settings) -> DataModel {
+    settings
+        .base_url
+        .as_deref()
+        .and_then(|url| validate_base_url(url).ok())
+        .and_then(|server| store.server(&server).ok())
+        .and_then(|known| known.data_model)
+        .unwrap_or_else(DataModel::standard)
+}
+
 /// Validates, deduplicates and records the intents of one request in one durable append.
 fn record(state: &RelayState, request: IntentsRequest) -> Result<IntentsResponse, StoreError> {
     let _one_at_a_time = state.recording.lock().unwrap_or_else(|p| p.into_inner());
     let origin = origin_of(&request);
     let now = state.store.clock().now_ms();
     let mut seen = std::collections::HashSet::new();
+    let settings = state.settings.borrow().clone();
+    let mut model: Option<DataModel> = None;
     let mut results = Vec::with_capacity(request.intents.len());
     let mut accepted = Vec::new();
     for wire in request.intents {
@@ -195,11 +216,35 @@ fn record(state: &RelayState, request: IntentsRequest) -> Result<IntentsResponse
             ));
             continue;
         };
-        let draft = IntentDraft {
+        let mut draft = IntentDraft {
             external_id: wire.external_id.clone(),
-            fields: wire.fields.clone(),
+            fields: wire.fields.fixed.clone(),
             ..Default::default()
         };
+        if !wire.fields.values.is_empty() {
+            let model = model.get_or_insert_with(|| model_in_force(&state.store, &settings));
+            match read_field_inputs(
+                model.object(kind),
+                wire.fields.values.iter().map(|(k, v)| (k.as_str(), v)),
+                MACHINE_HINTS,
+                &mut draft.fields,
+            ) {
+                Ok(values) => draft.values = values,
+                Err(errors) => {
+                    results.push(result(
+                        Acceptance::Rejected,
+                        errors
+                            .into_iter()
+                            .map(|e| WireFieldError {
+                                field: e.key,
+                                message: e.message,
+                            })
+                            .collect(),
+                    ));
+                    continue;
+                }
+            }
+        }
         let source = IntentSource::Relay {
             origin: origin.clone(),
         };

@@ -31,10 +31,21 @@ pub struct WireIntent {
     pub kind: String,
     pub external_id: Option<String>,
     #[serde(default)]
-    pub fields: IntentFields,
+    pub fields: WireFields,
     /// When the person asked, ms since the epoch (the relay's time when absent).
     #[serde(default)]
     pub requested_at_ms: Option<i64>,
+}
+
+/// An intent's fields: the fixed ones by their names (`name`, `email`, `job_title`, …) and any
+/// field of the workspace as `push --field` names it (`"category": "Fintech"`, `"address.city":
+/// "Paris"`, `"tags": ["a", "b"]`), read by the relay against its own fields in force.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireFields {
+    #[serde(flatten)]
+    pub fixed: IntentFields,
+    #[serde(flatten)]
+    pub values: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What the relay answers (HTTP 200), one result per intent in request order.

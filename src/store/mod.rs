@@ -15,6 +15,7 @@ mod open;
 mod overlay;
 mod rebuild;
 mod search;
+mod servers;
 mod tail;
 
 use std::path::{Path, PathBuf};
@@ -34,10 +35,10 @@ pub use self::rebuild::RebuildReport;
 pub use self::search::{SearchCursor, SearchHit, SearchHits, MAX_TAIL_EVENTS};
 use crate::clock::Clock;
 use crate::domain::event::DecodeError;
-use crate::domain::projection::{KnownServers, MemoryProjections, ServerKnowledge};
+use crate::domain::projection::MemoryProjections;
 use crate::domain::{
     fold, Counters, EntityKind, Envelope, Event, FailedEntry, FailureDetail, ForwardCounters,
-    Intent, Mapping, PendingEntry, RecordKey, ServerFact, StoredConfig, SCHEMA_VERSION,
+    Intent, Mapping, PendingEntry, RecordKey, StoredConfig, SCHEMA_VERSION,
 };
 
 /// The folder inside the data directory that holds the sled database.
@@ -237,40 +238,6 @@ impl Store {
         Ok(self
             .get_value(keys::FORWARDED, "relay counters")?
             .unwrap_or_default())
-    }
-
-    /// What is known of each Twenty server this store has talked to.
-    pub fn servers(&self) -> Result<KnownServers> {
-        Ok(self
-            .get_value(keys::SERVERS, "known servers")?
-            .unwrap_or_default())
-    }
-
-    /// What is known of the Twenty server at `base_url` (normalised); empty when nothing is.
-    pub fn server(&self, base_url: &str) -> Result<ServerKnowledge> {
-        Ok(self.servers()?.servers.remove(base_url).unwrap_or_default())
-    }
-
-    /// Records the facts among `facts` that are news to `known` (what is known of `server`) as
-    /// `ServerLearned` events, in one append; returns them (nothing is appended when none is).
-    pub fn learn_server_facts(
-        &self,
-        server: &str,
-        known: &ServerKnowledge,
-        facts: Vec<ServerFact>,
-    ) -> Result<Vec<ServerFact>> {
-        let news = known.news(facts);
-        if !news.is_empty() {
-            self.append(
-                news.iter()
-                    .map(|fact| Event::ServerLearned {
-                        server: server.to_string(),
-                        fact: fact.clone(),
-                    })
-                    .collect(),
-            )?;
-        }
-        Ok(news)
     }
 
     /// The sequence number of an intent received as a relay with this id, if any.

@@ -7,14 +7,17 @@
 //! Each has one function that does the work over a [`Store`]: the agent runs it over its own
 //! store, a CLI that opened the store itself runs the very same function.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::{blocking, OpError, Operation};
 use crate::app::connection::ConnectionError;
+use crate::app::fields::{fields_in_force, FieldsInForce};
 use crate::app::{record_intents, Live, RecordError};
-use crate::config::{SaveError, SettingsUpdate};
+use crate::config::{SaveError, Settings, SettingsUpdate};
+use crate::domain::fields::{read_field_inputs, FieldInputError, ReadHints};
 use crate::domain::{EntityKind, Intent, IntentDraft, IntentSource, StoredConfig};
 use crate::store::Store;
 use crate::twenty::{ClientConfig, ConnectionReport, RequestBudget, TwentyClient, TwentyTarget};
@@ -27,13 +30,29 @@ pub struct RecordIntents {
     pub intents: Vec<IntentInput>,
 }
 
-/// One upsert: `{"kind": "company", "external_id": "c-1", "name": "Acme", …}`.
+/// One upsert: `{"kind": "company", "external_id": "c-1", "name": "Acme", "fields":
+/// {"category": "Fintech", "address.city": "Paris"}, …}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntentInput {
     #[serde(with = "kind_name")]
     pub kind: EntityKind,
     #[serde(flatten)]
     pub draft: IntentDraft,
+    /// Any field of the workspace, `FIELD[.PART]` → value (text, a list's items, JSON), read
+    /// against the fields in force where the intent is recorded (`push --field`). Fixed targets
+    /// (`jobTitle`, `emails.primaryEmail`, …) fill the draft's fixed fields.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+impl IntentInput {
+    pub fn new(kind: EntityKind, draft: IntentDraft) -> IntentInput {
+        IntentInput {
+            kind,
+            draft,
+            fields: BTreeMap::new(),
+        }
+    }
 }
 
 /// The intents as recorded.
@@ -43,12 +62,32 @@ pub struct Recorded {
 }
 
 impl RecordIntents {
-    pub fn record(self, store: &Store) -> Result<Recorded, OpError> {
-        let drafts: Vec<(EntityKind, IntentDraft)> = self
-            .intents
-            .into_iter()
-            .map(|input| (input.kind, input.draft))
-            .collect();
+    /// Reads every intent's `fields` against the fields in force for `settings`' server, then
+    /// validates and records them all, or none.
+    pub fn record(self, store: &Store, settings: &Settings) -> Result<Recorded, OpError> {
+        let in_force = if self.intents.iter().any(|input| !input.fields.is_empty()) {
+            Some(fields_in_force(store, settings)?)
+        } else {
+            None
+        };
+        let mut drafts: Vec<(EntityKind, IntentDraft)> = Vec::with_capacity(self.intents.len());
+        for input in self.intents {
+            let IntentInput {
+                kind,
+                mut draft,
+                fields,
+            } = input;
+            if let Some(in_force) = &in_force {
+                draft.values = read_field_inputs(
+                    in_force.model.object(kind),
+                    fields.iter().map(|(key, value)| (key.as_str(), value)),
+                    ReadHints::default(),
+                    &mut draft.fields,
+                )
+                .map_err(|errors| invalid_values(kind, &errors, in_force))?;
+            }
+            drafts.push((kind, draft));
+        }
         let intents =
             record_intents(store, &drafts, IntentSource::Cli).map_err(|error| match error {
                 RecordError::Invalid { .. } => OpError::bad_request(error.to_string()),
@@ -63,8 +102,29 @@ impl Operation for RecordIntents {
 
     async fn run(self, live: &Live) -> Result<Recorded, OpError> {
         // The engine wakes on the append by itself.
-        let store = live.handle().store().clone();
-        blocking(move || self.record(&store)).await
+        let handle = live.handle().clone();
+        blocking(move || self.record(handle.store(), &handle.settings())).await
+    }
+}
+
+/// Values that do not read for their fields, said as every front end of `push` says it.
+pub fn invalid_values(
+    kind: EntityKind,
+    errors: &[FieldInputError],
+    in_force: &FieldsInForce,
+) -> OpError {
+    let list = errors
+        .iter()
+        .map(|error| format!("{}: {}", error.key, error.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    OpError::BadRequest {
+        message: format!(
+            "invalid {kind}: {list}{}; fix the value{} and try again (nothing was recorded)",
+            super::fields::standard_hint(in_force),
+            if errors.len() > 1 { "s" } else { "" },
+        ),
+        field: errors.first().map(|error| error.key.clone()),
     }
 }
 
@@ -199,7 +259,7 @@ impl Operation for CheckConnection {
 }
 
 /// A kind as its lower-case name (`company`, `person`), as everywhere in the API.
-mod kind_name {
+pub(crate) mod kind_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::domain::EntityKind;

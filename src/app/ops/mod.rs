@@ -14,6 +14,8 @@
 //! - [`settings`]: the settings, saving a change, the drop-folder check, Test connection,
 //!   Create field.
 //! - [`failures`]: parked failures with what they collide with; dismiss one, link one.
+//! - [`fields`]: the workspace's fields (read again from Twenty when asked) and the mapping
+//!   overrides: show, set, unset.
 //! - [`files`]: an error report's text, and a file added to the drop folder (its bytes do not
 //!   travel inside a [`Request`]).
 //! - [`commands`], [`until_idle`]: what the CLI's own commands need beside a running agent
@@ -26,6 +28,7 @@
 pub mod actions;
 pub mod commands;
 pub mod failures;
+pub mod fields;
 pub mod files;
 pub mod imports;
 pub mod preview;
@@ -50,13 +53,16 @@ pub use commands::{
     CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
 };
 pub use failures::{DismissFailure, FailureList, LinkRecord, ListFailures};
+pub use fields::{
+    FieldRow, Fields, FieldsReport, KindFields, MappingReport, MappingSet, MappingShow,
+    MappingUnset, OverrideRow,
+};
 pub use files::{ImportReport, ReportFile, Uploaded};
 pub use imports::{
     ImportJob, ImportJobState, ImportJobs, ImportStarted, ReadingFiles, ReadingImports, StartImport,
 };
 pub use preview::{
-    ColumnChoice, ImportPreview, MappingSet, MappingStored, PreviewCell, PreviewColumn,
-    PreviewReply, PreviewRow, TargetChoice,
+    ColumnChoice, ImportPreview, PreviewCell, PreviewColumn, PreviewReply, PreviewRow, TargetChoice,
 };
 pub use reads::{
     Chart, Events, FailedPage, FailedRecords, Imports, ImportsPage, LiveStatus, Mappings, Records,
@@ -133,7 +139,10 @@ operations! {
     DismissFailure,
     LinkRecord,
     ImportPreview,
+    Fields,
+    MappingShow,
     MappingSet,
+    MappingUnset,
 }
 
 impl Request {

@@ -11,13 +11,12 @@ use super::{blocking, OpError, Operation};
 use crate::app::fields::{fields_in_force, refresh_data_model, FieldsInForce};
 use crate::app::Live;
 use crate::domain::fields::{
-    mapping_config_key, parse_cell, parse_items, parse_target, propose_mapping, ColumnTarget,
-    FieldType, KnownColumn, MatchedBy, ObjectFields, OverrideTarget, ReadHints, RecordColumn,
+    parse_cell, parse_items, parse_target, propose_mapping, ColumnTarget, FieldType, KnownColumn,
+    MatchedBy, ObjectFields, OverrideTarget, ReadHints, RecordColumn,
 };
-use crate::domain::{ConfigChange, EntityKind, Event};
+use crate::domain::EntityKind;
 use crate::import::columns::kind_from_file_name;
 use crate::import::parse::sniff_delimiter;
-use crate::store::Store;
 use crate::twenty::{ClientConfig, TwentyClient, TwentyTarget};
 
 /// The most text a preview reads: the beginning of a file, not the file.
@@ -748,109 +747,6 @@ fn json_cell(value: &serde_json::Value) -> Cell {
     match value {
         Value::Array(items) => Cell::List(items.iter().map(scalar).collect()),
         other => Cell::Text(scalar(other)),
-    }
-}
-
-/// Keeps one column's destination for a kind: `FIELD[.PART]`, a record column or `ignore`, as
-/// `twenty-sync mapping set KIND COLUMN FIELD[.PART]` does.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MappingSet {
-    #[serde(with = "kind_name")]
-    pub kind: EntityKind,
-    pub column: String,
-    pub target: String,
-}
-
-/// The override kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MappingStored {
-    #[serde(with = "kind_name")]
-    pub kind: EntityKind,
-    pub column: String,
-    /// The stored spelling (`address.addressCity`, `ignore`).
-    pub target: String,
-}
-
-impl Operation for MappingSet {
-    type Reply = MappingStored;
-
-    async fn run(self, live: &Live) -> Result<MappingStored, OpError> {
-        let handle = live.handle().clone();
-        let by = live.caller();
-        blocking(move || {
-            let settings = handle.settings();
-            let in_force = fields_in_force(handle.store(), &settings)?;
-            store_override(handle.store(), &in_force, &self, by)
-        })
-        .await
-    }
-}
-
-/// Reads `request.target` against the fields in force and stores it (no change when it is
-/// stored already).
-pub fn store_override(
-    store: &Store,
-    in_force: &FieldsInForce,
-    request: &MappingSet,
-    by: &str,
-) -> Result<MappingStored, OpError> {
-    let column = request.column.trim();
-    if column.is_empty() {
-        return Err(OpError::BadRequest {
-            message: "name the column (its header in the file)".to_string(),
-            field: Some("column".to_string()),
-        });
-    }
-    let target =
-        parse_target(&request.target, in_force.model.object(request.kind)).map_err(|error| {
-            OpError::BadRequest {
-                message: error.to_string(),
-                field: Some("target".to_string()),
-            }
-        })?;
-    let key = mapping_config_key(request.kind, column);
-    let text = target.to_string();
-    let row = store.config()?;
-    let unchanged = row
-        .as_ref()
-        .and_then(|row| row.values.get(&key))
-        .is_some_and(|stored| *stored == text);
-    if !unchanged {
-        let now = store.clock().now_ms();
-        store.append(vec![Event::ConfigChanged(ConfigChange {
-            values: vec![(key, Some(text.clone()))],
-            secrets: vec![],
-            created_by: row
-                .as_ref()
-                .map_or_else(|| by.to_string(), |r| r.created_by.clone()),
-            updated_by: by.to_string(),
-            created_at_ms: row.as_ref().map_or(now, |r| r.created_at_ms),
-            updated_at_ms: now,
-        })])?;
-    }
-    Ok(MappingStored {
-        kind: request.kind,
-        column: column.to_string(),
-        target: text,
-    })
-}
-
-/// A kind as its name: `company`, `person`.
-mod kind_name {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::domain::EntityKind;
-
-    pub fn serialize<S: Serializer>(kind: &EntityKind, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(kind.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<EntityKind, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        EntityKind::parse(&name).ok_or_else(|| {
-            serde::de::Error::custom(format!("unknown kind '{name}'; use company or person"))
-        })
     }
 }
 

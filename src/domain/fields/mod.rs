@@ -20,6 +20,7 @@ mod metadata;
 mod model;
 mod numbers;
 mod parts;
+mod routing;
 mod standard;
 mod targets;
 mod text;
@@ -39,6 +40,7 @@ pub use metadata::{
 pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, ObjectFields};
 pub use numbers::{Decimal, DecimalSeparator};
 pub use parts::Part;
+pub use routing::{input_of, inputs_of, read_field_inputs, route_fixed, FieldInputError};
 pub use standard::{record_values, split_name};
 pub use targets::{
     mapping_config_key, parse_mapping_config_key, parse_target, MappingOverrides, OverrideTarget,

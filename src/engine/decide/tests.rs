@@ -380,3 +380,64 @@ fn attempts_are_counted_only_for_server_errors_and_park_at_the_fifth() {
     let parks: Vec<bool> = (0..6).map(parks_at_this_attempt).collect();
     assert_eq!(parks, [false, false, false, false, true, true]);
 }
+
+#[test]
+fn a_refusal_because_of_a_field_names_the_field() {
+    let body = |message: &str| {
+        serde_json::to_string(&json!({"statusCode": 400, "messages": [message]})).unwrap()
+    };
+    let cases = [
+        (
+            r#"Invalid value 'NOPE' for field "category" of object company"#,
+            Some("category"),
+        ),
+        (
+            r#"Invalid value "x" for multi select field "tags""#,
+            Some("tags"),
+        ),
+        (
+            r#"Invalid value ["a",1] for field "aliases - Array values need to be string""#,
+            Some("aliases"),
+        ),
+        (
+            r#"Invalid number value "many" for field "annualRecurringRevenue.amountMicros""#,
+            Some("annualRecurringRevenue"),
+        ),
+        (
+            r#"Invalid subfield nope for links field "listingUrl""#,
+            Some("listingUrl"),
+        ),
+        (
+            r#"Object person doesn't have any "nickname" field."#,
+            Some("nickname"),
+        ),
+        (
+            r#"Field metadata for field "bogusField" is missing in object metadata person"#,
+            Some("bogusField"),
+        ),
+        // The schema, not a field of ours; and refusals that name no field.
+        (
+            r#"Object person doesn't have any "externalId" field."#,
+            None,
+        ),
+        ("name must be a string", None),
+        ("duplicate key value violates unique constraint", None),
+    ];
+    for (message, field) in cases {
+        let error = answer(400, &body(message));
+        assert_eq!(refused_field(&error).as_deref(), field, "{message}");
+    }
+    assert_eq!(
+        refused_field(&answer(500, &body("Invalid value 'x' for field \"f\""))),
+        None
+    );
+    let message = field_refusal_message(EntityKind::Person, "nickname", "Object person …");
+    for part in [
+        "'nickname'",
+        "twenty-sync fields person --refresh",
+        "mapping set",
+        "retry-failed",
+    ] {
+        assert!(message.contains(part), "{message}");
+    }
+}

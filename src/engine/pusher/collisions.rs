@@ -1,18 +1,54 @@
 //! The conflicts of a round: a create that collided with a unique value is looked up again (it
 //! may be our own record, created meanwhile, or in Twenty's trash, where an upsert restores it);
 //! a record refused for good is parked, a duplicate with the record it collides with
-//! ([`crate::engine::conflict`]: one lookup of the value).
+//! ([`crate::engine::conflict`]: one lookup of the value), one refused because of a field with
+//! the field named and what to do, and the data model read again once after such a round.
 
 use super::execute::{Outgoing, Task};
-use super::{failure_saying, success, Pusher};
+use super::{failure, failure_saying, success, Pusher};
 use crate::domain::plan::WorkItem;
-use crate::domain::{Conflict, EntityKind, Event, PushOutcome};
+use crate::domain::{Conflict, EntityKind, Event, PushOutcome, ServerFact};
 use crate::engine::conflict;
 use crate::engine::decide::{self, AfterCollisionLookup, AfterRefusedRestore, Disposition};
 use crate::engine::EngineError;
 use crate::twenty::{wire, ErrorCode, RemoteRecord, TwentyError};
 
 impl Pusher {
+    /// The failure a record is parked with: a refusal naming one of its fields says which and
+    /// what to do, and marks the data model for reading again at the end of the round.
+    pub(super) fn parked_failure(&mut self, item: &WorkItem, error: &TwentyError) -> Event {
+        match decide::refused_field(error) {
+            Some(field) => {
+                self.model_stale = true;
+                let said = error.server_message().unwrap_or_default();
+                let message = decide::field_refusal_message(item.key.kind, &field, said);
+                failure_saying(item, error, message, false)
+            }
+            None => failure(item, error, false),
+        }
+    }
+
+    /// Reads the workspace's data model again (once, after a round in which Twenty refused a
+    /// field) and records it when it changed, so the next mapping and `fields` see Twenty's
+    /// fields as they are now. A failure to read it is logged; the round's outcome stands.
+    pub(super) async fn refresh_stale_model(&mut self) {
+        if !std::mem::take(&mut self.model_stale) {
+            return;
+        }
+        match self.client.read_data_model().await {
+            Ok(model) => match self.learn(ServerFact::DataModelRead(model)) {
+                Ok(()) => tracing::info!(
+                    server = self.client.base_url(),
+                    "Twenty refused a field: read its data model again"
+                ),
+                Err(error) => tracing::warn!("could not record the data model: {error}"),
+            },
+            Err(error) => tracing::warn!(
+                "Twenty refused a field, and its data model could not be read again: {error}"
+            ),
+        }
+    }
+
     /// A create hit a duplicate: if it is our own `externalId` (someone, or a crashed earlier
     /// run, created it meanwhile), update that record instead; if it is in Twenty's trash,
     /// restore it; otherwise another unique field (email, domain) collides and the record is

@@ -3,8 +3,10 @@
 //! (`security`); pages walk a large log exactly once, the SSE stream delivers a change
 //! (`pages`); uploads are bounded and reports served only when the agent wrote them (`files`);
 //! `POST /api/rpc` and the REST routes answer the same, malformed requests get a JSON sentence
-//! (`rpc`); records search and the Activity filter by record find what they are asked (`search`).
+//! (`rpc`); records search and the Activity filter by record find what they are asked (`search`);
+//! the fields and mapping routes answer as their operations do (`fields`).
 
+mod fields;
 mod files;
 mod pages;
 mod rpc;

@@ -10,6 +10,7 @@ mod bad_input;
 mod contract;
 mod door;
 mod failures;
+mod fields;
 mod messages;
 mod store_files;
 mod sync_command;

@@ -7,5 +7,6 @@ mod support;
 mod cli;
 mod precedence;
 mod relay;
+mod relay_fields;
 mod runtime;
 mod safety;

@@ -11,6 +11,7 @@ mod conflicts;
 mod economy;
 mod failures;
 mod faults;
+mod field_refusal;
 mod fields;
 mod floor;
 mod people;

@@ -2,8 +2,11 @@
 //! column's choice kept as an override on a real store.
 
 use super::*;
+use crate::app::ops::MappingSet;
 use crate::clock::ManualClock;
+use crate::config::Settings;
 use crate::domain::fields::{DataModel, FieldDef, FieldOption, FieldOrigin, MappingOverrides};
+use crate::store::Store;
 
 fn custom(name: &str, label: &str, field_type: FieldType, options: &[&str]) -> FieldDef {
     FieldDef {
@@ -310,7 +313,7 @@ fn a_choice_is_stored_as_an_override_once() {
         column: " Town ".into(),
         target: "Address.City".into(),
     };
-    let stored = store_override(&store, &in_force(), &set, "ui").unwrap();
+    let stored = set.save(&store, &Settings::default(), "ui").unwrap();
     assert_eq!(stored.target, "address.addressCity");
     assert_eq!(stored.column, "Town");
     let row = store.config().unwrap().unwrap();
@@ -322,13 +325,13 @@ fn a_choice_is_stored_as_an_override_once() {
     let overrides = MappingOverrides::from_config(&row.values);
     assert!(overrides.get(EntityKind::Company, "town").is_some());
     let events = store.last_seq();
-    store_override(&store, &in_force(), &set, "ui").unwrap();
+    set.save(&store, &Settings::default(), "ui").unwrap();
     assert_eq!(store.last_seq(), events, "no change, no event");
     let wrong = MappingSet {
         target: "nosuch".into(),
         ..set
     };
-    let error = store_override(&store, &in_force(), &wrong, "ui").unwrap_err();
+    let error = wrong.save(&store, &Settings::default(), "ui").unwrap_err();
     assert_eq!(
         error
             .reply()

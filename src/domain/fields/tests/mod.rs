@@ -9,6 +9,7 @@ mod mapping;
 mod metadata;
 mod numbers_and_dates;
 mod props;
+mod routing;
 mod wire;
 
 /// A field of `kind` as the metadata would describe a custom one.
