@@ -6,13 +6,14 @@
 //! [`FileMapping::draft`]; the mapping is computed once per file (again only when a JSON file
 //! shows a key not met before), never per row.
 
+pub use crate::domain::fields::{fixed_field, FixedField as Fixed};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::parse::{truncate, Cell, Headers};
 use crate::domain::fields::{
     parse_target, propose_mapping, CellError, ColumnMapping, ColumnTarget, DataModel, FieldDef,
-    FieldTarget, MappingFinding, MappingOverrides, Part, ReadHints, RecordColumn, TargetError,
+    FieldTarget, MappingFinding, MappingOverrides, ReadHints, RecordColumn, TargetError,
 };
 use crate::domain::{EntityKind, IntentDraft};
 
@@ -85,56 +86,6 @@ impl ImportFields {
         }
         Ok(self)
     }
-}
-
-/// One of the intent's fixed fields: what `record_values` sends them as is where a column
-/// mapped to that target goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fixed {
-    Name,
-    FirstName,
-    LastName,
-    Email,
-    Website,
-    Phone,
-    JobTitle,
-    City,
-}
-
-impl Fixed {
-    /// The field's name in validation errors (`IntentDraft::validate`).
-    pub fn field_name(self) -> &'static str {
-        match self {
-            Fixed::Name => "name",
-            Fixed::FirstName => "first_name",
-            Fixed::LastName => "last_name",
-            Fixed::Email => "email",
-            Fixed::Website => "website",
-            Fixed::Phone => "phone",
-            Fixed::JobTitle => "job_title",
-            Fixed::City => "city",
-        }
-    }
-}
-
-/// The split: the fixed field a target fills for `kind` (a company's `name` and
-/// `domainName.primaryLinkUrl`; a person's `name` (whole), `name.firstName`/`lastName`,
-/// `emails.primaryEmail`, `phones.primaryPhoneNumber`, `jobTitle`, `city`), or `None`: the
-/// target is one of the intent's other values (`emails.additionalEmails`, `address.addressCity`,
-/// any custom field).
-pub fn fixed_field(kind: EntityKind, target: &FieldTarget) -> Option<Fixed> {
-    use EntityKind::{Company, Person};
-    Some(match (kind, target.field.as_str(), target.part) {
-        (_, "name", None) => Fixed::Name,
-        (Company, "domainName", Some(Part::PrimaryLinkUrl)) => Fixed::Website,
-        (Person, "name", Some(Part::FirstName)) => Fixed::FirstName,
-        (Person, "name", Some(Part::LastName)) => Fixed::LastName,
-        (Person, "emails", Some(Part::PrimaryEmail)) => Fixed::Email,
-        (Person, "phones", Some(Part::PrimaryPhoneNumber)) => Fixed::Phone,
-        (Person, "jobTitle", None) => Fixed::JobTitle,
-        (Person, "city", None) => Fixed::City,
-        _ => return None,
-    })
 }
 
 /// Where one column's cells go, for one kind.

@@ -41,7 +41,7 @@ pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, Object
 pub use numbers::{Decimal, DecimalSeparator};
 pub use parts::Part;
 pub use routing::{input_of, inputs_of, read_field_inputs, route_fixed, FieldInputError};
-pub use standard::{record_values, split_name};
+pub use standard::{fixed_field, record_values, split_name, FixedField};
 pub use targets::{
     mapping_config_key, parse_mapping_config_key, parse_target, MappingOverrides, OverrideTarget,
     TargetError, MAPPING_CONFIG_PREFIX,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::cells::{parse_cell, parse_items, CellValue, ReadHints};
 use super::known_columns::RecordColumn;
 use super::model::{FieldType, ObjectFields};
-use super::parts::Part;
+use super::standard::{fixed_field, FixedField};
 use super::targets::{parse_target, OverrideTarget};
 use super::wire::{canonical_json, FieldTarget, FieldValues};
 use crate::domain::intent::{EntityKind, IntentFields};
@@ -113,30 +113,27 @@ pub fn route_fixed(
     value: &CellValue,
     fixed: &mut IntentFields,
 ) -> bool {
-    let text = match value {
-        CellValue::Text(text) => text.clone(),
-        CellValue::FullName { first, last } if kind == EntityKind::Person => {
-            if fixed.first_name.is_none() && fixed.last_name.is_none() {
-                fixed.first_name = Some(first.clone());
-                fixed.last_name = Some(last.clone());
+    let Some(place) = fixed_field(kind, target) else {
+        return false;
+    };
+    match value {
+        CellValue::Text(text) => {
+            place.slot(fixed).get_or_insert(text.clone());
+        }
+        CellValue::FullName { first, last } if place == FixedField::Name => {
+            if kind == EntityKind::Person {
+                if fixed.first_name.is_none() && fixed.last_name.is_none() {
+                    fixed.first_name = Some(first.clone());
+                    fixed.last_name = Some(last.clone());
+                }
+            } else {
+                fixed
+                    .name
+                    .get_or_insert(format!("{first} {last}").trim().to_string());
             }
-            return true;
         }
         _ => return false,
-    };
-    let field = target.field.as_str();
-    let place = match (kind, field, target.part) {
-        (EntityKind::Company, "name", None) => &mut fixed.name,
-        (EntityKind::Company, "domainName", Some(Part::PrimaryLinkUrl)) => &mut fixed.website,
-        (EntityKind::Person, "name", Some(Part::FirstName)) => &mut fixed.first_name,
-        (EntityKind::Person, "name", Some(Part::LastName)) => &mut fixed.last_name,
-        (EntityKind::Person, "emails", Some(Part::PrimaryEmail)) => &mut fixed.email,
-        (EntityKind::Person, "phones", Some(Part::PrimaryPhoneNumber)) => &mut fixed.phone,
-        (EntityKind::Person, "jobTitle", None) => &mut fixed.job_title,
-        (EntityKind::Person, "city", None) => &mut fixed.city,
-        _ => return false,
-    };
-    place.get_or_insert(text);
+    }
     true
 }
 

@@ -1,6 +1,7 @@
 //! The fixed fields of an intent (name, e-mail, website, phone, job title, city) as values of
 //! the workspace's standard fields, joined with the intent's other values: the one set of field
-//! values a record is sent, hashed and compared with.
+//! values a record is sent, hashed and compared with; and the way back, the fixed field a target
+//! names ([`fixed_field`]), for every input path that reads `FIELD[.PART]` targets.
 
 use super::cells::CellValue;
 use super::parts::Part;
@@ -61,5 +62,69 @@ pub fn split_name(fields: &IntentFields) -> Option<(String, String)> {
     Some(match name.split_once(' ') {
         Some((first, last)) => (first.to_string(), last.trim().to_string()),
         None => (name.to_string(), String::new()),
+    })
+}
+
+/// One of the intent's fixed fields: what `record_values` sends them as is where a column
+/// mapped to that target goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FixedField {
+    Name,
+    FirstName,
+    LastName,
+    Email,
+    Website,
+    Phone,
+    JobTitle,
+    City,
+}
+
+impl FixedField {
+    /// The field's name in validation errors (`IntentDraft::validate`).
+    pub fn field_name(self) -> &'static str {
+        match self {
+            FixedField::Name => "name",
+            FixedField::FirstName => "first_name",
+            FixedField::LastName => "last_name",
+            FixedField::Email => "email",
+            FixedField::Website => "website",
+            FixedField::Phone => "phone",
+            FixedField::JobTitle => "job_title",
+            FixedField::City => "city",
+        }
+    }
+
+    /// Its place in an intent's fixed fields.
+    pub fn slot(self, fields: &mut IntentFields) -> &mut Option<String> {
+        match self {
+            FixedField::Name => &mut fields.name,
+            FixedField::FirstName => &mut fields.first_name,
+            FixedField::LastName => &mut fields.last_name,
+            FixedField::Email => &mut fields.email,
+            FixedField::Website => &mut fields.website,
+            FixedField::Phone => &mut fields.phone,
+            FixedField::JobTitle => &mut fields.job_title,
+            FixedField::City => &mut fields.city,
+        }
+    }
+}
+
+/// The split: the fixed field a target fills for `kind` (a company's `name` and
+/// `domainName.primaryLinkUrl`; a person's `name` (whole), `name.firstName`/`lastName`,
+/// `emails.primaryEmail`, `phones.primaryPhoneNumber`, `jobTitle`, `city`), or `None`: the
+/// target is one of the intent's other values (`emails.additionalEmails`, `address.addressCity`,
+/// any custom field).
+pub fn fixed_field(kind: EntityKind, target: &FieldTarget) -> Option<FixedField> {
+    use EntityKind::{Company, Person};
+    Some(match (kind, target.field.as_str(), target.part) {
+        (_, "name", None) => FixedField::Name,
+        (Company, "domainName", Some(Part::PrimaryLinkUrl)) => FixedField::Website,
+        (Person, "name", Some(Part::FirstName)) => FixedField::FirstName,
+        (Person, "name", Some(Part::LastName)) => FixedField::LastName,
+        (Person, "emails", Some(Part::PrimaryEmail)) => FixedField::Email,
+        (Person, "phones", Some(Part::PrimaryPhoneNumber)) => FixedField::Phone,
+        (Person, "jobTitle", None) => FixedField::JobTitle,
+        (Person, "city", None) => FixedField::City,
+        _ => return None,
     })
 }

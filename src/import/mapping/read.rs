@@ -165,17 +165,7 @@ fn put_record(row: &mut RowDraft, record: RecordColumn, text: &str) {
 }
 
 fn put_fixed(draft: &mut IntentDraft, fixed: Fixed, text: &str) {
-    let fields = &mut draft.fields;
-    let slot = match fixed {
-        Fixed::Name => &mut fields.name,
-        Fixed::FirstName => &mut fields.first_name,
-        Fixed::LastName => &mut fields.last_name,
-        Fixed::Email => &mut fields.email,
-        Fixed::Website => &mut fields.website,
-        Fixed::Phone => &mut fields.phone,
-        Fixed::JobTitle => &mut fields.job_title,
-        Fixed::City => &mut fields.city,
-    };
+    let slot = fixed.slot(&mut draft.fields);
     if slot.is_none() {
         *slot = Some(text.to_string());
     }
