@@ -241,8 +241,8 @@ fn pushed_records_carry_every_mapped_value_on_both_flavours() {
         folder.write("companies.csv", directory_csv());
         folder.write(
             "people.csv",
-            "id,first name,last name,email,Emails Additional,Seniority,Nickname,company_id\n\
-             p1,Ada,Lovelace,ada@example.com,\"ada@work.example, a.l@example.org\",senior,Countess,c1\n",
+            "id,first name,last name,email,Emails Additional,Seniority,Nickname,job title,city,company_id\n\
+             p1,Ada,Lovelace,ada@example.com,\"ada@work.example, a.l@example.org\",senior,Countess,Analyst,London,c1\n",
         );
         let run = folder.run(&["import", "companies.csv", "people.csv"]);
         assert_eq!(run.code, 0, "{}", said(&run));
@@ -301,6 +301,40 @@ fn pushed_records_carry_every_mapped_value_on_both_flavours() {
         assert_eq!(ada["seniority"], "SENIOR", "{ada}");
         assert_eq!(ada["nickname"], "Countess", "{ada}");
         assert_eq!(ada["companyId"], acme["id"], "the company link: {ada}");
+
+        // Someone edits Ada's job title in Twenty; the directory then changes her city only.
+        let ada_id = ada["id"].as_str().expect("an id").to_string();
+        fake.edit_record(
+            "people",
+            &ada_id,
+            json!({"jobTitle": "Countess of Lovelace"}),
+        )
+        .expect("an edit in Twenty");
+        folder.write(
+            "people-2.csv",
+            "id,first name,last name,email,Emails Additional,Seniority,Nickname,job title,city,company_id\n\
+             p1,Ada,Lovelace,ada@example.com,\"ada@work.example, a.l@example.org\",senior,Countess,Analyst,Paris,c1\n",
+        );
+        let run = folder.run(&["import", "people-2.csv"]);
+        assert_eq!(run.code, 0, "{}", said(&run));
+        let run = folder.run(&["sync", "--until-idle"]);
+        assert_eq!(run.code, 0, "{}", said(&run));
+        let ada = fake
+            .records("people")
+            .into_iter()
+            .find(|r| r["externalId"] == "p1")
+            .expect("Ada is still in Twenty");
+        assert_eq!(ada["city"], "Paris", "the directory's change: {ada}");
+        assert_eq!(
+            ada["jobTitle"], "Countess of Lovelace",
+            "the edit made in Twenty survives: {ada}"
+        );
+        assert_eq!(ada["seniority"], "SENIOR", "{ada}");
+        assert_eq!(
+            ada["emails"]["additionalEmails"],
+            json!(["ada@work.example", "a.l@example.org"]),
+            "{ada}"
+        );
     }
 }
 
