@@ -39,6 +39,7 @@ pub fn record_intents(
         .iter()
         .map(|(kind, draft)| {
             draft
+                .clone()
                 .into_intent(*kind, Uuid::now_v7(), source.clone(), now_ms)
                 .map_err(|errors| RecordError::Invalid {
                     kind: *kind,

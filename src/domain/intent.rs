@@ -216,7 +216,7 @@ impl IntentDraft {
     /// engine): validated and normalised, with the id and time the caller chose (a fresh UUIDv7
     /// and now, or a relayed intent's own).
     pub fn into_intent(
-        &self,
+        self,
         kind: EntityKind,
         id: Uuid,
         source: IntentSource,
@@ -230,7 +230,7 @@ impl IntentDraft {
             fields,
             source,
             requested_at_ms,
-            values: self.values.clone(),
+            values: self.values,
         })
     }
 

@@ -20,8 +20,10 @@ use super::parts::Part;
 
 /// What a column fills: a field, and for a composite field one of its parts (`None` for a whole
 /// FULL_NAME and for fields without parts). Written `field` or `field.part` (wire names).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+///
+/// Stored (bincode) as the field's name and the part's wire name, with no text put together;
+/// in JSON as the `field.part` text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldTarget {
     pub field: String,
     pub part: Option<Part>,
@@ -70,6 +72,42 @@ impl TryFrom<String> for FieldTarget {
 impl From<FieldTarget> for String {
     fn from(target: FieldTarget) -> String {
         target.to_string()
+    }
+}
+
+impl Serialize for FieldTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            (self.field.as_str(), self.part.map(Part::wire_name)).serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldTarget, D::Error> {
+        use serde::de::Error;
+        if deserializer.is_human_readable() {
+            return FieldTarget::try_from(String::deserialize(deserializer)?)
+                .map_err(D::Error::custom);
+        }
+        let (field, part) = <(String, Option<String>)>::deserialize(deserializer)?;
+        if field.is_empty() {
+            return Err(D::Error::custom("a stored field target names no field"));
+        }
+        let part = match part {
+            None => None,
+            Some(name) => Some(
+                Part::ALL
+                    .into_iter()
+                    .find(|p| p.wire_name() == name)
+                    .ok_or_else(|| {
+                        D::Error::custom(format!("'{name}' is not a part of a composite field"))
+                    })?,
+            ),
+        };
+        Ok(FieldTarget { field, part })
     }
 }
 

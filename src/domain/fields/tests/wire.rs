@@ -255,3 +255,29 @@ fn values_and_targets_survive_json_and_bincode() {
     assert!(serde_json::from_str::<FieldTarget>("\".addressCity\"").is_err());
     assert!(serde_json::from_str::<Decimal>("\"1,5\"").is_err());
 }
+
+#[test]
+fn targets_are_text_in_json_and_name_plus_part_when_stored() {
+    let target = FieldTarget::new("address", Some(Part::AddressCity));
+    assert_eq!(
+        serde_json::to_value(&target).unwrap(),
+        serde_json::json!("address.addressCity")
+    );
+    let back: FieldTarget =
+        serde_json::from_value(serde_json::json!("address.addressCity")).unwrap();
+    assert_eq!(back, target);
+    let config = bincode::config::standard();
+    let bytes = bincode::serde::encode_to_vec(&target, config).unwrap();
+    assert_eq!(bytes, b"\x07address\x01\x0baddressCity");
+    let (stored, _): (FieldTarget, usize) =
+        bincode::serde::decode_from_slice(&bytes, config).unwrap();
+    assert_eq!(stored, target);
+    let whole = bincode::serde::encode_to_vec(FieldTarget::new("tags", None), config).unwrap();
+    assert_eq!(whole, b"\x04tags\x00");
+    for hostile in [&b"\x00\x00"[..], b"\x01a\x01\x04nope", b"\x01a\x01"] {
+        assert!(
+            bincode::serde::decode_from_slice::<FieldTarget, _>(hostile, config).is_err(),
+            "{hostile:?}"
+        );
+    }
+}
