@@ -2,7 +2,7 @@
 //! matched by value or label ignoring case and accents, and ratings (`RATING_3`, `3`, `★★★`).
 
 use super::model::FieldOption;
-use super::text::fold;
+use super::text::{fold, folded};
 
 const TRUE_WORDS: &[&str] = &["yes", "y", "true", "t", "1", "x", "on", "✓", "✔"];
 const FALSE_WORDS: &[&str] = &["no", "n", "false", "f", "0", "off"];
@@ -28,9 +28,12 @@ pub fn match_options(options: &[FieldOption], text: &str) -> Result<String, Vec<
     if let Some(option) = options.iter().find(|o| o.value == text) {
         return Ok(option.value.clone());
     }
-    let folded = fold(text);
+    let wanted = fold(text);
     let by = |key: fn(&FieldOption) -> &str| -> Vec<&FieldOption> {
-        options.iter().filter(|o| fold(key(o)) == folded).collect()
+        options
+            .iter()
+            .filter(|o| folded(key(o)).eq(wanted.chars()))
+            .collect()
     };
     for matches in [by(|o| o.value.as_str()), by(|o| o.label.as_str())] {
         match matches.as_slice() {

@@ -161,14 +161,7 @@ impl FieldDef {
     /// without them, Twenty's five (`RATING_1` … `RATING_5`, labelled 1 … 5).
     pub fn effective_options(&self) -> Cow<'_, [FieldOption]> {
         if self.options.is_empty() && self.field_type == FieldType::Rating {
-            return Cow::Owned(
-                (1..=5)
-                    .map(|n| FieldOption {
-                        value: format!("RATING_{n}"),
-                        label: n.to_string(),
-                    })
-                    .collect(),
-            );
+            return Cow::Borrowed(default_ratings());
         }
         Cow::Borrowed(&self.options)
     }
@@ -305,4 +298,17 @@ impl DataModel {
             standard(EntityKind::Person, &person),
         )
     }
+}
+
+/// Twenty's five ratings (`RATING_1` … `RATING_5`, labelled 1 … 5), made once.
+fn default_ratings() -> &'static [FieldOption] {
+    static RATINGS: std::sync::OnceLock<Vec<FieldOption>> = std::sync::OnceLock::new();
+    RATINGS.get_or_init(|| {
+        (1..=5)
+            .map(|n| FieldOption {
+                value: format!("RATING_{n}"),
+                label: n.to_string(),
+            })
+            .collect()
+    })
 }

@@ -13,34 +13,42 @@ pub const MAX_CELL_BYTES: usize = 100_000;
 /// runs of white space made one space, control characters dropped, trimmed.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    let mut push = |c: char, out: &mut String| {
-        if c.is_whitespace() || c == '_' || c == '-' {
-            space = !out.is_empty();
-        } else if !c.is_control() {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-    };
-    if text.is_ascii() {
-        for c in text.chars() {
-            push(c.to_ascii_lowercase(), &mut out);
-        }
+    out.extend(folded(text));
+    out
+}
+
+/// [`fold`] as it goes, without building the text: two texts fold alike when
+/// `folded(a).eq(folded(b))`.
+pub fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
+    let chars: Box<dyn Iterator<Item = char> + '_> = if text.is_ascii() {
+        Box::new(text.chars().map(|c| c.to_ascii_lowercase()))
     } else {
         // Lower case after the decomposition too: it may give capitals (`𝒩` is an `N`).
-        for c in text
-            .nfkd()
-            .filter(|c| !is_combining_mark(*c))
-            .flat_map(char::to_lowercase)
-            .filter(|c| !is_combining_mark(*c))
-        {
-            push(c, &mut out);
-        }
-    }
-    out
+        Box::new(
+            text.nfkd()
+                .filter(|c| !is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .filter(|c| !is_combining_mark(*c)),
+        )
+    };
+    let mut started = false;
+    let mut space = false;
+    chars
+        .filter_map(move |c| {
+            if c.is_whitespace() || c == '_' || c == '-' {
+                space = started;
+                None
+            } else if c.is_control() {
+                None
+            } else if space {
+                space = false;
+                Some([' ', c])
+            } else {
+                started = true;
+                Some(['\0', c])
+            }
+        })
+        .flat_map(|pair| pair.into_iter().filter(|c| *c != '\0'))
 }
 
 /// A column header (or a field's name or label) as headers are matched: folded, then without

@@ -153,3 +153,11 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Folding as it goes gives exactly the folded text (select options are compared that way).
+    #[test]
+    fn folding_as_it_goes_is_folding(text in "\\PC{0,24}|[ _\\-aZé\u{301}\u{1}]{0,12}") {
+        prop_assert_eq!(crate::domain::fields::text::folded(&text).collect::<String>(), fold(&text));
+    }
+}
