@@ -67,6 +67,58 @@ fn the_format_2_fixture_store_opens_and_reads() {
     assert_eq!(cli.ok(&["status", "--json"]).json(), status);
 }
 
+/// `tests/fixtures/store-v3` was written by format 3 (see tests/fixtures/README.md): it opens
+/// without a migration; its intents carry their other fields, its successes the fields pushed,
+/// what it learned of the server includes the data model, and a rebuild finds nothing to
+/// correct.
+#[test]
+fn the_format_3_fixture_store_opens_and_reads() {
+    let cli = Cli::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v3");
+    copy_dir(&fixture, &cli.data_dir());
+    let status = cli.ok(&["status", "--json"]).json();
+    assert_eq!(status["intents"], 4, "{status}");
+    assert_eq!(status["pending"], 1, "{status}");
+    assert_eq!(status["synced"], 3, "{status}");
+    assert!(
+        !cli.data_dir().join("backups").exists(),
+        "a format-3 store is not migrated"
+    );
+    let events = cli.ok(&["events", "--json", "--tail", "100"]).json();
+    let events = events.as_array().unwrap();
+    let values_of = |id: &str| {
+        events
+            .iter()
+            .rev()
+            .find(|e| e["kind"] == "IntentRecorded" && e["external_id"] == id)
+            .map(|e| e["details"]["values"].clone())
+            .unwrap_or_else(|| panic!("no intent of {id}"))
+    };
+    let company = values_of("fixture-c1");
+    assert_eq!(company["category"], "FINTECH", "{company}");
+    assert_eq!(company["employees"], 42, "{company}");
+    assert_eq!(company["address"]["addressCity"], "Lyon", "{company}");
+    assert_eq!(values_of("fixture-p3")["nickname"], "KJ");
+    let pushed: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "PushSucceeded")
+        .collect();
+    assert_eq!(pushed.len(), 3);
+    assert!(
+        pushed.iter().all(|e| e["details"]["fields_pushed"]
+            .as_array()
+            .is_some_and(|fields| !fields.is_empty())),
+        "{pushed:?}"
+    );
+    assert!(
+        events.iter().any(|e| e["kind"] == "ServerLearned"
+            && e["summary"].as_str().is_some_and(|s| s.contains("data model"))),
+        "the data model was learned"
+    );
+    cli.ok(&["rebuild-projections"]);
+    assert_eq!(cli.ok(&["status", "--json"]).json(), status);
+}
+
 #[test]
 fn the_api_key_never_reaches_logs_files_or_output() {
     let secret = "sk-live.secret(KEY)+*value-9876";
