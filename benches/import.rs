@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use twenty_sync::clock::SystemClock;
-use twenty_sync::domain::fields::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType};
+use twenty_sync::domain::fields::{DataModel, FieldDef, FieldType};
 use twenty_sync::domain::EntityKind;
 use twenty_sync::import::{self, DropOutcome, ImportFields, ImportOptions, WatchConfig};
 use twenty_sync::store::Store;
@@ -61,26 +61,9 @@ fn write_csv(path: &Path, rows: u64) -> std::io::Result<u64> {
 fn directory_model() -> DataModel {
     use EntityKind::Company as C;
     let standard = DataModel::standard();
-    let custom =
-        |name: &str, label: &str, field_type: FieldType, options: &[(&str, &str)]| FieldDef {
-            id: format!("id-{name}"),
-            kind: C,
-            name: name.into(),
-            label: label.into(),
-            field_type,
-            options: options
-                .iter()
-                .map(|(value, label)| FieldOption {
-                    value: value.to_string(),
-                    label: label.to_string(),
-                })
-                .collect(),
-            nullable: true,
-            unique: false,
-            active: true,
-            system: false,
-            origin: FieldOrigin::Custom,
-        };
+    let custom = |name: &str, label: &str, field_type: FieldType, options: &[(&str, &str)]| {
+        FieldDef::custom(C, name, label, field_type).with_options(options)
+    };
     let categories = [
         ("AGENCY", "Agency"),
         ("FINTECH", "Fintech"),

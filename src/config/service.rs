@@ -190,16 +190,7 @@ impl ConfigContext {
         }
         if !values.is_empty() || !secrets.is_empty() {
             let now = store.clock().now_ms();
-            store.append(vec![Event::ConfigChanged(ConfigChange {
-                values,
-                secrets,
-                created_by: row
-                    .as_ref()
-                    .map_or_else(|| by.to_string(), |r| r.created_by.clone()),
-                updated_by: by.to_string(),
-                created_at_ms: row.as_ref().map_or(now, |r| r.created_at_ms),
-                updated_at_ms: now,
-            })])?;
+            store.append(vec![config_changed(row.as_ref(), values, secrets, by, now)])?;
         }
         self.load(store).map_err(|e| match e {
             LoadError::Invalid(e) => SaveError::Invalid(vec![e]),
@@ -226,15 +217,31 @@ pub fn save_mapping_values(
     }
     let row = store.config()?;
     let now = store.clock().now_ms();
-    store.append(vec![Event::ConfigChanged(ConfigChange {
+    store.append(vec![config_changed(
+        row.as_ref(),
         values,
-        secrets: Vec::new(),
-        created_by: row
-            .as_ref()
-            .map_or_else(|| by.to_string(), |r| r.created_by.clone()),
-        updated_by: by.to_string(),
-        created_at_ms: row.as_ref().map_or(now, |r| r.created_at_ms),
-        updated_at_ms: now,
-    })])?;
+        Vec::new(),
+        by,
+        now,
+    )])?;
     Ok(())
+}
+
+/// The event of a change of the stored configuration by `by` at `now`: the row's first change
+/// keeps its `created_*`.
+fn config_changed(
+    row: Option<&StoredConfig>,
+    values: Vec<(String, Option<String>)>,
+    secrets: Vec<(String, bool)>,
+    by: &str,
+    now: i64,
+) -> Event {
+    Event::ConfigChanged(ConfigChange {
+        values,
+        secrets,
+        created_by: row.map_or_else(|| by.to_string(), |r| r.created_by.clone()),
+        updated_by: by.to_string(),
+        created_at_ms: row.map_or(now, |r| r.created_at_ms),
+        updated_at_ms: now,
+    })
 }

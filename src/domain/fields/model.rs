@@ -148,6 +148,36 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A custom field of `kind` as the metadata describes one made in the workspace: active,
+    /// nullable, not unique, no options (see [`FieldDef::with_options`]).
+    pub fn custom(kind: EntityKind, name: &str, label: &str, field_type: FieldType) -> FieldDef {
+        FieldDef {
+            id: format!("id-{name}"),
+            kind,
+            name: name.to_string(),
+            label: label.to_string(),
+            field_type,
+            options: Vec::new(),
+            nullable: true,
+            unique: false,
+            active: true,
+            system: false,
+            origin: FieldOrigin::Custom,
+        }
+    }
+
+    /// The field with these options (value, label), in this order.
+    pub fn with_options(mut self, options: &[(&str, &str)]) -> FieldDef {
+        self.options = options
+            .iter()
+            .map(|(value, label)| FieldOption {
+                value: value.to_string(),
+                label: label.to_string(),
+            })
+            .collect();
+        self
+    }
+
     /// Whether a column may be mapped to this field: active, not a system field, of a type we
     /// write, and not the `externalId` key (that is the external-id record column).
     pub fn is_mappable(&self) -> bool {

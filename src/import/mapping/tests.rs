@@ -2,33 +2,14 @@
 //! (cell errors, JSON lists and objects), the warnings, and one run's `--map`.
 
 use super::*;
-use crate::domain::fields::{CellValue, FieldOption, FieldOrigin, FieldType};
+use crate::domain::fields::{CellValue, FieldType};
 
 fn custom(kind: EntityKind, name: &str, label: &str, field_type: FieldType) -> FieldDef {
-    FieldDef {
-        id: format!("id-{name}"),
-        kind,
-        name: name.to_string(),
-        label: label.to_string(),
-        field_type,
-        options: Vec::new(),
-        nullable: true,
-        unique: false,
-        active: true,
-        system: false,
-        origin: FieldOrigin::Custom,
-    }
+    FieldDef::custom(kind, name, label, field_type)
 }
 
-fn options(mut field: FieldDef, values: &[(&str, &str)]) -> FieldDef {
-    field.options = values
-        .iter()
-        .map(|(value, label)| FieldOption {
-            value: value.to_string(),
-            label: label.to_string(),
-        })
-        .collect();
-    field
+fn options(field: FieldDef, values: &[(&str, &str)]) -> FieldDef {
+    field.with_options(values)
 }
 
 /// The standard model with a directory's custom company fields.

@@ -112,7 +112,9 @@ fn the_format_3_fixture_store_opens_and_reads() {
     );
     assert!(
         events.iter().any(|e| e["kind"] == "ServerLearned"
-            && e["summary"].as_str().is_some_and(|s| s.contains("data model"))),
+            && e["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("data model"))),
         "the data model was learned"
     );
     cli.ok(&["rebuild-projections"]);

@@ -5,29 +5,13 @@ use super::*;
 use crate::app::ops::MappingSet;
 use crate::clock::ManualClock;
 use crate::config::Settings;
-use crate::domain::fields::{DataModel, FieldDef, FieldOption, FieldOrigin, MappingOverrides};
+use crate::domain::fields::{DataModel, FieldDef, MappingOverrides};
 use crate::store::Store;
 
 fn custom(name: &str, label: &str, field_type: FieldType, options: &[&str]) -> FieldDef {
-    FieldDef {
-        id: format!("id-{name}"),
-        kind: EntityKind::Company,
-        name: name.to_string(),
-        label: label.to_string(),
-        field_type,
-        options: options
-            .iter()
-            .map(|label| FieldOption {
-                value: label.to_uppercase(),
-                label: label.to_string(),
-            })
-            .collect(),
-        nullable: true,
-        unique: false,
-        active: true,
-        system: false,
-        origin: FieldOrigin::Custom,
-    }
+    let options: Vec<(String, &str)> = options.iter().map(|l| (l.to_uppercase(), *l)).collect();
+    let options: Vec<(&str, &str)> = options.iter().map(|(v, l)| (v.as_str(), *l)).collect();
+    FieldDef::custom(EntityKind::Company, name, label, field_type).with_options(&options)
 }
 
 /// Twenty's standard fields with the directory's category, tags and listing URL.

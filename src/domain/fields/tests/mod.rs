@@ -14,30 +14,11 @@ mod wire;
 
 /// A field of `kind` as the metadata would describe a custom one.
 fn custom(kind: EntityKind, name: &str, label: &str, field_type: FieldType) -> FieldDef {
-    FieldDef {
-        id: format!("id-{name}"),
-        kind,
-        name: name.to_string(),
-        label: label.to_string(),
-        field_type,
-        options: Vec::new(),
-        nullable: true,
-        unique: false,
-        active: true,
-        system: false,
-        origin: FieldOrigin::Custom,
-    }
+    FieldDef::custom(kind, name, label, field_type)
 }
 
-fn with_options(mut field: FieldDef, options: &[(&str, &str)]) -> FieldDef {
-    field.options = options
-        .iter()
-        .map(|(value, label)| FieldOption {
-            value: value.to_string(),
-            label: label.to_string(),
-        })
-        .collect();
-    field
+fn with_options(field: FieldDef, options: &[(&str, &str)]) -> FieldDef {
+    field.with_options(options)
 }
 
 const CATEGORY: &[(&str, &str)] = &[
