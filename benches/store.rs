@@ -132,6 +132,58 @@ fn index_from_scratch(store: &Store, what: &str) {
     );
 }
 
+/// A typical log with every field of issue 15 (`STORE_BENCH_ONLY=generic` runs only this).
+fn generic_field_log(large: u64, clock: &Arc<SystemClock>) {
+    // The same shape with every field of issue 15: intents with twelve other values, successes
+    // with the hash of each of the record's fields (what rebuild folds into the mappings).
+    let dir_generic = tempfile::tempdir().unwrap();
+    {
+        let store = open_without_indexer(dir_generic.path(), clock.clone());
+        let records = large / 4;
+        for b in 0..records / 250 {
+            let mut events = Vec::with_capacity(1_000);
+            for round in 0..2u64 {
+                for i in 0..250 {
+                    let n = b * 250 + i;
+                    let Event::IntentRecorded(mut recorded) = intent(n) else {
+                        unreachable!()
+                    };
+                    recorded.values = values(n + round);
+                    let field_hashes =
+                        record_values(recorded.kind, &recorded.fields, &recorded.values).hashes();
+                    let success = Event::PushSucceeded {
+                        field_hashes,
+                        intent_id: recorded.id,
+                        key: recorded.key(),
+                        twenty_id: format!("twenty-{}", recorded.external_id),
+                        outcome: if round == 0 {
+                            PushOutcome::Created
+                        } else {
+                            PushOutcome::Updated
+                        },
+                        fields_hash: [round as u8; 16],
+                    };
+                    events.push(Event::IntentRecorded(recorded));
+                    events.push(success);
+                }
+            }
+            store.append(events).unwrap();
+        }
+        let report = store.rebuild_projections().unwrap();
+        println!(
+        "| rebuild-projections, generic-field log: {} events of {} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
+        report.events,
+        records,
+        report.events as f64 / report.elapsed.as_secs_f64(),
+        report.elapsed.as_secs_f64()
+    );
+        println!(
+            "| bytes on disk per event, generic-field log | {:.0} B | report |",
+            dir_size(dir_generic.path()) as f64 / report.events as f64
+        );
+    }
+}
+
 fn main() {
     let large: u64 = std::env::var("STORE_BENCH_EVENTS")
         .ok()
@@ -140,6 +192,10 @@ fn main() {
     let clock = Arc::new(SystemClock);
     println!("| measurement | result | target |");
     println!("|---|---|---|");
+    if std::env::var("STORE_BENCH_ONLY").as_deref() == Ok("generic") {
+        generic_field_log(large, &clock);
+        return;
+    }
 
     // Batches of 1,000, each one durable transaction.
     let dir = tempfile::tempdir().unwrap();
@@ -251,54 +307,7 @@ fn main() {
         index_from_scratch(&store, "typical log, after a rebuild (all indexed already)");
     }
 
-    // The same shape with every field of issue 15: intents with twelve other values, successes
-    // with the hash of each of the record's fields (what rebuild folds into the mappings).
-    let dir_generic = tempfile::tempdir().unwrap();
-    {
-        let store = open_without_indexer(dir_generic.path(), clock.clone());
-        let records = large / 4;
-        for b in 0..records / 250 {
-            let mut events = Vec::with_capacity(1_000);
-            for round in 0..2u64 {
-                for i in 0..250 {
-                    let n = b * 250 + i;
-                    let Event::IntentRecorded(mut recorded) = intent(n) else {
-                        unreachable!()
-                    };
-                    recorded.values = values(n + round);
-                    let field_hashes =
-                        record_values(recorded.kind, &recorded.fields, &recorded.values).hashes();
-                    let success = Event::PushSucceeded {
-                        field_hashes,
-                        intent_id: recorded.id,
-                        key: recorded.key(),
-                        twenty_id: format!("twenty-{}", recorded.external_id),
-                        outcome: if round == 0 {
-                            PushOutcome::Created
-                        } else {
-                            PushOutcome::Updated
-                        },
-                        fields_hash: [round as u8; 16],
-                    };
-                    events.push(Event::IntentRecorded(recorded));
-                    events.push(success);
-                }
-            }
-            store.append(events).unwrap();
-        }
-        let report = store.rebuild_projections().unwrap();
-        println!(
-            "| rebuild-projections, generic-field log: {} events of {} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
-            report.events,
-            records,
-            report.events as f64 / report.elapsed.as_secs_f64(),
-            report.elapsed.as_secs_f64()
-        );
-        println!(
-            "| bytes on disk per event, generic-field log | {:.0} B | report |",
-            dir_size(dir_generic.path()) as f64 / report.events as f64
-        );
-    }
+    generic_field_log(large, &clock);
 
     let mut opens = Vec::new();
     for _ in 0..3 {
