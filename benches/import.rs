@@ -120,7 +120,12 @@ fn fields_bench() -> Result<(), Box<dyn std::error::Error>> {
     let csv = dir.path().join("companies-fields-100k.csv");
     let bytes = write_fields_csv(&csv, 100_000)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let store = Store::open(&dir.path().join("data"), Arc::new(SystemClock))?;
+    // `NO_INDEXER=1`: without the search indexer catching up behind the appends.
+    let store_options = twenty_sync::store::StoreOptions {
+        background_indexer: std::env::var("NO_INDEXER").is_err(),
+    };
+    let (store, _) =
+        Store::open_with_options(&dir.path().join("data"), Arc::new(SystemClock), store_options)?;
     let options = ImportOptions {
         fields: Arc::new(ImportFields {
             model: directory_model(),
