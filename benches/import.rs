@@ -124,8 +124,11 @@ fn fields_bench() -> Result<(), Box<dyn std::error::Error>> {
     let store_options = twenty_sync::store::StoreOptions {
         background_indexer: std::env::var("NO_INDEXER").is_err(),
     };
-    let (store, _) =
-        Store::open_with_options(&dir.path().join("data"), Arc::new(SystemClock), store_options)?;
+    let (store, _) = Store::open_with_options(
+        &dir.path().join("data"),
+        Arc::new(SystemClock),
+        store_options,
+    )?;
     let options = ImportOptions {
         fields: Arc::new(ImportFields {
             model: directory_model(),
