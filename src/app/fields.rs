@@ -4,7 +4,7 @@
 //! `mapping:<kind>:<column>`, so they are audited as `ConfigChanged` events). Reading the model
 //! again (`refresh_data_model`) records it as `ServerLearned(DataModelRead)` when it changed.
 
-use crate::config::{validate_base_url, Settings};
+use crate::config::Settings;
 use crate::domain::fields::{DataModel, MappingOverrides};
 use crate::domain::ServerFact;
 use crate::store::{Store, StoreError};
@@ -36,15 +36,8 @@ pub fn fields_in_force(store: &Store, settings: &Settings) -> Result<FieldsInFor
         .config()?
         .map(|row| MappingOverrides::from_config(&row.values))
         .unwrap_or_default();
-    let server = settings
-        .base_url
-        .as_deref()
-        .and_then(|url| validate_base_url(url).ok());
-    let read = match &server {
-        Some(server) => store
-            .server(server)?
-            .data_model
-            .map(|m| (m, server.clone())),
+    let read = match settings.server_key() {
+        Some(server) => store.data_model(&server)?.map(|model| (model, server)),
         None => None,
     };
     Ok(match read {

@@ -20,9 +20,7 @@ pub mod update;
 pub use resolve::{resolve, Layer, Source, Sources, SETTING_KEYS};
 pub use secrets::{SecretError, SecretStore, SecretStoreChoice};
 pub use service::{save_mapping_values, ConfigContext, Effective, LoadError, SaveError};
-pub use settings::{
-    validate_base_url, BatchSize, ConfigError, MatchExisting, Secret, Settings, SyncMode,
-};
+pub use settings::{BatchSize, ConfigError, MatchExisting, Secret, Settings, SyncMode};
 pub use update::{NumberOrText, SettingsUpdate, ShownSetting};
 
 #[cfg(test)]

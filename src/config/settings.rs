@@ -232,6 +232,14 @@ impl Settings {
     pub fn pushes_directly(&self) -> bool {
         self.enabled && self.sync_mode == SyncMode::DirectCrm
     }
+
+    /// The Twenty server as the store keys what it learned of it: the normalised base URL, when
+    /// one is set and valid.
+    pub fn server_key(&self) -> Option<String> {
+        self.base_url
+            .as_deref()
+            .and_then(|url| validate_base_url(url).ok())
+    }
 }
 
 /// The Twenty server's address: an http(s) URL with a host ([`validate_url`]); a bare host

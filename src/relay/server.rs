@@ -19,7 +19,7 @@ use super::wire::{
     Acceptance, IntentResult, IntentsRequest, IntentsResponse, WireFieldError, HEALTH_PATH,
     INTENTS_PATH, MAX_BODY_BYTES, MAX_INTENTS_PER_REQUEST,
 };
-use crate::config::{validate_base_url, Settings};
+use crate::config::Settings;
 use crate::domain::fields::{read_field_inputs, DataModel, DateOrder, DecimalSeparator, ReadHints};
 use crate::domain::{EntityKind, Event, IntentDraft, IntentSource};
 use crate::store::{Store, StoreError};
@@ -178,11 +178,8 @@ const MACHINE_HINTS: ReadHints = ReadHints {
 /// else Twenty's standard fields (as `app::fields::fields_in_force`, which the relay may not use).
 fn model_in_force(store: &Store, settings: &Settings) -> DataModel {
     settings
-        .base_url
-        .as_deref()
-        .and_then(|url| validate_base_url(url).ok())
-        .and_then(|server| store.server(&server).ok())
-        .and_then(|known| known.data_model)
+        .server_key()
+        .and_then(|server| store.data_model(&server).ok().flatten())
         .unwrap_or_else(DataModel::standard)
 }
 

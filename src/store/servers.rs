@@ -18,6 +18,11 @@ impl Store {
         Ok(self.servers()?.servers.remove(base_url).unwrap_or_default())
     }
 
+    /// The data model last read from the server at `base_url` (normalised), if it was read.
+    pub fn data_model(&self, base_url: &str) -> Result<Option<crate::domain::fields::DataModel>> {
+        Ok(self.server(base_url)?.data_model)
+    }
+
     /// Records the facts among `facts` that are news to `known` (what is known of `server`) as
     /// `ServerLearned` events, in one append; returns them (nothing is appended when none is).
     pub fn learn_server_facts(
