@@ -31,7 +31,12 @@ async function search(q) {
   await page.fill("#records-q", q);
   const deadline = Date.now() + STEP_MS;
   for (;;) {
+    // The table still shows what was listed before until this search's answer is rendered.
+    const answered = page.waitForResponse(
+      (response) => response.url().endsWith("/api/rpc") && /"op":"records"/.test(response.request().postData() || ""),
+    );
     await page.click("#records-search button[type=submit]");
+    await answered;
     await page.waitForFunction(
       () => {
         const rows = document.querySelectorAll("#records-table tbody tr").length;
