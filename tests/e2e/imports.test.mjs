@@ -36,10 +36,13 @@ async function upload(name, content) {
   await importFile(page, { name, mimeType: "text/csv", buffer: Buffer.from(content) });
 }
 
-/** A CSV of `rows` companies `prefix-0` … */
+/** A CSV of `rows` companies `prefix-0` …, with long names: reading a file goes by its bytes
+ *  until its rows are counted, and that step must last longer than the agent's live updates
+ *  (one at most every half second) to be seen at all. */
 function bigCsv(prefix, rows) {
   const lines = [CSV_HEADER];
-  for (let i = 0; i < rows; i += 1) lines.push(`company,${prefix}-${i},${prefix} company ${i},,${prefix}${i}.example,`);
+  const long = " of the directory".repeat(12);
+  for (let i = 0; i < rows; i += 1) lines.push(`company,${prefix}-${i},${prefix} company ${i}${long},,${prefix}${i}.example,`);
   return lines.join("\n") + "\n";
 }
 
