@@ -179,14 +179,25 @@ fn generic_field_log(large: u64, clock: &Arc<SystemClock>) {
         let store = open_without_indexer(dir_generic.path(), clock.clone());
         let records = large / 4;
         record_and_push_twice(&store, records, Some(values));
-        let report = store.rebuild_projections().unwrap();
-        println!(
-        "| rebuild-projections, generic-field log: {} events of {} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
-        report.events,
-        records,
-        report.events as f64 / report.elapsed.as_secs_f64(),
-        report.elapsed.as_secs_f64()
-    );
+        // `STORE_BENCH_REBUILDS=N` rebuilds N times (each one a row): on a busy machine the
+        // fastest is the one to compare, and a profiler sees more of the fold.
+        let rebuilds: usize = std::env::var("STORE_BENCH_REBUILDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let mut report = None;
+        for _ in 0..rebuilds.max(1) {
+            let done = store.rebuild_projections().unwrap();
+            println!(
+                "| rebuild-projections, generic-field log: {} events of {} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
+                done.events,
+                records,
+                done.events as f64 / done.elapsed.as_secs_f64(),
+                done.elapsed.as_secs_f64()
+            );
+            report = Some(done);
+        }
+        let report = report.expect("rebuilt at least once");
         println!(
             "| bytes on disk per event, generic-field log | {:.0} B | report |",
             dir_size(dir_generic.path()) as f64 / report.events as f64

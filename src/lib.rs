@@ -19,6 +19,11 @@
 //! - [`relay`]: platform mode: the relay endpoint (`run --relay`) and the forwarder to it.
 //! - [`twenty`]: the Twenty CRM REST client (errors, request budget, wire format, retries).
 
+/// One allocator for every binary built on the core (see `Cargo.toml`): millions of small values
+/// made on one thread and freed on another cost glibc's malloc half of a rebuild.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod app;
 pub mod clock;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::codec::{decode, encode};
 use super::error::{Result, StoreError};
-use super::{decode_envelope, keys, Inner, Store};
+use super::{decode_envelope_without_values, keys, Inner, Store};
 use crate::domain::projection::search::{note_change, term_changes, IndexedRecord, NewestDoc};
 use crate::domain::{Envelope, Mapping, RecordKey};
 
@@ -235,7 +235,8 @@ impl Indexer {
                 break;
             }
             let (_, bytes) = item.map_err(|e| self.sled_error(e))?;
-            let envelope = decode_envelope(&self.path, &bytes)?;
+            // The index reads an intent's fixed fields, never its other values.
+            let envelope = decode_envelope_without_values(&self.path, &bytes)?;
             last = envelope.seq;
             each(&envelope);
         }

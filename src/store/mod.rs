@@ -454,7 +454,21 @@ impl Store {
 
 /// Decodes a stored envelope of the store in `path`.
 fn decode_envelope(path: &Path, bytes: &[u8]) -> Result<Envelope> {
-    Envelope::decode(bytes).map_err(|error| match error {
+    decode_envelope_with(path, bytes, Envelope::decode)
+}
+
+/// Decodes a stored envelope of the store in `path`, an intent's values checked and left out
+/// (for the fold and the search index, which never read them).
+fn decode_envelope_without_values(path: &Path, bytes: &[u8]) -> Result<Envelope> {
+    decode_envelope_with(path, bytes, Envelope::decode_without_values)
+}
+
+fn decode_envelope_with(
+    path: &Path,
+    bytes: &[u8],
+    decode: fn(&[u8]) -> std::result::Result<Envelope, DecodeError>,
+) -> Result<Envelope> {
+    decode(bytes).map_err(|error| match error {
         DecodeError::TooNew { found, known } => StoreError::TooNew {
             path: path.to_path_buf(),
             found: u32::from(found),

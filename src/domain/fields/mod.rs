@@ -13,6 +13,7 @@ mod cells;
 mod checks;
 mod choices;
 mod dates;
+mod hashes;
 mod header_index;
 mod known_columns;
 mod mapping;
@@ -21,6 +22,7 @@ mod model;
 mod numbers;
 mod parts;
 mod routing;
+mod skipped;
 mod standard;
 mod targets;
 mod text;
@@ -28,6 +30,7 @@ mod wire;
 
 pub use cells::{parse_cell, parse_items, CellError, CellValue, ReadHints, MAX_LIST_ITEMS};
 pub use dates::DateOrder;
+pub use hashes::FieldHashes;
 pub use header_index::MatchedBy;
 pub use known_columns::{KnownColumn, RecordColumn};
 pub use mapping::{
@@ -41,13 +44,14 @@ pub use model::{DataModel, FieldDef, FieldOption, FieldOrigin, FieldType, Object
 pub use numbers::{Decimal, DecimalSeparator};
 pub use parts::Part;
 pub use routing::{input_of, inputs_of, read_field_inputs, route_fixed, FieldInputError};
+pub use skipped::values_skipped;
 pub use standard::{fixed_field, record_values, split_name, FixedField};
 pub use targets::{
     mapping_config_key, parse_mapping_config_key, parse_target, MappingOverrides, OverrideTarget,
     TargetError, MAPPING_CONFIG_PREFIX,
 };
 pub use text::{compact_header, fold};
-pub use wire::{canonical_json, changed_fields, FieldHash, FieldHashes, FieldTarget, FieldValues};
+pub use wire::{canonical_json, changed_fields, FieldHash, FieldTarget, FieldValues};
 
 #[cfg(test)]
 mod tests;

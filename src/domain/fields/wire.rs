@@ -11,10 +11,12 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::cells::CellValue;
+use super::hashes::FieldHashes;
 use super::model::FieldType;
 use super::parts::Part;
 
@@ -25,12 +27,13 @@ use super::parts::Part;
 /// in JSON as the `field.part` text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldTarget {
-    pub field: String,
+    /// Inline when short (every name Twenty makes is): no heap value per stored cell.
+    pub field: CompactString,
     pub part: Option<Part>,
 }
 
 impl FieldTarget {
-    pub fn new(field: impl Into<String>, part: Option<Part>) -> FieldTarget {
+    pub fn new(field: impl Into<CompactString>, part: Option<Part>) -> FieldTarget {
         FieldTarget {
             field: field.into(),
             part,
@@ -92,7 +95,7 @@ impl<'de> Deserialize<'de> for FieldTarget {
             return FieldTarget::try_from(String::deserialize(deserializer)?)
                 .map_err(D::Error::custom);
         }
-        let (field, part) = <(String, Option<String>)>::deserialize(deserializer)?;
+        let (field, part) = <(CompactString, Option<CompactString>)>::deserialize(deserializer)?;
         if field.is_empty() {
             return Err(D::Error::custom("a stored field target names no field"));
         }
@@ -114,14 +117,14 @@ impl<'de> Deserialize<'de> for FieldTarget {
 /// The stable hash of one field's normalised value: equal hashes mean "nothing to send".
 pub type FieldHash = [u8; 16];
 
-/// The hash of each field last pushed, by field name.
-pub type FieldHashes = BTreeMap<String, FieldHash>;
-
 /// The values of one record, by target. A target set twice keeps its first value (as an import
 /// keeps the first non-empty of two columns filling the same field).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Deserialized as stored, or checked and dropped inside [`super::skipped::values_skipped`] (what
+/// a fold of the log reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FieldValues {
-    values: BTreeMap<FieldTarget, CellValue>,
+    pub(super) values: BTreeMap<FieldTarget, CellValue>,
 }
 
 impl FieldValues {
@@ -203,7 +206,7 @@ impl FieldValues {
 
 fn hashes_of(wire: &BTreeMap<String, Value>) -> FieldHashes {
     wire.iter()
-        .map(|(field, value)| (field.clone(), field_hash(&canonical_json(value))))
+        .map(|(field, value)| (field.as_str(), field_hash(&canonical_json(value))))
         .collect()
 }
 
@@ -211,8 +214,8 @@ fn hashes_of(wire: &BTreeMap<String, Value>) -> FieldHashes {
 /// A field only in `last_pushed` is not listed: it is no longer sent, so it is left as it is.
 pub fn changed_fields(last_pushed: &FieldHashes, new: &FieldHashes) -> Vec<String> {
     new.iter()
-        .filter(|(field, hash)| last_pushed.get(*field) != Some(*hash))
-        .map(|(field, _)| field.clone())
+        .filter(|(field, hash)| last_pushed.get(field) != Some(*hash))
+        .map(|(field, _)| field.to_string())
         .collect()
 }
 

@@ -161,8 +161,9 @@ fn events_from(ops: &[Op]) -> Vec<Event> {
             Op::Succeed { intent, twenty } => pick(intent).map(|i| Event::PushSucceeded {
                 field_hashes: crate::domain::fields::record_values(i.kind, &i.fields, &i.values)
                     .hashes()
-                    .into_iter()
+                    .iter()
                     .filter(|_| twenty > 0)
+                    .map(|(field, hash)| (field, *hash))
                     .collect(),
                 intent_id: i.id,
                 key: i.key(),

@@ -281,3 +281,35 @@ fn targets_are_text_in_json_and_name_plus_part_when_stored() {
         );
     }
 }
+
+#[test]
+fn field_hashes_are_kept_in_name_order_and_stored_as_a_map_of_names() {
+    let hashes: FieldHashes = [("name", [1; 16]), ("address", [2; 16]), ("name", [3; 16])].into();
+    assert_eq!(hashes.keys().collect::<Vec<_>>(), ["address", "name"]);
+    assert_eq!(
+        hashes.get("name"),
+        Some(&[3; 16]),
+        "the last of a name given twice"
+    );
+    assert_eq!(hashes.get("city"), None);
+    let as_map: std::collections::BTreeMap<String, [u8; 16]> = [
+        ("address".to_string(), [2; 16]),
+        ("name".to_string(), [3; 16]),
+    ]
+    .into();
+    let config = bincode::config::standard();
+    let stored = bincode::serde::encode_to_vec(&hashes, config).expect("encodes");
+    assert_eq!(
+        stored,
+        bincode::serde::encode_to_vec(&as_map, config).expect("encodes")
+    );
+    let (read, _): (FieldHashes, usize) =
+        bincode::serde::decode_from_slice(&stored, config).expect("decodes");
+    assert_eq!(read, hashes);
+    let json = serde_json::to_string(&hashes).expect("json");
+    assert_eq!(json, serde_json::to_string(&as_map).expect("json"));
+    assert_eq!(
+        serde_json::from_str::<FieldHashes>(&json).expect("json"),
+        hashes
+    );
+}
