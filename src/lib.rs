@@ -21,6 +21,7 @@
 
 /// One allocator for every binary built on the core (see `Cargo.toml`): millions of small values
 /// made on one thread and freed on another cost glibc's malloc half of a rebuild.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
