@@ -199,6 +199,8 @@ pub struct FileMapping {
     company: KindPlan,
     person: KindPlan,
     headers: usize,
+    /// Choice cells already read in this pass.
+    choices: read::ChoiceMemo,
 }
 
 impl FileMapping {
@@ -215,6 +217,7 @@ impl FileMapping {
             file_kind,
             hints: ReadHints::default(),
             headers: names.len(),
+            choices: Default::default(),
         }
     }
 

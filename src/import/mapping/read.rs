@@ -3,6 +3,9 @@
 //! type with `parse_cell` / `parse_items` (JSON lists and objects given directly), the first
 //! non-empty value per target kept, and every cell that does not fit reported.
 
+use std::cell::{Cell as Counter, RefCell};
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::{fixed_field, FileMapping, Fixed, RowDraft, Slot};
@@ -12,6 +15,58 @@ use crate::domain::fields::{
 };
 use crate::domain::{EntityKind, IntentDraft};
 use crate::import::parse::{json_type, truncate, Cell};
+
+/// The most distinct choice cells remembered per pass (all columns together).
+const MAX_REMEMBERED_CHOICES: usize = 4_096;
+
+/// Choice cells (select, multi-select, rating) read once per distinct text and column in a pass:
+/// a directory repeats a handful of categories and tags over every row, and matching a text
+/// against the options compared folded (case, accents) was a sixth of reading a 20-field row.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ChoiceMemo {
+    read: RefCell<HashMap<(EntityKind, usize), HashMap<String, ReadCell>>>,
+    remembered: Counter<usize>,
+}
+
+type ReadCell = Result<Option<CellValue>, CellError>;
+
+impl ChoiceMemo {
+    /// What `read_cell` gives for `text` in a column (of rows of one kind: the same column may
+    /// be another field for the other kind), read at most once.
+    fn read(
+        &self,
+        column: (EntityKind, usize),
+        text: &str,
+        read_cell: impl FnOnce() -> ReadCell,
+    ) -> ReadCell {
+        if let Some(known) = self
+            .read
+            .borrow()
+            .get(&column)
+            .and_then(|texts| texts.get(text))
+        {
+            return known.clone();
+        }
+        let read = read_cell();
+        if self.remembered.get() < MAX_REMEMBERED_CHOICES {
+            self.remembered.set(self.remembered.get() + 1);
+            self.read
+                .borrow_mut()
+                .entry(column)
+                .or_default()
+                .insert(text.to_string(), read.clone());
+        }
+        read
+    }
+}
+
+/// Fields whose cells name one of a few options.
+fn is_choice(field: &FieldDef) -> bool {
+    matches!(
+        field.field_type,
+        FieldType::Select | FieldType::MultiSelect | FieldType::Rating
+    )
+}
 
 impl FileMapping {
     /// Reads a row's cells for `kind`: the record columns and fixed fields as text (the first
@@ -33,7 +88,15 @@ impl FileMapping {
                 },
                 Slot::Field { def, target, fixed } => {
                     let field = &plan.defs[*def];
-                    self.read_field(&mut row, kind, field, target, *fixed, header, cell);
+                    self.read_field(
+                        &mut row,
+                        (kind, *column),
+                        field,
+                        target,
+                        *fixed,
+                        header,
+                        cell,
+                    );
                 }
             }
         }
@@ -41,10 +104,11 @@ impl FileMapping {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Reads one cell of `column` (of a `kind` row) into `row`.
     fn read_field(
         &self,
         row: &mut RowDraft,
-        kind: EntityKind,
+        (kind, column): (EntityKind, usize),
         field: &FieldDef,
         target: &FieldTarget,
         fixed: Option<Fixed>,
@@ -53,6 +117,12 @@ impl FileMapping {
     ) {
         match (cell, fixed) {
             (Cell::Text(text), Some(fixed)) => put_fixed(&mut row.draft, fixed, text),
+            (Cell::Text(text), None) if is_choice(field) => {
+                let read = self.choices.read((kind, column), text, || {
+                    parse_cell(field, target.part, header, text, self.hints)
+                });
+                put_value(row, target, read);
+            }
             (Cell::Text(text), None) => {
                 let read = parse_cell(field, target.part, header, text, self.hints);
                 put_value(row, target, read);
@@ -92,7 +162,15 @@ impl FileMapping {
                         row.errors.push(nested_error(header, &cell));
                         continue;
                     }
-                    self.read_field(row, kind, field, &part_target, fixed, header, &cell);
+                    self.read_field(
+                        row,
+                        (kind, column),
+                        field,
+                        &part_target,
+                        fixed,
+                        header,
+                        &cell,
+                    );
                 }
             }
             (Cell::Json(json), None) if field.field_type == FieldType::RawJson => {

@@ -354,3 +354,40 @@ fn json_keys_met_later_are_mapped_when_they_appear() {
     assert_eq!(headers.len(), crate::import::parse::MAX_JSON_KEYS);
     assert_eq!(headers.ignored_keys, 7);
 }
+
+#[test]
+fn a_choice_read_again_gives_the_same_value_or_error_and_each_kind_reads_its_own_options() {
+    use EntityKind::{Company as C, Person as P};
+    let standard = DataModel::standard();
+    let mut companies: Vec<FieldDef> = standard.object(C).iter().cloned().collect();
+    companies.push(options(
+        custom(C, "category", "Category", FieldType::Select),
+        &[("AGENCY", "Agency")],
+    ));
+    let mut people: Vec<FieldDef> = standard.object(P).iter().cloned().collect();
+    people.push(options(
+        custom(P, "category", "Category", FieldType::Select),
+        &[("SPEAKER", "Agency speaker")],
+    ));
+    let fields = ImportFields {
+        model: DataModel::new(companies, people),
+        overrides: MappingOverrides::default(),
+    };
+    let file = mapping(fields, None, &["type", "id", "name", "category"]);
+    for _ in 0..3 {
+        let company = file.draft(C, &text(&["company", "c1", "Acme", "agency"]));
+        assert_eq!(company.errors, vec![]);
+        assert_eq!(
+            company.draft.values.get(&target("category")),
+            Some(&CellValue::Text("AGENCY".into()))
+        );
+        let person = file.draft(P, &text(&["person", "p1", "Ada", "agency"]));
+        assert_eq!(person.errors.len(), 1, "{:?}", person.errors);
+        assert!(person.errors[0].problem.contains("Agency speaker"));
+        let person = file.draft(P, &text(&["person", "p1", "Ada", "Agency speaker"]));
+        assert_eq!(
+            person.draft.values.get(&target("category")),
+            Some(&CellValue::Text("SPEAKER".into()))
+        );
+    }
+}
