@@ -137,9 +137,10 @@ pub fn run() {
     let keep = running.clone();
     // Single-instance first (its docs): a second launch hands over to this one and exits 0
     // before it opens anything.
-    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(
-        |app, _args, _cwd| show_main_window(app),
-    ));
+    let builder =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app)
+        }));
     let result = app_builder(builder)
         .setup(move |app| {
             let data_dir = state::data_dir();
