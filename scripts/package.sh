@@ -7,7 +7,7 @@
 #   scripts/package.sh        ->  <target>/release/bundle/deb/twenty-sync_<version>_amd64.deb
 #
 # <target> is CARGO_TARGET_DIR when set, else target/. Needs the build packages
-# (scripts/install-system-deps.sh build) and the Tauri CLI from crates.io (`cargo tauri`,
+# (scripts/install-system-deps.sh build package) and the Tauri CLI from crates.io (`cargo tauri`,
 # installed here with `cargo install tauri-cli --locked --version ^2` when it is missing).
 set -euo pipefail
 
@@ -18,6 +18,10 @@ log() { echo "package: $*" >&2; }
 target=${CARGO_TARGET_DIR:-$repo/target}
 case $target in /*) ;; *) target=$repo/$target ;; esac
 
+PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 pkg-config --exists ayatana-appindicator3-0.1 2>/dev/null || {
+    log "the bundler needs the tray library's pkg-config file: run scripts/install-system-deps.sh package"
+    exit 1
+}
 if ! cargo tauri --version >/dev/null 2>&1; then
     log "installing the Tauri CLI from crates.io (cargo install tauri-cli --locked --version ^2)"
     cargo install tauri-cli --locked --version '^2'

@@ -61,17 +61,18 @@ done
 for script in preinst postinst prerm postrm; do
     ! echo "$info" | grep -qw "$script" || die "the package has a $script script"
 done
-contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
-need() { echo "$contents" | grep -qx -- "$1" || die "the package lacks $1"; }
-need ./usr/bin/twenty-sync
-need ./usr/bin/twenty-sync-desktop
-entry_path=$(echo "$contents" | grep '^\./usr/share/applications/.*\.desktop$' | head -n 1)
+# The paths (from the sixth column on: a name may hold spaces), without a leading ./ or /.
+contents=$(dpkg-deb -c "$deb" | awk '{ for (i = 1; i <= 5; i++) $i = ""; sub(/^ +/, ""); sub(/^\.?\//, ""); print }')
+need() { echo "$contents" | grep -qx -- "$1" || die "the package lacks /$1"; }
+need usr/bin/twenty-sync
+need usr/bin/twenty-sync-desktop
+entry_path=$(echo "$contents" | grep '^usr/share/applications/.*\.desktop$' | head -n 1)
 [[ -n $entry_path ]] || die "the package has no .desktop entry"
 for size in 32x32 64x64 128x128 256x256 512x512; do
-    echo "$contents" | grep -q "^\./usr/share/icons/hicolor/$size/apps/.*\.png$" \
+    echo "$contents" | grep -q "^usr/share/icons/hicolor/$size/apps/.*\.png$" \
         || die "the package has no $size icon"
 done
-log "contents: both binaries, ${entry_path#./}, icons 32–512 px; Depends: $depends"
+log "contents: both binaries, /$entry_path, icons 32–512 px; Depends: $depends"
 
 work=$(mktemp -d)
 xvfb_pid=""
@@ -128,7 +129,7 @@ for _ in $(seq 50); do [[ -s $work/display ]] && break; sleep 0.1; done
 [[ -s $work/display ]] || { cat "$work/xvfb.log" >&2; die "Xvfb did not start"; }
 display=":$(tr -d '[:space:]' <"$work/display")"
 
-entry="/${entry_path#./}"
+entry="/$entry_path"
 exec_line=$(sed -n 's/^Exec=//p' "$entry" | head -n 1)
 [[ -n $exec_line ]] || die "$entry has no Exec line"
 read -ra command <<<"${exec_line// %[fFuU]/}"

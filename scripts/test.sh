@@ -15,7 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 started=$SECONDS
 
 step "system packages"
-scripts/install-system-deps.sh build desktop-test browser-test keyring
+scripts/install-system-deps.sh build desktop-test browser-test keyring package
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
