@@ -76,10 +76,11 @@ log "contents: both binaries, /$entry_path, icons 32–512 px; Depends: $depends
 
 work=$(mktemp -d)
 xvfb_pid=""
+dbus_pid=""
 app_pids=()
 installed=""
 cleanup() {
-    for pid in "${app_pids[@]}" $xvfb_pid; do
+    for pid in "${app_pids[@]}" $dbus_pid $xvfb_pid; do
         if kill -0 "$pid" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -138,23 +139,18 @@ read -ra command <<<"${exec_line// %[fFuU]/}"
 log "starting '$exec_line' from $entry on $display"
 
 # One D-Bus session for every launch (the single-instance plugin finds the first one on it).
-cat >"$work/session.sh" <<'EOF'
-#!/usr/bin/env bash
-# Runs in the D-Bus session: writes the address for the launches that follow, then waits.
-echo "$DBUS_SESSION_BUS_ADDRESS" >"$1"
-exec sleep 600
-EOF
-chmod +x "$work/session.sh"
-dbus-run-session -- "$work/session.sh" "$work/bus" &
-app_pids+=($!)
-for _ in $(seq 50); do [[ -s $work/bus ]] && break; sleep 0.1; done
-[[ -s $work/bus ]] || die "no D-Bus session"
-bus=$(cat "$work/bus")
-launch() { # launch LOG ARGS...: the installed app with the test's HOME, display and session
+dbus-daemon --session --fork --print-address=1 --print-pid=1 >"$work/bus" 2>"$work/dbus.log" \
+    || { cat "$work/dbus.log" >&2; die "no D-Bus session (dbus-daemon)"; }
+bus=$(sed -n 1p "$work/bus")
+dbus_pid=$(sed -n 2p "$work/bus")
+[[ -n $bus && -n $dbus_pid ]] || die "dbus-daemon printed no address"
+app_env=(env -i HOME="$home" PATH=/usr/bin:/bin DISPLAY="$display" DBUS_SESSION_BUS_ADDRESS="$bus")
+start_app() { # start_app LOG ARGS...: the installed app in the background; its pid in $app_pid
     local logfile=$1
     shift
-    env -i HOME="$home" PATH=/usr/bin:/bin DISPLAY="$display" DBUS_SESSION_BUS_ADDRESS="$bus" \
-        "$@" >"$logfile" 2>&1
+    "${app_env[@]}" "$@" >"$logfile" 2>&1 &
+    app_pid=$!   # env execs the app: this is the app's own pid
+    app_pids+=("$app_pid")
 }
 window_state() { # the main window's map state: IsViewable, IsUnMapped or nothing
     DISPLAY=$display xwininfo -name "Twenty Sync" 2>/dev/null | sed -n 's/^ *Map State: //p'
@@ -173,9 +169,8 @@ wait_window() { # wait_window STATE PID: until the window is in STATE (bounded)
     done
 }
 
-launch "$work/app1.log" "${command[@]}" &
-first=$!
-app_pids+=("$first")
+start_app "$work/app1.log" "${command[@]}"
+first=$app_pid
 wait_window IsViewable "$first"
 log "the window is up"
 
@@ -201,9 +196,8 @@ log "screenshot of the installed app's window: $out (stddev=$stddev, accent=$acc
 kill "$first"
 for _ in $(seq 50); do kill -0 "$first" 2>/dev/null || break; sleep 0.2; done
 kill -0 "$first" 2>/dev/null && die "the first app did not stop"
-launch "$work/app2.log" /usr/bin/twenty-sync-desktop --hidden &
-first=$!
-app_pids+=("$first")
+start_app "$work/app2.log" /usr/bin/twenty-sync-desktop --hidden
+first=$app_pid
 deadline=$((SECONDS + 30))
 until grep -q "the agent\|tray" "$work/app2.log" 2>/dev/null || [[ -n $(window_state) ]]; do
     kill -0 "$first" 2>/dev/null || fail_app "the app started with --hidden exited"
@@ -219,7 +213,7 @@ else
     log "started hidden (in the tray), as Start at login starts it"
 fi
 set +e
-launch "$work/app3.log" timeout 30 "${command[@]}"
+"${app_env[@]}" timeout 30 "${command[@]}" >"$work/app3.log" 2>&1
 second=$?
 set -e
 ((second == 0)) || fail_app "the second launch exited $second, not 0"
