@@ -15,7 +15,8 @@
       parts.push(server.upserts_apply ? "batch upserts apply" : "batch upserts ignored");
     }
     if (server.max_batch) parts.push(`at most ${UI.fmt(server.max_batch)} records per batch`);
-    parts.push(server.external_id_field ? "externalId field found" : "externalId field not checked yet");
+    const found = [server.external_id_on_companies && "companies", server.external_id_on_people && "people"].filter(Boolean);
+    parts.push(found.length ? `externalId field found on ${found.join(" and ")}` : "externalId field not checked yet");
     if (server.data_model_read) parts.push("workspace fields read");
     return parts.join(" · ");
   }

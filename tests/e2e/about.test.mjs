@@ -1,7 +1,7 @@
 // The About screen and the desktop-only settings in a real browser, from an empty data
 // directory: the version (the binary's own), the data and log folders (the log folder's path,
 // with no button a browser cannot honour), no server until one is set, then the server with
-// what Test connection detected of it; Start at login says it is the desktop app's setting and
+// what the agent detected of it once a file is synced; Start at login says it is the desktop app's setting and
 // the setup does not ask it.
 //
 //   TWENTY_SYNC_BIN=… FAKE_TWENTY_BIN=… node --test about.test.mjs   (scripts/test-e2e.sh)
@@ -10,7 +10,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { World, text, waitForText } from "./harness.mjs";
+import { CSV_HEADER, World, importFile, text, waitForText } from "./harness.mjs";
 
 const world = new World("about");
 let page;
@@ -38,19 +38,22 @@ test("About names the version, the folders and the server; desktop settings say 
     await world.shot("about-no-server");
   });
 
-  await t.test("after Test connection, the server and what was detected of it", async () => {
+  await t.test("once a file is synced, the server and what was detected of it", async () => {
     await world.screen("settings");
     await page.fill("#s-base_url", world.fake.url);
     await page.fill("#s-api_key", world.fake.key);
     await page.click("#save-settings");
     await waitForText(page, "#settings-message", /^Saved/);
-    await page.click("#test-connection");
-    await waitForText(page, "#connection-message", /\(\d+ ms\)/);
+    // What the agent learns of a server it learns while pushing: sync one file.
+    await world.screen("imports");
+    await importFile(page, { name: "about.csv", mimeType: "text/csv", buffer: Buffer.from(`${CSV_HEADER}\ncompany,a-1,Acme,,acme.example,\n`) });
+    await world.screen("status");
+    await waitForText(page, "#n-synced", /^1$/, 60_000);
     await world.screen("about");
     await waitForText(page, "#about-server-url", new RegExp(world.fake.url.replace(/[.:/]/g, "\\$&")));
     await waitForText(page, "#about-server-flavour", /Twenty/);
     assert.doesNotMatch(await text(page, "#about-server-flavour"), /not detected/);
-    assert.match(await text(page, "#about-server-details"), /externalId field found/);
+    assert.match(await text(page, "#about-server-details"), /externalId field found on companies/);
     await world.shot("about-server");
   });
 

@@ -42,8 +42,10 @@ pub struct ServerAbout {
     pub upserts_apply: Option<bool>,
     /// The most records one batch request may carry, when the server named it.
     pub max_batch: Option<u32>,
-    /// Whether the `externalId` field was found on companies and on people.
-    pub external_id_field: bool,
+    /// Whether the `externalId` field was found on companies (it is checked at their first push).
+    pub external_id_on_companies: bool,
+    /// Whether the `externalId` field was found on people.
+    pub external_id_on_people: bool,
     /// Whether the workspace's fields (data model) were read.
     pub data_model_read: bool,
 }
@@ -65,8 +67,8 @@ impl ServerAbout {
             }),
             upserts_apply: knowledge.upsert_applies,
             max_batch: knowledge.max_batch,
-            external_id_field: knowledge.company_external_id.is_some()
-                && knowledge.person_external_id.is_some(),
+            external_id_on_companies: knowledge.company_external_id.is_some(),
+            external_id_on_people: knowledge.person_external_id.is_some(),
             data_model_read: knowledge.data_model.is_some(),
         }
     }
@@ -80,7 +82,9 @@ fn flavour(knowledge: &ServerKnowledge, detected: bool) -> &'static str {
             "a current Twenty (2.x): batch upserts apply, batches are capped"
         }
         (Some(false), _) => "an older Twenty build (like August 2025's): upserts are ignored",
-        (None, None) if detected => "a Twenty server; its build is detected at the first sync",
+        (None, None) if detected => {
+            "a Twenty server (its build shows once updates or large batches were sent)"
+        }
         (None, None) => "not detected yet (at the first sync or Test connection)",
     }
 }
