@@ -2,10 +2,12 @@
 """Draws the Twenty Sync app icons as RGBA PNGs, standard library only.
 
 The mark: a rounded square in a calm green with two white circular "sync" arrows.
-Writes icons/32x32.png, icons/128x128.png, icons/icon.png (256x256) and the copy
-src-tauri/icons/icon.png that tauri's generate_context! falls back to.
+Writes the one source, icons/app-icon.png (1024x1024); every size the bundles want (the PNGs,
+Windows' .ico and macOS' .icns, in src-tauri/icons/) is generated from it by the Tauri CLI:
 
-Run from anywhere:  python3 icons/make_icons.py
+    python3 icons/make_icons.py && cargo tauri icon icons/app-icon.png -o src-tauri/icons
+
+(scripts/package.sh does not redraw them: the generated icons are committed.)
 """
 
 import math
@@ -121,20 +123,9 @@ def png(size, raw):
 
 
 def main():
-    outputs = {
-        HERE / "32x32.png": 32,
-        HERE / "128x128.png": 128,
-        HERE / "icon.png": 256,
-    }
-    rendered = {}
-    for path, size in outputs.items():
-        data = rendered.setdefault(size, render(size))
-        path.write_bytes(data)
-        print(f"wrote {path.relative_to(REPO)} ({size}x{size} RGBA)")
-    copy = REPO / "src-tauri" / "icons" / "icon.png"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_bytes(rendered[256])
-    print(f"wrote {copy.relative_to(REPO)} (copy of icons/icon.png)")
+    path, size = HERE / "app-icon.png", 1024
+    path.write_bytes(render(size))
+    print(f"wrote {path.relative_to(REPO)} ({size}x{size} RGBA)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Twenty Sync needs to build and test, only those missing.
 #
-#   scripts/install-system-deps.sh [GROUP...]     GROUP: build desktop-test browser-test keyring all
+#   scripts/install-system-deps.sh [GROUP...]     GROUP: build desktop-test browser-test keyring
+#                                                 package all
 #                                                 (no GROUP = all)
 #
 # Idempotent: checks each package with dpkg-query, runs apt-get update + install only when
@@ -9,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -26,10 +27,13 @@ group_packages() {
         browser-test) echo "chromium" ;;
         # keyring tests: a Secret Service (gnome-keyring) on a session bus (dbus-run-session).
         keyring) echo "gnome-keyring dbus|dbus-x11" ;;
+        # scripts/package.sh: the Tauri bundler finds the tray library with pkg-config (it
+        # panics without it) to declare it in the package's Depends.
+        package) echo "libayatana-appindicator3-dev" ;;
         *) return 1 ;;
     esac
 }
-ALL_GROUPS="build desktop-test browser-test keyring"
+ALL_GROUPS="build desktop-test browser-test keyring package"
 
 command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || {
     echo "install-system-deps: this script needs a Debian/Ubuntu system (dpkg + apt-get)" >&2

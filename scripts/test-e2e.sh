@@ -8,10 +8,11 @@
 # Twenty with its failed records, a dry run beside the agent, an import killed and resumed;
 # records: failed records a person can act on, a duplicate's Twenty record, Link, Dismiss;
 # mapping: a chosen file's columns → fields table, a column changed, a wrong value marked,
-# Save mapping, Import this file, a JSON file dropped).
+# Save mapping, Import this file, a JSON file dropped; about: the About screen, the server
+# detected, the desktop-only Start at login said to be the app's).
 # Screenshots of every screen, wide and 420 px, land in tests/e2e/artifacts/.
 #
-#   scripts/test-e2e.sh
+#   scripts/test-e2e.sh [STORY.test.mjs...]      (default: every story)
 #
 # Honours CARGO_TARGET_DIR. Needs node >= 20, npm and /usr/bin/chromium
 # (scripts/install-system-deps.sh browser-test).
@@ -35,7 +36,9 @@ target="${CARGO_TARGET_DIR:-$repo/target}/debug"
 rm -rf tests/e2e/artifacts
 mkdir -p tests/e2e/artifacts
 cd tests/e2e
+stories=("$@")
+((${#stories[@]})) || stories=(./*.test.mjs)
 # The whole run is bounded too (every wait inside is).
 TWENTY_SYNC_BIN="$target/twenty-sync" FAKE_TWENTY_BIN="$target/fake-twenty" \
-    timeout 900 node --test --test-concurrency=1 --test-timeout=480000 ./*.test.mjs
+    timeout 900 node --test --test-concurrency=1 --test-timeout=480000 "${stories[@]}"
 echo "test-e2e: screenshots in tests/e2e/artifacts/"

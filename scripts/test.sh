@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Twenty Sync on a fresh Debian/Ubuntu machine: installs the missing system
 # packages, then formatting, lints, the whole workspace's tests (core, fake Twenty, desktop shell
-# with Tauri's mock runtime), the desktop smoke test under Xvfb and the web UI end to end in
-# Chromium.
+# with Tauri's mock runtime), the desktop smoke test under Xvfb, the web UI end to end in
+# Chromium, and the Debian package: built, checked, installed, run and removed.
 #
 #   scripts/test.sh
 #
@@ -15,7 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 started=$SECONDS
 
 step "system packages"
-scripts/install-system-deps.sh build desktop-test browser-test keyring
+scripts/install-system-deps.sh build desktop-test browser-test keyring package
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
@@ -48,5 +48,8 @@ scripts/smoke-desktop.sh "$repo/target/desktop-smoke.png"
 
 step "web UI end to end in Chromium (Playwright)"
 scripts/test-e2e.sh
+
+step "Debian package (build, contents, install, desktop app under Xvfb, one instance, remove)"
+scripts/test-package.sh "$repo/target/package-smoke.png"
 
 printf '\nall tests passed in %d s\n' $((SECONDS - started))

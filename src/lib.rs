@@ -17,6 +17,7 @@
 //! - [`paths`]: where the data directory is.
 //! - [`safe_fs`]: private files (0700/0600) and opens that never follow a link.
 //! - [`relay`]: platform mode: the relay endpoint (`run --relay`) and the forwarder to it.
+//! - [`service`]: the systemd user unit of `twenty-sync service` (headless machines).
 //! - [`twenty`]: the Twenty CRM REST client (errors, request budget, wire format, retries).
 
 /// One allocator for every binary built on the core (see `Cargo.toml`): millions of small values
@@ -37,6 +38,7 @@ pub mod logging;
 pub mod paths;
 pub mod relay;
 pub mod safe_fs;
+pub mod service;
 pub mod store;
 pub mod twenty;
 

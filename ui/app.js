@@ -117,7 +117,7 @@
   UI.notify = notify;
 
   // ---- navigation -----------------------------------------------------------------------------
-  const SCREENS = ["status", "activity", "records", "imports", "settings", "setup"];
+  const SCREENS = ["status", "activity", "records", "imports", "settings", "setup", "about"];
 
   function show(screen) {
     if (!SCREENS.includes(screen)) screen = "status";

@@ -2,7 +2,8 @@
 // person changed (never the form's defaults); changes not saved yet survive a switch to another
 // screen (a banner says so, Discard drops them); Test connection / Create field with the
 // values typed; the drop folder checked as it is typed; the warning when secrets are kept in a
-// file. Also the drop-folder check the setup uses.
+// file; Start at login (the desktop app's own setting, applied at once; a browser says so). Also
+// the drop-folder check the setup uses.
 "use strict";
 
 (function () {
@@ -133,7 +134,46 @@
     checkDropDir("s-drop_dir", "e-drop_dir", "w-drop_dir");
   }
 
+  /** Start at login: read from the desktop session; in a browser, said to be the app's. */
+  async function loadAutostart() {
+    const box = $("s-autostart");
+    const error = $("e-autostart");
+    error.textContent = "";
+    if (!api.autostart) {
+      box.checked = false;
+      box.disabled = true;
+      $("h-autostart").textContent =
+        "This is a setting of the desktop app: open Twenty Sync from your applications menu to change it. On a machine without a desktop, `twenty-sync service install` runs the agent at boot instead.";
+      return;
+    }
+    try {
+      box.checked = await api.autostart.enabled();
+      box.disabled = false;
+    } catch (failure) {
+      box.disabled = true;
+      error.textContent = `Cannot read whether Twenty Sync starts at login: ${failure.message}`;
+    }
+  }
+
+  $("s-autostart").addEventListener("change", async (event) => {
+    event.stopPropagation();
+    const box = event.currentTarget;
+    const wanted = box.checked;
+    box.disabled = true;
+    $("e-autostart").textContent = "";
+    try {
+      await api.autostart.set(wanted);
+      say($("settings-message"), wanted ? "Twenty Sync now starts when you log in." : "Twenty Sync no longer starts when you log in.", "ok");
+    } catch (failure) {
+      box.checked = !wanted;
+      $("e-autostart").textContent = `Could not change it: ${failure.message}`;
+    }
+    box.disabled = false;
+  });
+  UI.autostart = { load: loadAutostart };
+
   async function load() {
+    loadAutostart();
     if (dirty()) {
       $("unsaved-banner").hidden = true;
       return;

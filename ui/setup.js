@@ -1,7 +1,8 @@
 // The setup path, from first start to syncing: server address (a bare host gets https://), API
 // key, Test connection (each check with its result), Create field when `externalId` is missing,
-// drop folder, and Start syncing, which stores the values typed and the `direct_crm` mode. It is
-// offered on the Status screen while sync is off and can be opened again from Settings.
+// drop folder, and Start syncing, which stores the values typed and the `direct_crm` mode, and (in
+// the desktop app, when ticked) turns Start at login on. It is offered on the Status screen while
+// sync is off and can be opened again from Settings.
 "use strict";
 
 (function () {
@@ -39,7 +40,20 @@
     tested = null;
     say($("setup-message"), "");
     UI.checkDropDir("u-drop_dir", "e-u-drop_dir", "w-u-drop_dir");
+    // Start at login is asked in the desktop app only (a browser has no such setting).
+    $("setup-autostart-row").hidden = !api.autostart;
     refresh();
+  }
+
+  /** Turns Start at login on when the person ticked it; a failure is said, not fatal. */
+  async function applyAutostart() {
+    if (!api.autostart || !$("u-autostart").checked) return "";
+    try {
+      await api.autostart.set(true);
+      return " Twenty Sync starts when you log in (Settings can turn that off).";
+    } catch (error) {
+      return ` Start at login could not be turned on: ${error.message}.`;
+    }
   }
 
   function mark(id, done) {
@@ -107,9 +121,10 @@
       }
       touched = false;
       tested = null;
+      const autostart = await applyAutostart();
       if (UI.settingsChanged) UI.settingsChanged();
       location.hash = "#status";
-      UI.notify("Syncing is on: changes are sent to Twenty now. Drop a file in Imports (or in the drop folder) to import it.");
+      UI.notify("Syncing is on: changes are sent to Twenty now. Drop a file in Imports (or in the drop folder) to import it." + autostart);
     } catch (error) {
       const named = UI.showFieldErrors(error.fields, "u-");
       say(message, named ? "Nothing was saved: fix the fields marked above." : error.message, "error");

@@ -3,7 +3,9 @@
 // desktop app it travels through Tauri's `rpc` command, in a browser (served by `twenty-sync
 // run`) as `POST /api/rpc` with the session token: same requests, same replies, same errors.
 // Only what is not JSON differs: a file's bytes (upload), an error report (download) and live
-// updates (Tauri events, or Server-Sent Events).
+// updates (Tauri events, or Server-Sent Events); and what only the desktop app has: Start at
+// login (Tauri's autostart plugin) and opening the log folder (`autostart`, `openLogFolder`: null
+// in a browser).
 "use strict";
 
 (function () {
@@ -42,6 +44,7 @@
     createField: ["create_field", (form) => form],
     syncNow: ["sync_now"],
     setPaused: ["set_paused", (paused) => ({ paused })],
+    about: ["about"],
   };
 
   /** The screens' calls over one `call(request)` of a transport. */
@@ -98,6 +101,12 @@
         setTimeout(() => URL.revokeObjectURL(url), 10000);
       },
       reportHref: () => null,
+      /** Start at login: an autostart entry of the desktop session (~/.config/autostart). */
+      autostart: {
+        enabled: () => invoke("plugin:autostart|is_enabled"),
+        set: (on) => invoke(on ? "plugin:autostart|enable" : "plugin:autostart|disable"),
+      },
+      openLogFolder: () => invoke("open_log_folder"),
       upload: async (file) => {
         const bytes = new Uint8Array(await file.arrayBuffer());
         return invoke("upload_file", bytes, {
@@ -173,6 +182,8 @@
       ...operations((request) => post("/api/rpc", request)),
       downloadReport: null,
       reportHref: (path) => "/api/imports/report" + query({ path }),
+      autostart: null,
+      openLogFolder: null,
       upload: (file) =>
         request("POST", "/api/imports/upload" + query({ name: file.name }), undefined, file),
       subscribe(onUpdate, onConnection) {

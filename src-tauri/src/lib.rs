@@ -5,10 +5,19 @@
 //! ([`commands`]: one `rpc` command over `twenty_sync::app::ops`, plus the file upload) and
 //! `live-update` events (at most one a second). The tray (`tray`) shows the sync state. No sled, reqwest or
 //! notify here: every command is a few lines over `twenty_sync::app::ops`.
+//!
+//! Plugins: single-instance (registered first, in [`run`]: a second launch shows and focuses the
+//! first window and exits 0), autostart (Settings → Start at login: the UI calls the plugin's own
+//! `enable` / `disable` / `is_enabled`; the entry starts the app with [`HIDDEN_ARG`]) and opener
+//! (About → Open the log folder).
 //! Everything Tauri-specific sits behind the default `gui` feature.
 
 /// Version of the desktop app (this crate), as returned by the `app_version` command.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Started with this argument (by the Start at login entry), the app starts in the tray, its
+/// window hidden, when there is a tray to open it from.
+pub const HIDDEN_ARG: &str = "--hidden";
 
 /// Label of the one main window (matches `app.windows[0].label` in tauri.conf.json).
 pub const MAIN_WINDOW: &str = "main";
@@ -29,8 +38,15 @@ use tauri::Manager;
 #[cfg(feature = "gui")]
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(HIDDEN_ARG)
+                .build(),
+        )
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             commands::about::app_version,
+            commands::about::open_log_folder,
             commands::rpc::rpc,
             commands::imports::upload_file,
         ])
@@ -63,6 +79,20 @@ pub(crate) fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         .and_then(|()| window.set_focus());
     if let Err(err) = result {
         eprintln!("twenty-sync-desktop: could not show the main window: {err}");
+    }
+}
+
+/// Started at login ([`HIDDEN_ARG`]) with a tray to come back from: the window starts hidden.
+#[cfg(feature = "gui")]
+fn start_hidden_if_asked<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    let asked = std::env::args().skip(1).any(|arg| arg == HIDDEN_ARG);
+    if !asked || app.tray_by_id(tray::TRAY_ID).is_none() {
+        return;
+    }
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        if let Err(err) = window.hide() {
+            eprintln!("twenty-sync-desktop: could not start hidden: {err}");
+        }
     }
 }
 
@@ -105,7 +135,13 @@ pub fn run() {
     let _logging = twenty_sync::logging::init(Some(&state::data_dir()), "info");
     let running = state::RunningAgent::default();
     let keep = running.clone();
-    let result = app_builder(tauri::Builder::default())
+    // Single-instance first (its docs): a second launch hands over to this one and exits 0
+    // before it opens anything.
+    let builder =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app)
+        }));
+    let result = app_builder(builder)
         .setup(move |app| {
             let data_dir = state::data_dir();
             let started = tauri::async_runtime::block_on(state::start_agent(data_dir));
@@ -125,6 +161,7 @@ pub fn run() {
             };
             app.manage(slot);
             tray::create_or_warn(app.handle());
+            start_hidden_if_asked(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!());

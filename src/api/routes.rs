@@ -92,6 +92,7 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/rpc", post(rpc))
         .route("/api/status", get(from_query::<Status>))
+        .route("/api/about", get(from_query::<About>))
         .route("/api/live", get(from_query::<LiveStatus>))
         .route("/api/chart", get(from_query::<Chart>))
         .route("/api/events", get(from_query::<Events>))

@@ -30,6 +30,7 @@ pub fn run(command: Command, data_dir: &Path) -> Result<(), Failure> {
         Command::Failures(command) => super::failures::run(command, data_dir),
         Command::Fields(args) => super::fields::fields(args, data_dir),
         Command::Mapping { command } => super::fields::mapping(command, data_dir),
+        Command::Service { command } => super::service::run(command, data_dir),
     }
 }
 

@@ -11,6 +11,7 @@ mod fields;
 mod import;
 mod local;
 mod output;
+mod service;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +85,12 @@ pub enum Command {
     Mapping {
         #[command(subcommand)]
         command: fields::MappingCommand,
+    },
+    /// Run the agent as a systemd user service on this machine (headless machines): install,
+    /// uninstall, status.
+    Service {
+        #[command(subcommand)]
+        command: service::ServiceCommand,
     },
 }
 

@@ -9,6 +9,7 @@
 //! /api/status` & co. parse the same structs from their query string or body. No reply is built
 //! anywhere else.
 //!
+//! - [`about`]: the About screen (version, folders, the server and what was detected of it).
 //! - [`reads`]: status, live update, chart, activity, records, failures, mappings, imports.
 //! - [`actions`]: retry one, retry all, sync now, pause/resume.
 //! - [`settings`]: the settings, saving a change, the drop-folder check, Test connection,
@@ -25,6 +26,7 @@
 //! - [`preview`]: the Imports screen's mapping table of a file's first rows, and one column's
 //!   mapping kept as an override.
 
+pub mod about;
 pub mod actions;
 pub mod commands;
 pub mod failures;
@@ -48,6 +50,7 @@ use super::Live;
 use crate::config::ConfigError;
 use crate::store::StoreError;
 
+pub use about::{About, AboutReply, ServerAbout};
 pub use actions::{Ack, Queued, RetryAll, RetryRecord, SetPaused, Steering, SyncNow};
 pub use commands::{
     CheckConnection, IntentInput, RecordIntents, Recorded, SetConfig, StoredSettings,
@@ -143,6 +146,7 @@ operations! {
     MappingShow,
     MappingSet,
     MappingUnset,
+    About,
 }
 
 impl Request {

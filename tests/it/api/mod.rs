@@ -4,8 +4,10 @@
 //! (`pages`); uploads are bounded and reports served only when the agent wrote them (`files`);
 //! `POST /api/rpc` and the REST routes answer the same, malformed requests get a JSON sentence
 //! (`rpc`); records search and the Activity filter by record find what they are asked (`search`);
-//! the fields and mapping routes answer as their operations do (`fields`).
+//! the fields and mapping routes answer as their operations do (`fields`); About names the
+//! version, the folders and the detected server (`about`).
 
+mod about;
 mod fields;
 mod files;
 mod pages;
