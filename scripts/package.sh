@@ -8,7 +8,8 @@
 #
 # <target> is CARGO_TARGET_DIR when set, else target/. Needs the build packages
 # (scripts/install-system-deps.sh build package) and the Tauri CLI from crates.io (`cargo tauri`,
-# installed here with `cargo install tauri-cli --locked --version ^2` when it is missing).
+# installed here with `cargo install tauri-cli --locked --version 2.12.4` when it is missing:
+# the CLI this bundle was made and tested with).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,8 +24,8 @@ PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 pkg-config --exists ayatana-appindicator3-0.1 2>/
     exit 1
 }
 if ! cargo tauri --version >/dev/null 2>&1; then
-    log "installing the Tauri CLI from crates.io (cargo install tauri-cli --locked --version ^2)"
-    cargo install tauri-cli --locked --version '^2'
+    log "installing the Tauri CLI from crates.io (cargo install tauri-cli --locked --version 2.12.4)"
+    cargo install tauri-cli --locked --version 2.12.4
 fi
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)

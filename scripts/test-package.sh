@@ -5,14 +5,16 @@
 # for real with apt (dependencies resolved by apt), runs the installed `twenty-sync --version`
 # and `status` with a temporary HOME, starts the installed desktop app the way the applications
 # menu does (its .desktop entry's Exec) under Xvfb with a D-Bus session and screenshots its
-# window, checks that a second launch exits 0 and shows the first window (single instance:
-# started hidden, as Start at login starts it, the window appears), then `apt-get remove` and
-# checks that the user's data is still there.
+# window, checks that a second launch exits 0 and leaves the first window (single instance, also
+# when started as Start at login starts it), then `apt-get remove` and checks that the user's
+# data is still there.
 #
 #   scripts/test-package.sh [SCREENSHOT.png]    (default: <target>/package-smoke.png)
 #
-# Needs root or sudo (apt-get install/remove). Honours CARGO_TARGET_DIR. Needs: Xvfb, xwininfo,
-# ImageMagick, dbus-run-session (scripts/install-system-deps.sh build desktop-test keyring).
+# Needs root or sudo (apt-get install/remove) and no twenty-sync package installed already.
+# Honours CARGO_TARGET_DIR. Needs: Xvfb, xwininfo, ImageMagick, dbus-daemon and the tray
+# library's headers for the bundler (scripts/install-system-deps.sh build desktop-test keyring
+# package).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +29,7 @@ case $out in /*) ;; *) out="$PWD/$out" ;; esac
 
 IMPORT=/usr/bin/import
 CONVERT=/usr/bin/convert
-for tool in Xvfb xwininfo dbus-run-session "$IMPORT" "$CONVERT"; do
+for tool in Xvfb xwininfo dbus-daemon "$IMPORT" "$CONVERT"; do
     command -v "$tool" >/dev/null 2>&1 \
         || die "'$tool' not found; run: scripts/install-system-deps.sh desktop-test keyring"
 done
@@ -191,35 +193,28 @@ log "screenshot of the installed app's window: $out (stddev=$stddev, accent=$acc
 [[ -d $data/logs ]] || die "the desktop app keeps no logs in $data/logs"
 
 # ---- 6. one instance ---------------------------------------------------------------------------
-# Start again the way Start at login does (hidden, in the tray), then launch a second time from
-# the menu: the second exits 0 and the first shows its window.
+# Start again the way Start at login does (`--hidden`: the window starts minimised where a window
+# manager honours it; never hidden, so it cannot be out of reach), then launch a second time from
+# the menu, and once more as the login entry: each exits 0 (handed over to the first, which would
+# otherwise keep running on its own) and the first keeps its window.
 kill "$first"
 for _ in $(seq 50); do kill -0 "$first" 2>/dev/null || break; sleep 0.2; done
 kill -0 "$first" 2>/dev/null && die "the first app did not stop"
 start_app "$work/app2.log" /usr/bin/twenty-sync-desktop --hidden
 first=$app_pid
-deadline=$((SECONDS + 30))
-until grep -q "the agent\|tray" "$work/app2.log" 2>/dev/null || [[ -n $(window_state) ]]; do
-    kill -0 "$first" 2>/dev/null || fail_app "the app started with --hidden exited"
-    ((SECONDS < deadline)) || fail_app "the app started with --hidden shows nothing after 30 s"
-    sleep 0.5
-done
-sleep 2
-hidden_state=$(window_state)
-if grep -q "no tray icon" "$work/app2.log"; then
-    log "no tray on this display: --hidden keeps the window shown ($hidden_state)"
-else
-    wait_window IsUnMapped "$first"
-    log "started hidden (in the tray), as Start at login starts it"
-fi
-set +e
-"${app_env[@]}" timeout 30 "${command[@]}" >"$work/app3.log" 2>&1
-second=$?
-set -e
-((second == 0)) || fail_app "the second launch exited $second, not 0"
-kill -0 "$first" 2>/dev/null || fail_app "the first app exited on the second launch"
 wait_window IsViewable "$first"
-log "a second launch exits 0 and the first window shows"
+log "started as Start at login starts it: the window is there, minimised where a window manager runs"
+for launch in "${command[*]}" "/usr/bin/twenty-sync-desktop --hidden"; do
+    set +e
+    # shellcheck disable=SC2086 # the launch is words on purpose
+    "${app_env[@]}" timeout 30 $launch >"$work/app3.log" 2>&1
+    second=$?
+    set -e
+    ((second == 0)) || fail_app "the second launch ($launch) exited $second, not 0"
+    kill -0 "$first" 2>/dev/null || fail_app "the first app exited on the second launch ($launch)"
+done
+wait_window IsViewable "$first"
+log "a second launch exits 0 and the first window stays"
 kill "$first"
 for _ in $(seq 50); do kill -0 "$first" 2>/dev/null || break; sleep 0.2; done
 

@@ -26,6 +26,11 @@ pub enum ServiceError {
     /// The path of this binary is unknown (it goes into the unit's `ExecStart`).
     #[error("cannot tell where this twenty-sync binary is ({0}); run it by its full path, e.g. /usr/bin/twenty-sync service install")]
     UnknownExe(String),
+    /// The data directory given cannot be made a full path (it goes into the unit's `ExecStart`).
+    #[error(
+        "cannot tell the full path of the data directory ({0}); pass --data-dir with a full path"
+    )]
+    UnknownDataDir(String),
     /// The unit file could not be written or removed.
     #[error("cannot {action} {path}: {message}; check that the folder is yours and writable, then run this again")]
     File {
@@ -82,13 +87,17 @@ pub fn unit_text(spec: &UnitSpec) -> String {
 }
 
 /// One word of an `ExecStart` line: quoted when it holds a space or a quote, `%` and `$` doubled
-/// (systemd's specifiers and variables), `\` and `"` escaped.
+/// (systemd's specifiers and variables), `\`, `"` and a line break escaped.
 fn exec_word(word: &str) -> String {
     let escaped = word.replace('%', "%%").replace('$', "$$");
     if escaped.is_empty()
         || escaped.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\' || c == '\'')
     {
-        format!("\"{}\"", escaped.replace('\\', "\\\\").replace('"', "\\\""))
+        let quoted = escaped
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        format!("\"{quoted}\"")
     } else {
         escaped
     }
@@ -383,6 +392,7 @@ mod tests {
         assert_eq!(exec_word("/data/100%"), "/data/100%%");
         assert_eq!(exec_word("/data/$HOME"), "/data/$$HOME");
         assert_eq!(exec_word("/a \"q\"\\b"), "\"/a \\\"q\\\"\\\\b\"");
+        assert_eq!(exec_word("/a\nb"), "\"/a\\nb\"");
     }
 
     #[test]

@@ -143,7 +143,7 @@
       box.checked = false;
       box.disabled = true;
       $("h-autostart").textContent =
-        "This is a setting of the desktop app: open Twenty Sync from your applications menu to change it. On a machine without a desktop, `twenty-sync service install` runs the agent at boot instead.";
+        "This is a setting of the desktop app: open Twenty Sync from your applications menu to change it. On a machine without a desktop, the command twenty-sync service install starts the agent when you log in (and at boot after loginctl enable-linger).";
       return;
     }
     try {

@@ -15,8 +15,8 @@
 /// Version of the desktop app (this crate), as returned by the `app_version` command.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Started with this argument (by the Start at login entry), the app starts in the tray, its
-/// window hidden, when there is a tray to open it from.
+/// Started with this argument (by the Start at login entry), the app starts with its window
+/// minimised.
 pub const HIDDEN_ARG: &str = "--hidden";
 
 /// Label of the one main window (matches `app.windows[0].label` in tauri.conf.json).
@@ -82,16 +82,23 @@ pub(crate) fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
-/// Started at login ([`HIDDEN_ARG`]) with a tray to come back from: the window starts hidden.
 #[cfg(feature = "gui")]
-fn start_hidden_if_asked<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    let asked = std::env::args().skip(1).any(|arg| arg == HIDDEN_ARG);
-    if !asked || app.tray_by_id(tray::TRAY_ID).is_none() {
+/// Whether these launch arguments ask to start out of the way (the Start at login entry).
+fn asks_hidden(args: &[String]) -> bool {
+    args.iter().skip(1).any(|arg| arg == HIDDEN_ARG)
+}
+
+/// Started at login ([`HIDDEN_ARG`]): the window starts minimised, never hidden: a tray icon may
+/// exist where no desktop shows one (GNOME without the AppIndicator extension), and a hidden
+/// window would then be out of reach.
+#[cfg(feature = "gui")]
+fn start_minimised_if_asked<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if !asks_hidden(&std::env::args().collect::<Vec<_>>()) {
         return;
     }
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-        if let Err(err) = window.hide() {
-            eprintln!("twenty-sync-desktop: could not start hidden: {err}");
+        if let Err(err) = window.minimize() {
+            eprintln!("twenty-sync-desktop: could not start minimised: {err}");
         }
     }
 }
@@ -138,8 +145,12 @@ pub fn run() {
     // Single-instance first (its docs): a second launch hands over to this one and exits 0
     // before it opens anything.
     let builder =
-        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            show_main_window(app)
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            // The login entry of an app already running changes nothing; a person's launch
+            // brings the window forward.
+            if !asks_hidden(&args) {
+                show_main_window(app)
+            }
         }));
     let result = app_builder(builder)
         .setup(move |app| {
@@ -161,7 +172,7 @@ pub fn run() {
             };
             app.manage(slot);
             tray::create_or_warn(app.handle());
-            start_hidden_if_asked(app.handle());
+            start_minimised_if_asked(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -31,7 +31,7 @@ pub fn run(command: ServiceCommand, data_dir: &Path) -> Result<(), Failure> {
             let exe = std::env::current_exe()
                 .map_err(|e| failed(ServiceError::UnknownExe(e.to_string())))?;
             let data_dir = std::path::absolute(data_dir)
-                .map_err(|e| failed(ServiceError::UnknownExe(e.to_string())))?;
+                .map_err(|e| failed(ServiceError::UnknownDataDir(e.to_string())))?;
             let spec = UnitSpec { exe, data_dir };
             let installed = service::install(&spec, &unit_path, &systemctl).map_err(failed)?;
             if flag.json {

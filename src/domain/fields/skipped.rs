@@ -1,6 +1,6 @@
 //! Stored record values read without being kept: inside [`values_skipped`], a [`FieldValues`]
-//! is decoded as far as checking its bytes (every target, every value, valid UTF-8) and comes out
-//! empty. The fold of the log never reads an intent's values, and a rebuild decodes a million
+//! is checked as reading it checks it (every target and value, valid UTF-8, known parts,
+//! canonical numbers) and comes out empty. The fold of the log never reads an intent's values, and a rebuild decodes a million
 //! intents: keeping their values was most of its allocations.
 
 use std::cell::Cell;
@@ -11,6 +11,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::cells::CellValue;
+use super::numbers::Decimal;
+use super::parts::Part;
 use super::wire::{FieldTarget, FieldValues};
 
 thread_local! {
@@ -56,10 +58,13 @@ impl<'de> Deserialize<'de> for SkippedMap {
                 f.write_str("a map of field targets to values")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SkippedMap, A::Error> {
-                while map
-                    .next_entry::<SkippedTarget<'de>, SkippedCell<'de>>()?
-                    .is_some()
-                {}
+                use serde::de::Error;
+                while let Some((target, cell)) =
+                    map.next_entry::<SkippedTarget<'de>, SkippedCell<'de>>()?
+                {
+                    target.check().map_err(A::Error::custom)?;
+                    cell.check().map_err(A::Error::custom)?;
+                }
                 Ok(SkippedMap)
             }
         }
@@ -69,10 +74,25 @@ impl<'de> Deserialize<'de> for SkippedMap {
 
 /// A stored [`FieldTarget`] (field name, part's wire name), borrowed.
 #[derive(Deserialize)]
-#[expect(dead_code, reason = "read to check the stored bytes, never kept")]
 struct SkippedTarget<'a>(#[serde(borrow)] &'a str, #[serde(borrow)] Option<&'a str>);
 
-/// A stored [`CellValue`], borrowed: the same variants in the same order.
+impl SkippedTarget<'_> {
+    /// What reading a [`FieldTarget`] refuses: no field name, a part that does not exist.
+    fn check(&self) -> Result<(), String> {
+        if self.0.is_empty() {
+            return Err("a stored field target names no field".into());
+        }
+        match self.1 {
+            Some(part) if !Part::ALL.iter().any(|p| p.wire_name() == part) => {
+                Err(format!("'{part}' is not a part of a composite field"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A stored [`CellValue`], borrowed: the same variants in the same order (`same_variants` below
+/// fails to compile when `CellValue` gains one).
 #[derive(Deserialize)]
 #[expect(dead_code, reason = "read to check the stored bytes, never kept")]
 #[serde(rename = "CellValue")]
@@ -89,6 +109,30 @@ enum SkippedCell<'a> {
         #[serde(borrow)]
         last: &'a str,
     },
+}
+
+impl SkippedCell<'_> {
+    /// What reading a [`CellValue`] refuses beyond its bytes: a number not in canonical form.
+    fn check(&self) -> Result<(), String> {
+        match self {
+            SkippedCell::Number(text) => Decimal::try_from(text.to_string()).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every [`CellValue`] variant has its [`SkippedCell`] twin, in the same place.
+#[cfg(test)]
+pub(super) fn same_variants(value: &CellValue) -> usize {
+    match value {
+        CellValue::Text(_) => 0,
+        CellValue::List(_) => 1,
+        CellValue::Number(_) => 2,
+        CellValue::Boolean(_) => 3,
+        CellValue::Micros(_) => 4,
+        CellValue::Json(_) => 5,
+        CellValue::FullName { .. } => 6,
+    }
 }
 
 impl<'de> Deserialize<'de> for FieldValues {

@@ -19,6 +19,10 @@ use crate::import::parse::{json_type, truncate, Cell};
 /// The most distinct choice cells remembered per pass (all columns together).
 const MAX_REMEMBERED_CHOICES: usize = 4_096;
 
+/// Longer choice cells are read every time: options are short, and a memo of long texts (and of
+/// their errors, which quote them) would hold megabytes.
+const MAX_REMEMBERED_CHOICE_BYTES: usize = 256;
+
 /// Choice cells (select, multi-select, rating) read once per distinct text and column in a pass:
 /// a directory repeats a handful of categories and tags over every row, and matching a text
 /// against the options compared folded (case, accents) was a sixth of reading a 20-field row.
@@ -48,7 +52,9 @@ impl ChoiceMemo {
             return known.clone();
         }
         let read = read_cell();
-        if self.remembered.get() < MAX_REMEMBERED_CHOICES {
+        if self.remembered.get() < MAX_REMEMBERED_CHOICES
+            && text.len() <= MAX_REMEMBERED_CHOICE_BYTES
+        {
             self.remembered.set(self.remembered.get() + 1);
             self.read
                 .borrow_mut()

@@ -31,16 +31,7 @@ async fn about_names_the_version_the_folders_and_the_detected_server() {
         store.counters().is_ok_and(|c| c.pending == 0)
     })
     .await;
-    let (_, rest) = s.get("/api/about").await;
-    let (status, rpc) = s
-        .send(reqwest::Method::POST, "/api/rpc", json!({ "op": "about" }))
-        .await;
-    assert_eq!(status, 200, "{rpc}");
-    let (rest, rpc): (Value, Value) = (
-        serde_json::from_str(&rest).expect("json"),
-        serde_json::from_str(&rpc).expect("json"),
-    );
-    assert_eq!(rest, rpc);
+    let rest = s.rest_and_rpc("/api/about", "about").await;
     let server = &rest["server"];
     assert_eq!(server["detected"], json!(true), "{rest}");
     assert_eq!(server["external_id_on_companies"], json!(true), "{rest}");

@@ -117,6 +117,36 @@ impl Server {
         )
     }
 
+    /// `GET path` and `{"op": op}` through `/api/rpc`, which must answer the same. A pair of
+    /// reads that straddles an append (the engine may still record what it learned of the server
+    /// after its last push) is read again.
+    async fn rest_and_rpc(&self, path: &str, op: &str) -> Value {
+        let mut attempts = 0;
+        loop {
+            let head = self.store.last_seq();
+            let (status, rest) = self.get(path).await;
+            assert_eq!(status, 200, "{path}: {rest}");
+            let (status, rpc) = self
+                .send(
+                    reqwest::Method::POST,
+                    "/api/rpc",
+                    serde_json::json!({ "op": op }),
+                )
+                .await;
+            assert_eq!(status, 200, "{op}: {rpc}");
+            let (rest, rpc): (Value, Value) = (
+                serde_json::from_str(&rest).expect("json"),
+                serde_json::from_str(&rpc).expect("json"),
+            );
+            attempts += 1;
+            if self.store.last_seq() != head && attempts < 10 {
+                continue;
+            }
+            assert_eq!(rest, rpc, "{op}");
+            return rest;
+        }
+    }
+
     fn record(&self, count: usize, prefix: &str) {
         let drafts: Vec<_> = (0..count)
             .map(|i| {

@@ -313,3 +313,103 @@ fn field_hashes_are_kept_in_name_order_and_stored_as_a_map_of_names() {
         hashes
     );
 }
+
+/// Stored values as bytes, written by hand: what a corrupt store could hold.
+#[derive(serde::Serialize)]
+enum StoredCell {
+    Text(String),
+    #[allow(dead_code)]
+    List(Vec<String>),
+    Number(String),
+}
+
+fn stored(entries: &[((&str, Option<&str>), StoredCell)]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Stored<'a> {
+        values: Vec<(&'a (&'a str, Option<&'a str>), &'a StoredCell)>,
+    }
+    // A map is stored as a sequence of pairs: the same bytes.
+    let stored = Stored {
+        values: entries
+            .iter()
+            .map(|(target, cell)| (target, cell))
+            .collect(),
+    };
+    bincode::serde::encode_to_vec(&stored, bincode::config::standard()).expect("encodes")
+}
+
+fn read(bytes: &[u8], skipping: bool) -> Result<FieldValues, String> {
+    let decode = || {
+        bincode::serde::borrow_decode_from_slice::<FieldValues, _>(
+            bytes,
+            bincode::config::standard(),
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|(values, read)| {
+            (read == bytes.len())
+                .then_some(values)
+                .ok_or("trailing bytes".to_string())
+        })
+    };
+    if skipping {
+        values_skipped(decode)
+    } else {
+        decode()
+    }
+}
+
+#[test]
+fn values_skipped_are_checked_as_reading_them_checks_them() {
+    let good = stored(&[
+        (
+            ("address", Some("addressCity")),
+            StoredCell::Text("Lyon".into()),
+        ),
+        (("employees", None), StoredCell::Number("12".into())),
+    ]);
+    assert_eq!(read(&good, false).expect("reads").len(), 2);
+    assert!(read(&good, true).expect("reads").is_empty());
+    for bad in [
+        stored(&[(("", None), StoredCell::Text("x".into()))]),
+        stored(&[(
+            ("address", Some("addressTown")),
+            StoredCell::Text("x".into()),
+        )]),
+        stored(&[(("employees", None), StoredCell::Number("twelve".into()))]),
+    ] {
+        assert!(read(&bad, false).is_err());
+        assert!(read(&bad, true).is_err());
+    }
+}
+
+#[test]
+fn every_kind_of_value_has_its_skipped_twin_in_the_same_place() {
+    let every = [
+        CellValue::Text("a".into()),
+        CellValue::List(vec!["a".into()]),
+        CellValue::Number(Decimal::parse("1.5", DecimalSeparator::Dot).expect("a number")),
+        CellValue::Boolean(true),
+        CellValue::Micros(1),
+        CellValue::Json("{}".into()),
+        CellValue::FullName {
+            first: "a".into(),
+            last: "b".into(),
+        },
+    ];
+    let places: Vec<usize> = every
+        .iter()
+        .map(super::super::skipped::same_variants)
+        .collect();
+    assert_eq!(places, (0..every.len()).collect::<Vec<_>>());
+    for (place, value) in every.into_iter().enumerate() {
+        let mut values = FieldValues::new();
+        values.set(FieldTarget::new("field", None), value);
+        let bytes =
+            bincode::serde::encode_to_vec(&values, bincode::config::standard()).expect("encodes");
+        assert!(
+            read(&bytes, true).expect("skipped").is_empty(),
+            "variant {place}"
+        );
+        assert_eq!(read(&bytes, false).expect("read"), values);
+    }
+}
