@@ -12,7 +12,7 @@ use twenty_sync::domain::fields::{
     record_values, CellValue, Decimal, DecimalSeparator, FieldTarget, FieldValues, Part,
 };
 use twenty_sync::domain::{EntityKind, Event, Intent, IntentFields, IntentSource, PushOutcome};
-use twenty_sync::store::{Store, StoreOptions, CATCH_UP_BATCH};
+use twenty_sync::store::{RebuildReport, Store, StoreOptions, CATCH_UP_BATCH};
 use uuid::Uuid;
 
 fn intent(n: u64) -> Event {
@@ -145,6 +145,15 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// One row of the table: a rebuild of `what` and its rate.
+fn print_rebuild(what: &str, report: &RebuildReport) {
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "| rebuild-projections, {what} | {:.0} events/s ({seconds:.2} s) | ≥ 300,000 events/s |",
+        report.events as f64 / seconds
+    );
+}
+
 /// A store whose search index moves only when [`index_from_scratch`] asks.
 fn open_without_indexer(dir: &std::path::Path, clock: Arc<SystemClock>) -> Store {
     let options = StoreOptions {
@@ -188,12 +197,9 @@ fn generic_field_log(large: u64, clock: &Arc<SystemClock>) {
         let mut report = None;
         for _ in 0..rebuilds.max(1) {
             let done = store.rebuild_projections().unwrap();
-            println!(
-                "| rebuild-projections, generic-field log: {} events of {} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
-                done.events,
-                records,
-                done.events as f64 / done.elapsed.as_secs_f64(),
-                done.elapsed.as_secs_f64()
+            print_rebuild(
+                &format!("generic-field log: {} events of {records} records (each recorded with 12 other fields, pushed with the hash of each field, edited, pushed)", done.events),
+                &done,
             );
             report = Some(done);
         }
@@ -268,11 +274,12 @@ fn main() {
                 .unwrap();
         }
         let report = store.rebuild_projections().unwrap();
-        println!(
-            "| rebuild-projections, worst case: {} events, all of distinct records, none pushed | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
-            report.events,
-            report.events as f64 / report.elapsed.as_secs_f64(),
-            report.elapsed.as_secs_f64()
+        print_rebuild(
+            &format!(
+                "worst case: {} events, all of distinct records, none pushed",
+                report.events
+            ),
+            &report,
         );
         index_from_scratch(&store, "worst case, none indexed yet");
         store.rebuild_projections().unwrap();
@@ -291,12 +298,9 @@ fn main() {
         let records = large / 4;
         record_and_push_twice(&store, records, None);
         let report = store.rebuild_projections().unwrap();
-        println!(
-            "| rebuild-projections, typical log: {} events of {} records (each recorded, pushed, edited, pushed) | {:.0} events/s ({:.2} s) | ≥ 300,000 events/s |",
-            report.events,
-            records,
-            report.events as f64 / report.elapsed.as_secs_f64(),
-            report.elapsed.as_secs_f64()
+        print_rebuild(
+            &format!("typical log: {} events of {records} records (each recorded, pushed, edited, pushed)", report.events),
+            &report,
         );
         index_from_scratch(&store, "typical log, none indexed yet");
         store.rebuild_projections().unwrap();

@@ -55,13 +55,9 @@ async fn fields_and_mapping_routes_answer_as_rpc_does() {
         .unwrap()
         .contains("nosuch"));
 
-    let (_, shown) = s.get("/api/field-mapping").await;
-    let (_, rpc) = s
-        .send(Method::POST, "/api/rpc", json!({ "op": "mapping_show" }))
-        .await;
-    assert_eq!(json_of(&shown), json_of(&rpc));
+    let shown = s.rest_and_rpc("/api/field-mapping", "mapping_show").await;
     assert_eq!(
-        json_of(&shown)["overrides"],
+        shown["overrides"],
         json!([{ "kind": "person", "column": "Title", "target": "jobTitle" }])
     );
     let unset = json!({ "op": "mapping_unset", "kind": "person", "column": "title" });
